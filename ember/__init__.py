@@ -1,0 +1,79 @@
+"""ember: a deep-learning framework on NumPy with PyTorch's API.
+
+``import ember as torch`` gives tensors with shared-memory views, operator overloading,
+define-by-run autograd, ``nn`` modules, losses and optimizers.
+"""
+import numpy as _np
+
+# PyTorch computes IEEE results (inf, nan) silently; NumPy would warn on each. ember follows torch.
+_np.seterr(divide="ignore", over="ignore", invalid="ignore", under="ignore")
+
+from . import dtypes as _dtypes_mod  # noqa: E402
+from .dtypes import (  # noqa: E402,F401
+    dtype, get_default_dtype, set_default_dtype, promote_types, result_type, can_cast, finfo, iinfo,
+    bool_ as bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
+    complex64, complex128)
+from .dtypes import ALIASES as _ALIASES  # noqa: E402
+from .device import device  # noqa: E402,F401
+from .tensor import Tensor, Size  # noqa: E402,F401
+from ._errors import (EmberRuntimeError, EmberIndexError, EmberTypeError,  # noqa: E402,F401
+                      EmberValueError)
+from . import ops as _ops  # noqa: E402,F401  (fills the registry)
+from . import _tensor_methods  # noqa: E402,F401  (binds methods and operators)
+from .ops.registry import PUBLIC as _PUBLIC  # noqa: E402
+from .ops.random import Generator, default_generator  # noqa: E402,F401
+from ._printing import set_printoptions, get_printoptions  # noqa: E402,F401
+from . import autograd  # noqa: E402
+from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa: E402,F401
+                       is_grad_enabled, is_inference_mode_enabled)
+from ._storage import UntypedStorage  # noqa: E402,F401
+
+for _k, _v in _ALIASES.items():
+    globals()[_k] = _v
+globals().update(_PUBLIC)
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj):
+    """is_tensor(obj) -> bool."""
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    """is_floating_point(input) -> bool."""
+    return input.is_floating_point()
+
+
+def is_complex(input):
+    """is_complex(input) -> bool."""
+    return input.is_complex()
+
+
+def numel(input):
+    """numel(input) -> int."""
+    return input.numel()
+
+
+def get_num_threads():
+    """get_num_threads() -> int: BLAS threads (threadpoolctl when installed, else os.cpu_count)."""
+    try:
+        from threadpoolctl import threadpool_info
+        info = threadpool_info()
+        return max((i["num_threads"] for i in info), default=1)
+    except ImportError:
+        import os
+        return os.cpu_count() or 1
+
+
+def set_num_threads(n):
+    """set_num_threads(n): limit BLAS threads (needs threadpoolctl; otherwise a no-op)."""
+    try:
+        from threadpoolctl import threadpool_limits
+        global _thread_limit
+        _thread_limit = threadpool_limits(int(n))
+    except ImportError:
+        pass
+
+
+from . import nn, optim  # noqa: E402,F401

@@ -1,0 +1,174 @@
+"""Binds the registry's methods and the operators onto Tensor (one loop, after ops/ loaded)."""
+import numpy as np
+
+from . import dtypes as _dt
+from ._errors import EmberRuntimeError
+from .ops import dispatch
+from .ops.elementwise import _B, ADD, DIV, MUL, SUB
+from .ops.linalg_ops import matmul
+from .ops.registry import METHODS, OPS, op
+from .tensor import Tensor
+
+_binary = dispatch.binary
+_inplace = dispatch.apply_inplace
+_OPERAND = (Tensor, int, float, bool, complex, np.generic)
+
+
+def _forward(o):
+    def f(self, other):
+        return _binary(o, self, other)
+    return f
+
+
+def _reflected(o):
+    def f(self, other):
+        return _binary(o, other, self)
+    return f
+
+
+def _in_place(o):
+    def f(self, other):
+        return _inplace(o, self, (other,))
+    return f
+
+
+def _compare(o):
+    def f(self, other):
+        if not isinstance(other, _OPERAND):
+            if isinstance(other, np.ndarray):
+                from .ops.creation import as_tensor
+                other = as_tensor(other)
+            else:
+                return NotImplemented
+        return _binary(o, self, other)
+    return f
+
+
+_ARITH = {"add": ADD, "sub": SUB, "mul": MUL, "truediv": DIV, "floordiv": _B["floor_divide"],
+          "mod": _B["remainder"], "pow": _B["pow"], "and": _B["bitwise_and"],
+          "or": _B["bitwise_or"], "xor": _B["bitwise_xor"], "lshift": _B["bitwise_left_shift"],
+          "rshift": _B["bitwise_right_shift"]}
+
+for _name, _o in _ARITH.items():
+    setattr(Tensor, f"__{_name}__", _forward(_o))
+    setattr(Tensor, f"__r{_name}__", _reflected(_o))
+    setattr(Tensor, f"__i{_name}__", _in_place(_o))
+
+for _name, _o in (("eq", "eq"), ("ne", "ne"), ("lt", "lt"), ("le", "le"), ("gt", "gt"),
+                  ("ge", "ge")):
+    setattr(Tensor, f"__{_name}__", _compare(_B[_o]))
+
+Tensor.__matmul__ = lambda self, other: matmul(self, other)
+Tensor.__rmatmul__ = lambda self, other: matmul(other, self)
+Tensor.__neg__ = lambda self: dispatch.unary(OPS["neg"], self)
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = lambda self: dispatch.unary(OPS["abs"], self)
+Tensor.__invert__ = lambda self: dispatch.unary(OPS["bitwise_not"], self)
+
+
+# --- dtype conversion ---------------------------------------------------------------------------
+@op("to_copy", keep="", node_name="ToCopyBackward0")
+def _to_copy(m, a, np_dtype):
+    if a.dtype.kind == "c" and np_dtype.kind != "c":
+        import warnings
+        warnings.warn("Casting complex values to real discards the imaginary part", UserWarning,
+                      stacklevel=5)
+        a = a.real
+    return a.astype(np_dtype)
+
+
+_to_copy.derivative(lambda m, g, a, out, np_dtype: g)   # the engine casts back to a's dtype
+
+
+def _convert(self, d, copy=False):
+    if d.np == self._array.dtype and not copy:
+        return self
+    return dispatch.unary(_to_copy, self, np_dtype=d.np)
+
+
+def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, memory_format=None):
+    """to(dtype) / to(device) / to(device, dtype) / to(other) -> Tensor: self when nothing
+    changes (unless copy=True), else a converted copy that stays in the graph."""
+    from .device import check_device, device as _device
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype = a.dtype
+        elif isinstance(a, _dt.dtype):
+            dtype = a
+        elif isinstance(a, (str, _device)):
+            device = a
+        elif a is not None:
+            dtype = _dt.to_dtype(a)
+    check_device(device)
+    d = self.dtype if dtype is None else _dt.to_dtype(dtype)
+    return _convert(self, d, copy)
+
+
+def _type(self, dtype=None, non_blocking=False, **kw):
+    if dtype is None:
+        return "torch." + _LEGACY_NAMES[self.dtype.name]
+    if isinstance(dtype, str):
+        for k, v in _LEGACY_NAMES.items():
+            if dtype.endswith("." + v) or dtype == v:
+                dtype = k
+                break
+    return _convert(self, _dt.to_dtype(dtype))
+
+
+_LEGACY_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+                 "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor",
+                 "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
+                 "bool": "BoolTensor", "complex64": "ComplexFloatTensor",
+                 "complex128": "ComplexDoubleTensor"}
+
+METHODS["to"] = to
+METHODS["type"] = _type
+METHODS["type_as"] = lambda self, other: _convert(self, other.dtype)
+METHODS["cpu"] = lambda self, memory_format=None: self
+METHODS["cuda"] = lambda self, *a, **k: (_ for _ in ()).throw(
+    EmberRuntimeError("ember has no CUDA backend yet: tensors live on the CPU"))
+for _meth, _d in (("float", _dt.float32), ("double", _dt.float64), ("half", _dt.float16),
+                  ("bfloat16", _dt.bfloat16), ("long", _dt.int64), ("int", _dt.int32),
+                  ("short", _dt.int16), ("char", _dt.int8), ("byte", _dt.uint8),
+                  ("bool", _dt.bool_), ("cfloat", _dt.complex64), ("cdouble", _dt.complex128)):
+    METHODS[_meth] = (lambda d: lambda self, memory_format=None: _convert(self, d))(_d)
+
+
+# --- fills --------------------------------------------------------------------------------------
+_FILL = op("fill_", node_name="FillBackward0", kind="elementwise")(
+    lambda m, a, value: m.full(a.shape, value, dtype=a.dtype))
+_FILL.derivative((lambda m, g, a, v, out, **k: g * 0, lambda m, g, a, v, out, **k: m.sum(g)))
+_FILL_S = op("fill_scalar_", node_name="FillBackward0", kind="elementwise")(
+    lambda m, a, value: m.full(a.shape, value, dtype=a.dtype))
+_FILL_S.derivative(lambda m, g, a, out, value: g * 0)
+
+
+def fill_(self, value):
+    """fill_(value) -> self: every element set to ``value`` (a number or 0-dim tensor)."""
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise EmberRuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                                    f"with {value.ndim} dimensions.")
+        if value._edge is not None:
+            return _inplace(_FILL_V, self, (value,))
+        value = value.item()
+    return _inplace(_FILL_S, self, (), {"value": value})
+
+
+_FILL_V = op("fill_tensor_", node_name="FillBackward1", kind="elementwise")(
+    lambda m, a, v: m.full(a.shape, v, dtype=a.dtype))
+_FILL_V.derivative((lambda m, g, a, v, out: g * 0, lambda m, g, a, v, out: m.sum(g)))
+
+METHODS["fill_"] = fill_
+METHODS["zero_"] = lambda self: fill_(self, 0)
+
+
+def bind():
+    for name, fn in METHODS.items():
+        if name in Tensor.__dict__ and not callable(Tensor.__dict__[name]):
+            continue          # properties (real, imag, T...) keep their descriptor
+        if name in ("__getitem__", "__setitem__") or name not in Tensor.__dict__:
+            setattr(Tensor, name, fn)
+
+
+bind()

@@ -1,0 +1,318 @@
+"""backward(): collect the nodes reachable from the roots, run them by decreasing ``seq``, sum
+and cast each gradient to its input's shape and dtype, accumulate into leaves, free the graph.
+
+Plain backward hands rules raw arrays and the backend namespace; ``create_graph=True`` hands them
+Tensors and ember's differentiable namespace, so the same rule text builds a graph of its own.
+"""
+import sys
+
+import numpy as np
+
+from .._errors import EmberRuntimeError
+from .._state import state
+from .node import AccumulateGrad, Slot
+
+
+def _xp():
+    from ..device import CPU
+    return CPU.backend.xp
+
+
+def _node_slot(edge):
+    if type(edge) is Slot:
+        return edge.node, edge.idx
+    return edge, 0
+
+
+def _fit(g, shape, np_dtype, tensor_mode):
+    """Sum a (possibly broadcast) gradient to ``shape`` and cast it to ``np_dtype``."""
+    if tensor_mode:
+        from .. import _diff_namespace as dn
+        if tuple(g.shape) != shape:
+            g = dn.sum_to(g, shape)
+        if g._array.dtype != np_dtype:
+            g = dn.cast_grad(g, np_dtype)
+        return g
+    if not isinstance(g, np.ndarray):
+        g = np.asarray(g)
+    if g.shape != shape:
+        full = np.broadcast_shapes(g.shape, shape)
+        if full != g.shape:
+            g = np.broadcast_to(g, full)
+        g = _xp().sum_to(g, shape)
+    if g.dtype != np_dtype:
+        if g.dtype.kind == "c" and np_dtype.kind != "c":
+            g = g.real
+        g = g.astype(np_dtype)
+    return g
+
+
+def _accumulate(buffers, node, idx, g, tensor_mode):
+    if node.n_out == 1:
+        prev = buffers.get(node)
+        buffers[node] = g if prev is None else prev + g
+    else:
+        lst = buffers.get(node)
+        if lst is None:
+            lst = buffers[node] = [None] * node.n_out
+        lst[idx] = g if lst[idx] is None else lst[idx] + g
+
+
+def _run_tensor_hooks(node, g, tensor_mode):
+    hooks = node.tensor_hooks
+    if node.n_out == 1:
+        for fn in (hooks.get(0, ()) if hooks else ()):
+            r = fn(_as_tensor(g, tensor_mode))
+            if r is not None:
+                g = r if tensor_mode else r._array
+        return g
+    g = list(g)
+    for idx, fns in (hooks or {}).items():
+        for fn in fns:
+            if g[idx] is not None:
+                r = fn(_as_tensor(g[idx], tensor_mode))
+                if r is not None:
+                    g[idx] = r if tensor_mode else r._array
+    return g
+
+
+def _retain(node, g, tensor_mode):
+    if node.n_out == 1:
+        items = ((0, g),)
+    else:
+        items = tuple(enumerate(g))
+    for idx, gi in items:
+        ref = node.retains.get(idx)
+        t = ref() if ref is not None else None
+        if t is None or gi is None:
+            continue
+        if t._grad is None:
+            t._grad = _as_tensor(gi if tensor_mode else np.array(gi), tensor_mode)
+        else:
+            t._grad = t._grad + _as_tensor(gi, tensor_mode)
+
+
+def _as_tensor(g, tensor_mode):
+    if tensor_mode:
+        return g
+    from ..tensor import wrap
+    return wrap(g)
+
+
+def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None,
+                 allow_unused=False, accumulate=True):
+    """Backpropagate ``root_grads`` from the ``roots`` tensors.
+
+    With ``inputs`` given, returns their gradients; with ``accumulate`` they are also (and only
+    they are) accumulated into ``.grad`` as torch's ``backward(inputs=...)`` does."""
+    tensor_mode = bool(create_graph)
+    buffers = {}
+    start = []
+    for t, g in zip(roots, root_grads):
+        edge = t._edge
+        if edge is None:
+            raise EmberRuntimeError("element 0 of tensors does not require grad and does not have a "
+                                    "grad_fn")
+        node, idx = _node_slot(edge)
+        if not tensor_mode and not isinstance(g, np.ndarray):
+            g = g._array
+        _accumulate(buffers, node, idx, g, tensor_mode)
+        start.append(node)
+
+    capture = None
+    if inputs is not None:
+        capture = {}
+        for i, t in enumerate(inputs):
+            if t._edge is None:
+                if not allow_unused and not accumulate:
+                    raise EmberRuntimeError("One of the differentiated Tensors does not require grad")
+                continue
+            capture.setdefault(_node_slot(t._edge), []).append(i)
+
+    # Collect reachable nodes (iterative: RNN graphs are deeper than the recursion limit).
+    seen = set()
+    stack = list(start)
+    order = []
+    leaves = []
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        if type(n) is AccumulateGrad:
+            leaves.append(n)
+            continue
+        order.append(n)
+        for e in n.next:
+            if e is not None:
+                stack.append(e.node if type(e) is Slot else e)
+    order.sort(key=_seq, reverse=True)
+
+    results = [None] * len(inputs) if inputs is not None else None
+    prev_mode = state.grad_enabled
+    state.grad_enabled = tensor_mode
+    try:
+        for node in order:
+            g = buffers.pop(node, None)
+            if g is None:
+                continue
+            if node.pre_hooks:
+                g = _call_pre_hooks(node, g, tensor_mode)
+            if node.tensor_hooks:
+                g = _run_tensor_hooks(node, g, tensor_mode)
+            if node.retains:
+                _retain(node, g, tensor_mode)
+            if capture is not None:
+                _capture(capture, node, g, results, tensor_mode)
+            grads = node_backward(node, g, tensor_mode)
+            if node.post_hooks:
+                _call_post_hooks(node, grads, g, tensor_mode)
+            if not retain_graph:
+                node.release()
+            for e, gi in zip(node.next, grads):
+                if e is None or gi is None:
+                    continue
+                tgt, idx = (e.node, e.idx) if type(e) is Slot else (e, 0)
+                if tgt.n_out == 1:
+                    shape, dt = tgt.shape, tgt.dtype
+                else:
+                    shape, dt = tgt.shape[idx], tgt.dtype[idx]
+                gi = _fit(gi, shape, dt, tensor_mode)
+                _accumulate(buffers, tgt, idx, gi, tensor_mode)
+        grads = gi = g = None       # drop references so a leaf can take its gradient array
+        for leaf in leaves:
+            g = buffers.pop(leaf, None)
+            if g is None:
+                continue
+            if leaf.pre_hooks:
+                g = _call_pre_hooks(leaf, g, tensor_mode)
+            if leaf.tensor_hooks:
+                g = _run_tensor_hooks(leaf, g, tensor_mode)
+            if capture is not None:
+                hit = _capture(capture, leaf, g, results, tensor_mode)
+                if not accumulate or (hit is False and inputs is not None):
+                    continue
+            elif not accumulate:
+                continue
+            _accumulate_leaf(leaf, g, tensor_mode)
+    finally:
+        state.grad_enabled = prev_mode
+    if inputs is not None and accumulate:
+        # backward(inputs=[non-leaf, ...]) also fills .grad of non-leaf inputs
+        for t, r in zip(inputs, results):
+            if r is not None and type(_node_slot(t._edge)[0]) is not AccumulateGrad:
+                t._grad = r if t._grad is None else t._grad + r
+    return results
+
+
+def _seq(n):
+    return n.seq
+
+
+def _capture(capture, node, g, results, tensor_mode):
+    hit = False
+    if node.n_out == 1:
+        idxs = capture.get((node, 0))
+        if idxs:
+            hit = True
+            for i in idxs:
+                results[i] = _as_tensor(g if tensor_mode else np.array(g), tensor_mode)
+        return hit
+    for slot, gi in enumerate(g):
+        for i in capture.get((node, slot), ()):
+            hit = True
+            if gi is not None:
+                results[i] = _as_tensor(gi if tensor_mode else np.array(gi), tensor_mode)
+    return hit
+
+
+def _accumulate_leaf(leaf, g, tensor_mode):
+    var = leaf._var()
+    if var is None:
+        return
+    from ..tensor import wrap
+    if tensor_mode:
+        var._grad = g if var._grad is None else var._grad + g
+    else:
+        cur = var._grad
+        if cur is None:
+            # Steal the array when nothing else can see it (a fresh result held only by this
+            # frame); otherwise copy, so two leaves never share one .grad buffer.
+            if g.base is not None or sys.getrefcount(g) > 3 or not g.flags.writeable:
+                g = np.array(g, copy=True)
+            var._grad = wrap(g)
+        elif cur._edge is None and cur._array.shape == g.shape and cur._array.flags.writeable:
+            cur._array += g
+            if cur._vc is not None:
+                cur._vc.version += 1
+        else:
+            var._grad = cur + wrap(g)
+    if leaf.post_acc_hooks:
+        for fn in leaf.post_acc_hooks:
+            fn(var)
+
+
+def node_backward(node, g, tensor_mode):
+    """Run one node's derivative rule; returns one gradient (or None) per input edge."""
+    if hasattr(node, "custom_backward"):
+        return node.custom_backward(g, tensor_mode)
+    op = node.op
+    kept = node.unpack()
+    if tensor_mode:
+        from .. import _diff_namespace as m
+        from ..tensor import wrap
+        vals = kept
+        out = node.kept_out
+        if out is not None:
+            out = wrap(out)
+            out._edge = node
+    else:
+        m = _xp()
+        vals = tuple(v._array if hasattr(v, "_array") else v for v in kept)
+        out = node.kept_out
+    if not vals:
+        vals = (None,) * len(node.next)
+    attrs = node.attrs
+    if op.per_input:
+        grads = []
+        for rule, e in zip(op.grad, node.next):
+            grads.append(rule(m, g, *vals, out, **attrs) if rule is not None and e is not None
+                         else None)
+    else:
+        grads = op.grad(m, g, *vals, out, **attrs)
+        if type(grads) is not tuple and type(grads) is not list:
+            grads = (grads,)
+    if state.anomaly:
+        _check_anomaly(node, grads, tensor_mode)
+    return grads
+
+
+def _check_anomaly(node, grads, tensor_mode):
+    for i, gi in enumerate(grads):
+        if gi is None:
+            continue
+        arr = gi._array if tensor_mode else np.asarray(gi)
+        if arr.dtype.kind in "fc" and np.isnan(arr).any():
+            where = "".join(node.stack or ["(forward stack not recorded)\n"])
+            raise EmberRuntimeError(
+                f"Function '{node.name()}' returned nan values in its {i}th output.\n"
+                f"The forward call that created it:\n{where}")
+
+
+def _call_pre_hooks(node, g, tensor_mode):
+    grads = (g,) if node.n_out == 1 else tuple(g)
+    wrapped = tuple(None if x is None else _as_tensor(x, tensor_mode) for x in grads)
+    for fn in node.pre_hooks:
+        r = fn(wrapped)
+        if r is not None:
+            wrapped = tuple(r)
+    back = tuple(None if x is None else (x if tensor_mode else x._array) for x in wrapped)
+    return back[0] if node.n_out == 1 else list(back)
+
+
+def _call_post_hooks(node, grads, g, tensor_mode):
+    gin = tuple(None if x is None else _as_tensor(x, tensor_mode) for x in grads)
+    gout = (g,) if node.n_out == 1 else tuple(g)
+    gout = tuple(None if x is None else _as_tensor(x, tensor_mode) for x in gout)
+    for fn in node.post_hooks:
+        fn(gin, gout)

@@ -1,0 +1,101 @@
+"""The CPU backend. Kernels and derivative rules run against ``xp``: NumPy's namespace plus the few
+helpers the rule dialect adds (DESIGN.md §2.3), so the same rule text runs on CuPy or, under
+``create_graph=True``, on ember's differentiable namespace (autograd/_diff_namespace.py)."""
+import types
+
+import numpy
+
+
+def _conj(x):
+    # Identity for real data: PyTorch's conjugate-Wirtinger convention costs nothing on reals.
+    if isinstance(x, numpy.ndarray):
+        return numpy.conj(x) if x.dtype.kind == "c" else x
+    return x.conjugate() if isinstance(x, complex) else x
+
+
+def _scatter_basic(shape, index, g):
+    """A zero array of ``shape`` with ``g`` written at a basic (view-making) index."""
+    z = numpy.zeros(shape, dtype=g.dtype)
+    z[index] = g
+    return z
+
+
+def _scatter_advanced(shape, index, g):
+    """A zero array of ``shape`` with ``g`` added at an advanced index (repeats accumulate)."""
+    z = numpy.zeros(shape, dtype=g.dtype)
+    numpy.add.at(z, index, g)
+    return z
+
+
+def _index_scatter(shape, index, g):
+    """Adjoint of "read element ``index[j]`` of a ``shape`` array into position j": adds each
+    gradient element back at its flat source index (repeats accumulate)."""
+    size = 1
+    for s in shape:
+        size *= s
+    z = numpy.zeros(size, dtype=g.dtype)
+    numpy.add.at(z, index.reshape(-1), numpy.broadcast_to(g, index.shape).reshape(-1))
+    return z.reshape(shape)
+
+
+def _zero_at(g, index):
+    z = numpy.array(g, copy=True)
+    z[index] = 0
+    return z
+
+
+def _sum_to(g, shape):
+    """Sum a broadcast gradient down to ``shape`` (the engine's single unbroadcast)."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                      if s == 1 and g.shape[i + lead] != 1)
+    out = g.sum(axis=axes, keepdims=True) if axes else g
+    return out.reshape(shape)
+
+
+def _sgn(x):
+    """sign for reals, x/|x| (0 at 0) for complex: torch.sgn."""
+    if x.dtype.kind != "c":
+        return numpy.sign(x)
+    mag = numpy.abs(x)
+    return numpy.where(mag == 0, 0, x / numpy.where(mag == 0, 1, mag))
+
+
+def _special(name):
+    def fn(*args):
+        import scipy.special
+        return getattr(scipy.special, name)(*args)
+    fn.__name__ = name
+    return fn
+
+
+def make_namespace():
+    ns = types.SimpleNamespace(**{k: getattr(numpy, k) for k in dir(numpy) if not k.startswith("_")})
+    ns.conj = _conj
+    ns.scatter_basic = _scatter_basic
+    ns.scatter_advanced = _scatter_advanced
+    ns.sum_to = _sum_to
+    ns.index_scatter = _index_scatter
+    ns.zero_at = _zero_at
+    ns.sgn = _sgn
+    for name in ("erf", "erfc", "erfinv", "gammaln", "digamma", "polygamma", "i0", "ndtri",
+                 "expit", "logit", "xlogy", "xlog1py", "erfcx", "i0e", "i1", "i1e", "zeta"):
+        setattr(ns, "special_" + name, _special(name))
+    ns.is_tensor_namespace = False
+    return ns
+
+
+class NumpyBackend:
+    __slots__ = ("xp", "kernels")
+    name = "cpu"
+
+    def __init__(self):
+        self.xp = make_namespace()
+        self.kernels = {}     # per-op kernel overrides by op name; empty on CPU
+
+    @property
+    def special(self):
+        import scipy.special
+        return scipy.special

@@ -1,0 +1,1 @@
+"""Sorting and searching: sort, argsort, topk (more in later issues)."""

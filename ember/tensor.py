@@ -1,0 +1,497 @@
+"""Tensor: a NumPy array plus autograd state, in __slots__ (DESIGN.md §2.4, §2.6).
+
+Slots: ``_array`` the backend array (often a NumPy view); ``_edge`` where gradients go (this
+tensor's grad_fn node, a Slot of a multi-output node, a leaf's AccumulateGrad, or None when it
+does not require grad); ``_grad``; ``_vc`` the version cell (Note [Version counters]); ``_view``
+``(root tensor, view chain)`` for views; ``_meta`` rarely used extras (retain_grad, names);
+``_device``. Math methods and operators are bound from the op registry by _tensor_methods.py.
+"""
+import numpy as np
+
+from . import dtypes as _dt
+from ._errors import EmberRuntimeError, EmberTypeError, EmberValueError
+from ._state import state
+from ._storage import UntypedStorage, cell_of
+from .device import CPU
+
+_new = object.__new__
+
+
+class Size(tuple):
+    """torch.Size: a tuple of ints with ``numel()``."""
+
+    __slots__ = ()
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __repr__(self):
+        return f"torch.Size([{', '.join(str(s) for s in self)}])"
+
+    def __getitem__(self, i):
+        r = tuple.__getitem__(self, i)
+        return Size(r) if isinstance(i, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
+
+def wrap(array, edge=None):
+    """A new Tensor around ``array`` (no copy). The hot path builds results this way."""
+    t = _new(Tensor)
+    t._array = array
+    t._edge = edge
+    t._device = CPU
+    t._grad = None
+    t._vc = None
+    t._view = None
+    t._meta = None
+    return t
+
+
+class Tensor:
+    __slots__ = ("_array", "_edge", "_device", "_grad", "_vc", "_view", "_meta", "__weakref__")
+
+    # Let NumPy defer to our reflected operators (np_array + tensor -> Tensor.__radd__).
+    __array_priority__ = 1000
+
+    def __new__(cls, *args, dtype=None, device=None, requires_grad=False):
+        from .ops.creation import _legacy_new
+        t = _legacy_new(cls, args, dtype, device)
+        if requires_grad:
+            t.requires_grad_(True)
+        return t
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    # -- metadata ------------------------------------------------------------------------
+    @property
+    def shape(self):
+        return Size(self._array.shape)
+
+    def size(self, dim=None):
+        """size(dim=None) -> Size or int."""
+        if dim is None:
+            return Size(self._array.shape)
+        return self._array.shape[_wrap_dim(dim, self._array.ndim)]
+
+    @property
+    def dtype(self):
+        return _dt._FROM_NP[self._array.dtype]
+
+    @property
+    def device(self):
+        return self._device
+
+    @property
+    def is_cuda(self):
+        return self._device.type == "cuda"
+
+    is_sparse = False
+    is_quantized = False
+    is_meta = False
+    is_nested = False
+    layout = "strided"
+
+    @property
+    def ndim(self):
+        return self._array.ndim
+
+    def dim(self):
+        """dim() -> int: number of dimensions."""
+        return self._array.ndim
+
+    ndimension = dim
+
+    def numel(self):
+        """numel() -> int: number of elements."""
+        return self._array.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self._array.itemsize
+
+    @property
+    def itemsize(self):
+        return self._array.itemsize
+
+    @property
+    def nbytes(self):
+        return self._array.nbytes
+
+    def stride(self, dim=None):
+        """stride(dim=None): strides in elements, as torch counts them."""
+        a = self._array
+        st = tuple(s // a.itemsize for s in a.strides) if a.itemsize else a.strides
+        return st if dim is None else st[_wrap_dim(dim, a.ndim)]
+
+    def storage_offset(self):
+        """storage_offset() -> int: elements between the storage's start and this tensor's first."""
+        from ._storage import root_array
+        a = self._array
+        root = root_array(a)
+        return (a.__array_interface__["data"][0] - root.__array_interface__["data"][0]) // max(a.itemsize, 1)
+
+    def is_contiguous(self, memory_format=None):
+        a = self._array
+        if a.flags.c_contiguous:
+            return True
+        # torch ignores strides of size-1 dimensions
+        expected = 1
+        for size, st in zip(reversed(a.shape), reversed(self.stride())):
+            if size != 1 and st != expected:
+                return False
+            expected *= size
+        return True
+
+    def data_ptr(self):
+        return self._array.__array_interface__["data"][0]
+
+    def untyped_storage(self):
+        return UntypedStorage(self._array)
+
+    def is_floating_point(self):
+        return self._array.dtype.kind == "f" or self._array.dtype == _dt.bfloat16.np
+
+    def is_complex(self):
+        return self._array.dtype.kind == "c"
+
+    def is_signed(self):
+        return self.dtype.is_signed
+
+    def get_device(self):
+        return -1
+
+    # -- autograd state -------------------------------------------------------------------
+    @property
+    def requires_grad(self):
+        return self._edge is not None
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad=True):
+        """requires_grad_(requires_grad=True) -> Tensor: start (or stop) recording ops on a leaf."""
+        from .autograd.node import AccumulateGrad
+        e = self._edge
+        if e is not None and type(e) is not AccumulateGrad:
+            if requires_grad:
+                return self
+            raise EmberRuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        if requires_grad:
+            if e is None:
+                k = self._array.dtype.kind
+                if k not in "fc" and self._array.dtype != _dt.bfloat16.np:
+                    raise EmberRuntimeError("only Tensors of floating point and complex dtype can "
+                                            f"require gradients (got {self.dtype})")
+                if state.inference and self._meta and self._meta.get("inference"):
+                    raise EmberRuntimeError("Setting requires_grad=True on inference tensor "
+                                            "outside InferenceMode is not allowed.")
+                self._edge = AccumulateGrad(self)
+        else:
+            self._edge = None
+        return self
+
+    @property
+    def is_leaf(self):
+        from .autograd.node import AccumulateGrad
+        return self._edge is None or type(self._edge) is AccumulateGrad
+
+    @property
+    def grad_fn(self):
+        from .autograd.node import AccumulateGrad, Slot
+        e = self._edge
+        if e is None or type(e) is AccumulateGrad:
+            return None
+        return e.node if type(e) is Slot else e
+
+    @property
+    def grad(self):
+        if self._grad is None and self._edge is not None and not self.is_leaf and \
+                not (self._meta and self._meta.get("retains_grad")):
+            import warnings
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                ".grad attribute won't be populated during autograd.backward(). If you indeed want "
+                "the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the "
+                "non-leaf Tensor.", UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise EmberTypeError(f"assigned grad expected to be a Tensor or None but got grad "
+                                     f"of type {type(value).__name__}")
+            if value._array.shape != self._array.shape:
+                raise EmberRuntimeError(f"assigned grad has data of a different size: grad shape "
+                                        f"{list(value.shape)}, tensor shape {list(self.shape)}")
+            if value._array.dtype != self._array.dtype:
+                raise EmberRuntimeError(f"assigned grad has data of a different type: grad "
+                                        f"{value.dtype}, tensor {self.dtype}")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def retains_grad(self):
+        return bool(self._meta and self._meta.get("retains_grad"))
+
+    def retain_grad(self):
+        """retain_grad(): keep ``.grad`` for this non-leaf tensor during backward."""
+        if self._edge is None:
+            raise EmberRuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.is_leaf or self.retains_grad:
+            return
+        import weakref
+        from .autograd.node import Slot
+        e = self._edge
+        node, idx = (e.node, e.idx) if type(e) is Slot else (e, 0)
+        if node.retains is None:
+            node.retains = {}
+        node.retains[idx] = weakref.ref(self)
+        if self._meta is None:
+            self._meta = {}
+        self._meta["retains_grad"] = True
+
+    def register_hook(self, hook):
+        """register_hook(hook): ``hook(grad) -> Tensor or None`` runs when this tensor's gradient
+        is computed; returns a handle with ``remove()``."""
+        if self._edge is None:
+            raise EmberRuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        from .autograd.node import Slot
+        e = self._edge
+        node, idx = (e.node, e.idx) if type(e) is Slot else (e, 0)
+        return node._add_tensor_hook(idx, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor) runs after a leaf's ``.grad`` was accumulated."""
+        from .autograd.node import AccumulateGrad, _Handle
+        if type(self._edge) is not AccumulateGrad:
+            raise EmberRuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                                    "tensors")
+        leaf = self._edge
+        if leaf.post_acc_hooks is None:
+            leaf.post_acc_hooks = []
+        leaf.post_acc_hooks.append(hook)
+        return _Handle(leaf.post_acc_hooks, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """backward(gradient=None, retain_graph=None, create_graph=False, inputs=None)."""
+        from .autograd import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def detach(self):
+        """detach() -> Tensor: the same memory, cut from the graph."""
+        t = wrap(self._array)
+        t._vc = cell_of(self)           # shares the version counter, as torch's detach does
+        t._view = self._view
+        return t
+
+    def detach_(self):
+        from .autograd.node import AccumulateGrad
+        if self._view is not None and self._edge is not None and type(self._edge) is not AccumulateGrad:
+            raise EmberRuntimeError("Can't detach views in-place. Use detach() instead.")
+        self._edge = None
+        return self
+
+    @property
+    def data(self):
+        t = wrap(self._array)
+        t._vc = None         # torch: .data does not share the version counter
+        return t
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise EmberTypeError(f"data must be a Tensor, not {type(value).__name__}")
+        self._array = value._array
+        if self._edge is not None and hasattr(self._edge, "shape") and self.is_leaf:
+            self._edge.shape = value._array.shape
+            self._edge.dtype = value._array.dtype
+
+    @property
+    def _base(self):
+        return None if self._view is None else self._view[0]
+
+    def _is_view(self):
+        return self._view is not None
+
+    @property
+    def _version(self):
+        return 0 if self._vc is None else self._vc.version
+
+    @property
+    def output_nr(self):
+        from .autograd.node import Slot
+        return self._edge.idx if type(self._edge) is Slot else 0
+
+    # -- conversion -------------------------------------------------------------------------
+    def item(self):
+        """item() -> number: the value of a one-element tensor as a Python number."""
+        a = self._array
+        if a.size != 1:
+            raise EmberRuntimeError(f"a Tensor with {a.size} elements cannot be converted to Scalar")
+        v = a.reshape(()).item() if a.dtype != _dt.bfloat16.np else float(a.reshape(()))
+        return v
+
+    def tolist(self):
+        """tolist(): nested Python lists (a number for a 0-dim tensor)."""
+        a = self._array
+        if a.dtype == _dt.bfloat16.np or a.dtype == np.float16:
+            a = a.astype(np.float32)
+        return a.tolist()
+
+    def numpy(self, *, force=False):
+        """numpy(*, force=False) -> ndarray sharing this tensor's memory."""
+        if self._edge is not None and not force:
+            raise EmberRuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                                    "tensor.detach().numpy() instead.")
+        return self._array
+
+    def __array__(self, dtype=None, copy=None):
+        if self._edge is not None:
+            raise EmberRuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                                    "tensor.detach().numpy() instead.")
+        a = self._array
+        if dtype is not None and a.dtype != dtype:
+            return a.astype(dtype)
+        return a.copy() if copy else a
+
+    def __len__(self):
+        if self._array.ndim == 0:
+            raise EmberTypeError("len() of a 0-d tensor")
+        return self._array.shape[0]
+
+    def __iter__(self):
+        if self._array.ndim == 0:
+            raise EmberTypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __bool__(self):
+        if self._array.size != 1:
+            raise EmberRuntimeError(f"Boolean value of Tensor with more than one value is ambiguous "
+                                    f"(shape {list(self._array.shape)})")
+        return bool(self._array.reshape(()))
+
+    def __float__(self):
+        return float(self.item().real if isinstance(self.item(), complex) else self.item())
+
+    def __int__(self):
+        return int(self.item().real if isinstance(self.item(), complex) else self.item())
+
+    def __complex__(self):
+        return complex(self.item())
+
+    def __index__(self):
+        a = self._array
+        if a.dtype.kind not in "iub" or a.size != 1:
+            raise EmberTypeError("only integer tensors of a single element can be converted to an "
+                                 "index")
+        return int(a.reshape(()))
+
+    def __hash__(self):
+        return id(self)
+
+    def __contains__(self, element):
+        if isinstance(element, (Tensor, int, float, bool, complex)):
+            return bool((self == element).any())
+        raise EmberRuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you "
+                                f"passed in a {type(element).__name__}.")
+
+    def __repr__(self, *, tensor_contents=None):
+        from ._printing import tensor_repr
+        return tensor_repr(self)
+
+    def __format__(self, spec):
+        if self._array.ndim == 0 and spec:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec) if spec else repr(self)
+
+    def __deepcopy__(self, memo):
+        if not self.is_leaf:
+            raise EmberRuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                                    "support the deepcopy protocol at the moment.")
+        if id(self) in memo:
+            return memo[id(self)]
+        t = _new(type(self))
+        t._array, t._edge, t._device, t._grad, t._vc, t._view, t._meta = \
+            self._array.copy(), None, self._device, None, None, None, None
+        if self._edge is not None:
+            t.requires_grad_(True)
+        if self._grad is not None:
+            t._grad = wrap(self._grad._array.copy())
+        memo[id(self)] = t
+        return t
+
+    def __reduce_ex__(self, proto):
+        raise EmberTypeError("ember tensors are not picklable: use ember.save, which writes a "
+                             "format that loads without running code")
+
+    @property
+    def T(self):
+        a = self._array
+        if a.ndim > 2:
+            import warnings
+            warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their "
+                          "shape is deprecated and it will throw an error in a future release.",
+                          UserWarning, stacklevel=2)
+        return self.permute(*range(a.ndim - 1, -1, -1))
+
+    @property
+    def mT(self):
+        if self._array.ndim < 2:
+            raise EmberRuntimeError(f"tensor.mT is only supported on matrices or batches of "
+                                    f"matrices. Got {self._array.ndim}-D tensor.")
+        return self.transpose(-2, -1)
+
+    @property
+    def H(self):
+        if self._array.ndim > 2:
+            raise EmberRuntimeError("tensor.H is only supported on matrices (2-D tensors). Got "
+                                    f"{self._array.ndim}-D tensor.")
+        return self.T.conj() if self.is_complex() else self.T
+
+    @property
+    def mH(self):
+        return self.mT.conj() if self.is_complex() else self.mT
+
+    @property
+    def real(self):
+        from .ops.complex_ops import real
+        return real(self)
+
+    @real.setter
+    def real(self, value):
+        self.real.copy_(value)
+
+    @property
+    def imag(self):
+        from .ops.complex_ops import imag
+        return imag(self)
+
+    @imag.setter
+    def imag(self, value):
+        self.imag.copy_(value)
+
+
+def _wrap_dim(dim, ndim):
+    """Normalise a possibly negative ``dim`` for a tensor of ``ndim`` dimensions (0-dim tensors
+    accept 0 and -1, as torch does)."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        from ._errors import EmberIndexError
+        raise EmberIndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                              f"but got {dim})")
+    return dim % n if ndim else 0
