@@ -69,20 +69,15 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
             if flat is None:
                 raise GradcheckError("gradcheck needs contiguous inputs")
             parts = (1.0, 1j) if arr.dtype.kind == "c" else (1.0,)
-            prev = state.grad_enabled
-            state.grad_enabled = False
-            try:
-                for j in range(flat.size):
-                    orig = flat[j]
-                    for p in parts:
-                        flat[j] = orig + p * eps
-                        lp = _loss(_outputs(func, inputs), vs)
-                        flat[j] = orig - p * eps
-                        lm = _loss(_outputs(func, inputs), vs)
-                        flat[j] = orig
-                        num.reshape(-1)[j] += p * (lp - lm) / (2 * eps)
-            finally:
-                state.grad_enabled = prev
+            for j in range(flat.size):
+                orig = flat[j]
+                for p in parts:
+                    flat[j] = orig + p * eps
+                    lp = _loss(_outputs(func, inputs), vs)
+                    flat[j] = orig - p * eps
+                    lm = _loss(_outputs(func, inputs), vs)
+                    flat[j] = orig
+                    num.reshape(-1)[j] += p * (lp - lm) / (2 * eps)
             got = analytic[k]
             got = np.zeros_like(num) if got is None else got._array
             if not np.allclose(got, num, rtol=rtol, atol=atol):

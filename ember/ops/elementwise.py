@@ -35,6 +35,15 @@ def _relu(m, a):
     return m.maximum(a, 0) if a.dtype.kind != "b" else a.copy()
 
 
+def _sgn_grad(m, g, a, out):
+    if not m.iscomplexobj(a):
+        return g * 0
+    # sgn(z) = z/|z| is not holomorphic: grad = conj(dw/dz) g + (dw/dz*) conj(g)
+    mag = m.abs(a)
+    safe = m.where(mag == 0, 1, mag)
+    return m.where(mag == 0, 0, (g - out * out * m.conj(g)) / (2 * safe))
+
+
 def _zero(m, g, a, out):
     return g * 0
 
@@ -97,7 +106,8 @@ SAME_ROWS = [
     unary("positive", "positive", kernel=lambda m, a: a, grad=lambda m, g, a, out: g),
     unary("abs", "abs", keep="a", grad=lambda m, g, a, out: g * m.sgn(a)),
     unary("sign", "sign", grad=_zero),
-    unary("sgn", "sgn", kernel=lambda m, a: m.sgn(a), grad=_zero),
+    unary("sgn", "sgn", kernel=lambda m, a: m.sgn(a), keep="a+out", grad=lambda m, g, a, out:
+          _sgn_grad(m, g, a, out)),
     unary("floor", "floor", kernel=_keep_int("floor"), grad=_zero),
     unary("ceil", "ceil", kernel=_keep_int("ceil"), grad=_zero),
     unary("trunc", "trunc", kernel=_keep_int("trunc"), grad=_zero),
@@ -361,8 +371,18 @@ def _ct_a(m, g, a, lo, hi, out):
     return m.where(keep, g, 0)
 
 
-_clamp_t.derivative((_ct_a, lambda m, g, a, lo, hi, out: m.where(a < lo, g, 0),
-                     lambda m, g, a, lo, hi, out: m.where(a > hi, g, 0)))
+def _ct_lo(m, g, a, lo, hi, out):
+    hit = a < lo
+    return m.where(hit if hi is None else hit & (lo <= hi), g, 0)
+
+
+def _ct_hi(m, g, a, lo, hi, out):
+    # when min > max the output is max everywhere, so max takes the whole gradient
+    hit = a > hi
+    return m.where(hit if lo is None else hit | (lo > hi), g, 0)
+
+
+_clamp_t.derivative((_ct_a, _ct_lo, _ct_hi))
 
 
 def _clamp_args(input, min, max):
