@@ -77,3 +77,5 @@ def set_num_threads(n):
 
 
 from . import nn, optim  # noqa: E402,F401
+from . import utils  # noqa: E402,F401
+from .serialization import save, load  # noqa: E402,F401

@@ -205,3 +205,72 @@ def special_erf(x):
 
 def special_erfc(x):
     return _t(x).erfc()
+
+
+# --- reductions, scans, sorting and copying shape ops (ops/reduction.py, sorting.py, shape.py) --
+def min(x, axis=None, keepdims=False):
+    return _t(x).amin(dim=() if axis is None else axis, keepdim=keepdims)
+
+
+def prod(x, axis=None, keepdims=False):
+    x = _t(x)
+    if axis is None:
+        r = x.reshape(-1).prod(0)
+        return r.reshape((1,) * x.ndim) if keepdims else r
+    return x.prod(axis, keepdim=keepdims)
+
+
+def any(x, axis=None, keepdims=False):
+    return _t(x).any(dim=axis, keepdim=keepdims)
+
+
+def cumsum(x, axis=None):
+    x = _t(x)
+    return x.reshape(-1).cumsum(0) if axis is None else x.cumsum(axis)
+
+
+def cumprod(x, axis=None):
+    x = _t(x)
+    return x.reshape(-1).cumprod(0) if axis is None else x.cumprod(axis)
+
+
+def flip(x, axis=None):
+    x = _t(x)
+    if axis is None:
+        axis = tuple(range(x.ndim))
+    return x.flip((axis,) if isinstance(axis, int) else tuple(axis))
+
+
+def roll(x, shift, axis=None):
+    return _t(x).roll(shift, axis)
+
+
+def concatenate(arrays, axis=0):
+    from .ops.shape import cat
+    return cat([_t(a) for a in arrays], axis)
+
+
+def tril(x, k=0):
+    return _t(x).tril(k)
+
+
+def triu(x, k=0):
+    return _t(x).triu(k)
+
+
+_TAKE_ALONG = op("take_along_axis", keep="shape", node_name="GatherBackward0")(
+    lambda m, x, index, axis: m.take_along_axis(x, index, axis))
+_TAKE_ALONG.derivative(lambda m, gg, x_shape, out, index, axis:
+                       m.scatter_along(x_shape, index, gg, axis))
+_SCATTER_ALONG = op("scatter_along", keep="", node_name="GatherBackwardBackward0")(
+    lambda m, g, shape, index, axis: m.scatter_along(shape, index, g, axis))
+_SCATTER_ALONG.derivative(lambda m, gg, g, out, shape, index, axis:
+                          m.take_along_axis(gg, index, axis))
+
+
+def take_along_axis(x, indices, axis):
+    return dispatch.unary(_TAKE_ALONG, _t(x), index=indices, axis=axis)
+
+
+def scatter_along(shape, indices, g, axis):
+    return dispatch.unary(_SCATTER_ALONG, _t(g), shape=tuple(shape), index=indices, axis=axis)

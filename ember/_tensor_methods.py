@@ -2,7 +2,7 @@
 import numpy as np
 
 from . import dtypes as _dt
-from ._errors import EmberRuntimeError
+from ._errors import EmberRuntimeError, EmberTypeError
 from .ops import dispatch
 from .ops.elementwise import _B, ADD, DIV, MUL, SUB
 from .ops.linalg_ops import matmul
@@ -16,13 +16,23 @@ _OPERAND = (Tensor, int, float, bool, complex, np.generic)
 
 def _forward(o):
     def f(self, other):
-        return _binary(o, self, other)
+        try:
+            return _binary(o, self, other)
+        except EmberTypeError:
+            if isinstance(other, _OPERAND):
+                raise
+            return NotImplemented      # lets Python try other's method ("ab" * t, [1] * t)
     return f
 
 
 def _reflected(o):
     def f(self, other):
-        return _binary(o, other, self)
+        try:
+            return _binary(o, other, self)
+        except EmberTypeError:
+            if isinstance(other, _OPERAND):
+                raise
+            return NotImplemented
     return f
 
 
@@ -125,8 +135,14 @@ METHODS["to"] = to
 METHODS["type"] = _type
 METHODS["type_as"] = lambda self, other: _convert(self, other.dtype)
 METHODS["cpu"] = lambda self, memory_format=None: self
-METHODS["cuda"] = lambda self, *a, **k: (_ for _ in ()).throw(
-    EmberRuntimeError("ember has no CUDA backend yet: tensors live on the CPU"))
+
+
+def _cuda(self, device=None, non_blocking=False, memory_format=None):
+    from .device import check_device
+    check_device("cuda")      # raises: ember computes on the CPU only
+
+
+METHODS["cuda"] = _cuda
 for _meth, _d in (("float", _dt.float32), ("double", _dt.float64), ("half", _dt.float16),
                   ("bfloat16", _dt.bfloat16), ("long", _dt.int64), ("int", _dt.int32),
                   ("short", _dt.int16), ("char", _dt.int8), ("byte", _dt.uint8),

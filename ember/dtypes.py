@@ -7,6 +7,8 @@ matters when it belongs to a higher category (Note [Weak scalars]).
 import numpy as np
 import ml_dtypes
 
+from ._errors import EmberRuntimeError
+
 __all__ = ["dtype", "get_default_dtype", "set_default_dtype", "promote_types", "result_type",
            "can_cast", "finfo", "iinfo"]
 
@@ -16,10 +18,12 @@ _BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
 class dtype:
     """A tensor element type, e.g. ``ember.float32``. Compare with ``==`` or ``is``."""
 
-    __slots__ = ("name", "np", "itemsize", "category", "is_signed", "_rank")
+    __slots__ = ("name", "np", "itemsize", "category", "is_signed", "_rank", "scalar_name")
 
-    def __init__(self, name, np_type, category, rank):
+    def __init__(self, name, np_type, category, rank, scalar_name):
         self.name = name
+        # torch's C++ ScalarType name ("Float", "Long"), which its error messages print
+        self.scalar_name = scalar_name
         self.np = np.dtype(np_type)
         self.itemsize = self.np.itemsize
         self.category = category
@@ -38,8 +42,13 @@ class dtype:
         return {"complex64": float32, "complex128": float64}.get(self.name, self)
 
     def to_complex(self):
-        return {"float16": complex64, "bfloat16": complex64, "float32": complex64,
-                "float64": complex128}.get(self.name, self)
+        """The complex dtype with this real dtype's precision (complex64 for float16/bfloat16,
+        as ember has no complex32)."""
+        if self.category == _COMPLEX:
+            return self
+        if self.category != _FLOAT:
+            raise EmberRuntimeError(f"Unknown Complex ScalarType for {self.scalar_name}")
+        return complex128 if self.name == "float64" else complex64
 
     def __repr__(self):
         # printed as torch prints it, so `import ember as torch` programs print the same text
@@ -54,19 +63,23 @@ class dtype:
     def __hash__(self):
         return id(self)
 
+    def __reduce__(self):
+        # pickles by name, so unpickling yields the singleton again
+        return (to_dtype, (self.name,))
 
-bool_ = dtype("bool", np.bool_, _BOOL, 0)
-uint8 = dtype("uint8", np.uint8, _INT, 1)
-int8 = dtype("int8", np.int8, _INT, 1)
-int16 = dtype("int16", np.int16, _INT, 2)
-int32 = dtype("int32", np.int32, _INT, 3)
-int64 = dtype("int64", np.int64, _INT, 4)
-float16 = dtype("float16", np.float16, _FLOAT, 1)
-bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, _FLOAT, 1)
-float32 = dtype("float32", np.float32, _FLOAT, 2)
-float64 = dtype("float64", np.float64, _FLOAT, 3)
-complex64 = dtype("complex64", np.complex64, _COMPLEX, 2)
-complex128 = dtype("complex128", np.complex128, _COMPLEX, 3)
+
+bool_ = dtype("bool", np.bool_, _BOOL, 0, "Bool")
+uint8 = dtype("uint8", np.uint8, _INT, 1, "Byte")
+int8 = dtype("int8", np.int8, _INT, 1, "Char")
+int16 = dtype("int16", np.int16, _INT, 2, "Short")
+int32 = dtype("int32", np.int32, _INT, 3, "Int")
+int64 = dtype("int64", np.int64, _INT, 4, "Long")
+float16 = dtype("float16", np.float16, _FLOAT, 1, "Half")
+bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, _FLOAT, 1, "BFloat16")
+float32 = dtype("float32", np.float32, _FLOAT, 2, "Float")
+float64 = dtype("float64", np.float64, _FLOAT, 3, "Double")
+complex64 = dtype("complex64", np.complex64, _COMPLEX, 2, "ComplexFloat")
+complex128 = dtype("complex128", np.complex128, _COMPLEX, 3, "ComplexDouble")
 
 ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
        complex64, complex128)
@@ -90,13 +103,14 @@ def from_numpy_dtype(np_dtype):
     np_dtype = np.dtype(np_dtype)
     if np_dtype in _FROM_NP:
         return _FROM_NP[np_dtype]
-    raise TypeError(f"can't convert np.ndarray of type numpy.{np_dtype}. The only supported types "
-                    "are: float64, float32, float16, bfloat16, complex64, complex128, int64, int32, "
-                    "int16, int8, uint8, and bool.")
+    raise TypeError(f"can't convert np.ndarray of type numpy.{np_dtype}. The only supported "
+                    "types are: float64, float32, float16, bfloat16, complex64, complex128, "
+                    "int64, int32, int16, int8, uint8, and bool.")
 
 
 def to_dtype(d):
-    """Accept an ember dtype, a torch-style name, a NumPy dtype or a Python type; return an ember dtype."""
+    """An ember dtype from an ember dtype, a torch-style name ("float32", "torch.long"), a NumPy
+    dtype or a Python type (float -> float64, int -> int64, as torch does)."""
     if isinstance(d, dtype):
         return d
     if d is float:
@@ -132,10 +146,11 @@ def get_default_dtype():
 
 
 def set_default_dtype(d):
-    """set_default_dtype(d): make ``d`` (float32 or float64, as in torch) the default float dtype."""
+    """set_default_dtype(d) -> None: make floating dtype ``d`` the default for new float tensors
+    and for Python floats in promotion (the default complex dtype follows)."""
     d = to_dtype(d)
     if d not in (float16, bfloat16, float32, float64):
-        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+        raise TypeError(f"only floating-point types are supported as the default type (got {d})")
     _defaults.float = d
     _defaults.complex = complex128 if d is float64 else complex64
     _SCALAR_CACHE.clear()
@@ -147,7 +162,8 @@ def set_default_dtype(d):
 # ---------------------------------------------------------------------------------------------
 
 def promote_types(a, b):
-    """promote_types(type1, type2) -> dtype: the smallest dtype both can be cast to, torch's table."""
+    """promote_types(type1, type2) -> dtype: the smallest dtype both can be cast to (torch's
+    promotion table)."""
     a, b = to_dtype(a), to_dtype(b)
     if a is b:
         return a
@@ -238,7 +254,8 @@ def promote_tensors_np(a_np, a0, b_np, b0):
 
 
 def result_type(tensor1, tensor2):
-    """result_type(tensor1, tensor2) -> dtype: the dtype an arithmetic op on the two would return."""
+    """result_type(tensor1, tensor2) -> dtype: the dtype an arithmetic op on the two (tensors or
+    Python numbers) would return."""
     from .tensor import Tensor
     ops = []
     for x in (tensor1, tensor2):
@@ -256,26 +273,39 @@ def can_cast(from_, to):
     return f.category <= t.category
 
 
+class DtypeNotImplementedError(EmberRuntimeError, NotImplementedError):
+    """A kernel has no implementation for a dtype (torch raises NotImplementedError there)."""
+
+
+def not_implemented_for(kernel, d):
+    """torch's error for a kernel that lacks dtype ``d``, e.g. normal_ on an int64 tensor."""
+    return DtypeNotImplementedError(f'"{kernel}" not implemented for \'{d.scalar_name}\'')
+
+
 class finfo:
-    """finfo(type=None): machine limits of a floating dtype (bits, eps, max, min, tiny, resolution)."""
+    """finfo(type=None): machine limits of a floating dtype (bits, eps, max, min, tiny,
+    smallest_normal, resolution); complex dtypes report their real part's limits."""
 
     def __init__(self, type=None):
         d = _defaults.float if type is None else to_dtype(type)
         if d.category not in (_FLOAT, _COMPLEX):
-            raise TypeError(f"finfo is only for floating types, got {d}")
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo "
+                            f"to handle 'torch.finfo' (got {d})")
         d = d.to_real()
         fi = ml_dtypes.finfo(d.np) if d is bfloat16 else np.finfo(d.np)
         self.dtype = d.name
-        self.bits = fi.bits
+        self.bits = int(fi.bits)
         self.eps = float(fi.eps)
         self.max = float(fi.max)
         self.min = float(fi.min)
-        self.tiny = self.smallest_normal = float(fi.tiny)
-        self.resolution = float(fi.resolution)
+        self.tiny = self.smallest_normal = float(fi.smallest_normal)
+        # torch reports 10**-precision as a Python float, not the value rounded to the dtype
+        self.resolution = 10.0 ** -int(fi.precision)
 
     def __repr__(self):
         return (f"finfo(resolution={self.resolution}, min={self.min}, max={self.max}, "
-                f"eps={self.eps}, smallest_normal={self.tiny}, tiny={self.tiny}, dtype={self.dtype})")
+                f"eps={self.eps}, smallest_normal={self.tiny}, tiny={self.tiny}, "
+                f"dtype={self.dtype})")
 
 
 class iinfo:
@@ -283,10 +313,13 @@ class iinfo:
 
     def __init__(self, type):
         d = to_dtype(type)
-        if d.category not in (_INT, _BOOL):
-            raise TypeError(f"iinfo is only for integer types, got {d}")
-        ii = np.iinfo(d.np) if d is not bool_ else np.iinfo(np.uint8)
-        self.dtype, self.bits, self.min, self.max = d.name, ii.bits, int(ii.min), int(ii.max)
+        if d is bool_:
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        if d.category != _INT:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to "
+                            f"handle 'torch.iinfo' (got {d})")
+        ii = np.iinfo(d.np)
+        self.dtype, self.bits, self.min, self.max = d.name, int(ii.bits), int(ii.min), int(ii.max)
 
     def __repr__(self):
         return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

@@ -36,7 +36,19 @@ class Size(tuple):
         return Size(r) if isinstance(i, slice) else r
 
     def __add__(self, other):
-        return Size(tuple(self) + tuple(other))
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple(self) + other)
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(other + tuple(self))
+
+    def __mul__(self, n):
+        return Size(tuple(self) * n)
+
+    __rmul__ = __mul__
 
 
 def wrap(array, edge=None):
@@ -77,7 +89,7 @@ class Tensor:
         """size(dim=None) -> Size or int."""
         if dim is None:
             return Size(self._array.shape)
-        return self._array.shape[_wrap_dim(dim, self._array.ndim)]
+        return self._array.shape[_size_dim(dim, self._array.ndim)]
 
     @property
     def dtype(self):
@@ -128,14 +140,15 @@ class Tensor:
         """stride(dim=None): strides in elements, as torch counts them."""
         a = self._array
         st = tuple(s // a.itemsize for s in a.strides) if a.itemsize else a.strides
-        return st if dim is None else st[_wrap_dim(dim, a.ndim)]
+        return st if dim is None else st[_size_dim(dim, a.ndim)]
 
     def storage_offset(self):
         """storage_offset() -> int: elements between the storage's start and this tensor's first."""
         from ._storage import root_array
         a = self._array
         root = root_array(a)
-        return (a.__array_interface__["data"][0] - root.__array_interface__["data"][0]) // max(a.itemsize, 1)
+        offset = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+        return offset // max(a.itemsize, 1)
 
     def is_contiguous(self, memory_format=None):
         a = self._array
@@ -193,7 +206,7 @@ class Tensor:
                 if k not in "fc" and self._array.dtype != _dt.bfloat16.np:
                     raise EmberRuntimeError("only Tensors of floating point and complex dtype can "
                                             f"require gradients (got {self.dtype})")
-                if state.inference and self._meta and self._meta.get("inference"):
+                if not state.inference and self._meta and self._meta.get("inference"):
                     raise EmberRuntimeError("Setting requires_grad=True on inference tensor "
                                             "outside InferenceMode is not allowed.")
                 self._edge = AccumulateGrad(self)
@@ -233,8 +246,10 @@ class Tensor:
                 raise EmberTypeError(f"assigned grad expected to be a Tensor or None but got grad "
                                      f"of type {type(value).__name__}")
             if value._array.shape != self._array.shape:
-                raise EmberRuntimeError(f"assigned grad has data of a different size: grad shape "
-                                        f"{list(value.shape)}, tensor shape {list(self.shape)}")
+                raise EmberRuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor "
+                    f"of size '{list(self.shape)}'. Please ensure that the gradient and the "
+                    "tensor are the same size")
             if value._array.dtype != self._array.dtype:
                 raise EmberRuntimeError(f"assigned grad has data of a different type: grad "
                                         f"{value.dtype}, tensor {self.dtype}")
@@ -269,7 +284,8 @@ class Tensor:
         """register_hook(hook): ``hook(grad) -> Tensor or None`` runs when this tensor's gradient
         is computed; returns a handle with ``remove()``."""
         if self._edge is None:
-            raise EmberRuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+            raise EmberRuntimeError("cannot register a hook on a tensor that doesn't require "
+                                    "gradient")
         from .autograd.node import Slot
         e = self._edge
         node, idx = (e.node, e.idx) if type(e) is Slot else (e, 0)
@@ -295,13 +311,25 @@ class Tensor:
     def detach(self):
         """detach() -> Tensor: the same memory, cut from the graph."""
         t = wrap(self._array)
-        t._vc = cell_of(self)           # shares the version counter, as torch's detach does
-        t._view = self._view
+        # shares the version counter, as torch's detach does, but is no view for autograd:
+        # writing into it never touches its source's graph
+        t._vc = cell_of(self)
+        # remembered so backward() on it can say why it has no graph
+        t._meta = {"detached": True, "inference": True} if (
+            self._meta and self._meta.get("inference")) else {"detached": True}
+        return t
+
+    def __copy__(self):
+        # copy.copy: a new tensor object on the same memory (torch rebuilds it from storage)
+        t = wrap(self._array)
+        if self._edge is not None:
+            t.requires_grad_(True)
         return t
 
     def detach_(self):
         from .autograd.node import AccumulateGrad
-        if self._view is not None and self._edge is not None and type(self._edge) is not AccumulateGrad:
+        e = self._edge
+        if self._view is not None and e is not None and type(e) is not AccumulateGrad:
             raise EmberRuntimeError("Can't detach views in-place. Use detach() instead.")
         self._edge = None
         return self
@@ -342,7 +370,8 @@ class Tensor:
         """item() -> number: the value of a one-element tensor as a Python number."""
         a = self._array
         if a.size != 1:
-            raise EmberRuntimeError(f"a Tensor with {a.size} elements cannot be converted to Scalar")
+            raise EmberRuntimeError(f"a Tensor with {a.size} elements cannot be converted to "
+                                    f"Scalar")
         v = a.reshape(()).item() if a.dtype != _dt.bfloat16.np else float(a.reshape(()))
         return v
 
@@ -380,19 +409,37 @@ class Tensor:
         return iter(self.unbind(0))
 
     def __bool__(self):
-        if self._array.size != 1:
-            raise EmberRuntimeError(f"Boolean value of Tensor with more than one value is ambiguous "
+        n = self._array.size
+        if n != 1:
+            what = "no values" if n == 0 else "more than one value"
+            raise EmberRuntimeError(f"Boolean value of Tensor with {what} is ambiguous "
                                     f"(shape {list(self._array.shape)})")
         return bool(self._array.reshape(()))
 
+    def _scalar(self, target):
+        # float()/int()/complex(): torch's ValueError for several elements and its RuntimeError
+        # for a complex value that would lose its imaginary part
+        a = self._array
+        if a.size != 1:
+            raise EmberValueError(f"only one element tensors can be converted to Python scalars "
+                                  f"(got shape {list(a.shape)})")
+        v = self.item()
+        if type(v) is complex and target is not complex:
+            ctype = "double" if target is float else "int64_t"
+            raise EmberRuntimeError(f"value cannot be converted to type {ctype} without overflow "
+                                    f"(a {self.dtype} tensor holding {v})")
+        return target(v)
+
     def __float__(self):
-        return float(self.item().real if isinstance(self.item(), complex) else self.item())
+        # torch 2.x also warns here when the tensor requires grad; ember stays silent so that
+        # float(loss) in logging code does not fail under warnings-as-errors
+        return self._scalar(float)
 
     def __int__(self):
-        return int(self.item().real if isinstance(self.item(), complex) else self.item())
+        return self._scalar(int)
 
     def __complex__(self):
-        return complex(self.item())
+        return self._scalar(complex)
 
     def __index__(self):
         a = self._array
@@ -406,18 +453,19 @@ class Tensor:
 
     def __contains__(self, element):
         if isinstance(element, (Tensor, int, float, bool, complex)):
-            return bool((self == element).any())
+            return bool((self == element)._array.any())
         raise EmberRuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you "
                                 f"passed in a {type(element).__name__}.")
 
     def __repr__(self, *, tensor_contents=None):
         from ._printing import tensor_repr
-        return tensor_repr(self)
+        return tensor_repr(self, tensor_contents)
 
     def __format__(self, spec):
-        if self._array.ndim == 0 and spec:
+        # 0-dim tensors format as their Python number (f"{loss:.4f}"); others only as str()
+        if self._array.ndim == 0:
             return self.item().__format__(spec)
-        return object.__format__(self, spec) if spec else repr(self)
+        return object.__format__(self, spec)
 
     def __deepcopy__(self, memo):
         if not self.is_leaf:
@@ -441,13 +489,20 @@ class Tensor:
 
     @property
     def T(self):
-        a = self._array
-        if a.ndim > 2:
+        n = self._array.ndim
+        if n != 2:
             import warnings
-            warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their "
-                          "shape is deprecated and it will throw an error in a future release.",
-                          UserWarning, stacklevel=2)
-        return self.permute(*range(a.ndim - 1, -1, -1))
+            if n == 0:
+                msg = ("Tensor.T is deprecated on 0-D tensors. This function is the identity in "
+                       "these cases.")
+            else:
+                msg = ("The use of `x.T` on tensors of dimension other than 2 to reverse their "
+                       "shape is deprecated and it will throw an error in a future release. "
+                       "Consider `x.mT` to transpose batches of matrices or "
+                       "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the "
+                       f"dimensions of a tensor. (got a {n}-D tensor)")
+            warnings.warn(msg, UserWarning, stacklevel=2)
+        return self.permute(*range(n - 1, -1, -1))
 
     @property
     def mT(self):
@@ -458,13 +513,23 @@ class Tensor:
 
     @property
     def H(self):
-        if self._array.ndim > 2:
-            raise EmberRuntimeError("tensor.H is only supported on matrices (2-D tensors). Got "
-                                    f"{self._array.ndim}-D tensor.")
-        return self.T.conj() if self.is_complex() else self.T
+        n = self._array.ndim
+        if n == 0:
+            import warnings
+            warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().",
+                          UserWarning, stacklevel=2)
+            return self.conj() if self.is_complex() else self
+        if n != 2:
+            hint = " For batches of matrices, consider using tensor.mH" if n > 2 else ""
+            raise EmberRuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                                    f"{n}-D tensor.{hint}")
+        return self.transpose(0, 1).conj() if self.is_complex() else self.transpose(0, 1)
 
     @property
     def mH(self):
+        if self._array.ndim < 2:
+            raise EmberRuntimeError(f"tensor.mH is only supported on matrices or batches of "
+                                    f"matrices. Got {self._array.ndim}-D tensor.")
         return self.mT.conj() if self.is_complex() else self.mT
 
     @property
@@ -492,6 +557,15 @@ def _wrap_dim(dim, ndim):
     n = max(ndim, 1)
     if not -n <= dim < n:
         from ._errors import EmberIndexError
-        raise EmberIndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+        raise EmberIndexError(f"Dimension out of range (expected to be in range of "
+                              f"[{-n}, {n - 1}], "
                               f"but got {dim})")
     return dim % n if ndim else 0
+
+
+def _size_dim(dim, ndim):
+    """``dim`` for size()/stride(): as _wrap_dim, with torch's own message for 0-dim tensors."""
+    if ndim == 0 and dim not in (0, -1):
+        from ._errors import EmberIndexError
+        raise EmberIndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return _wrap_dim(dim, ndim)

@@ -4,6 +4,15 @@ import torch
 
 import ember
 
+# One BLAS thread: the suite's timings stay stable on a loaded 2-core machine, where BLAS threads
+# oversubscribed by other processes make small GEMMs many times slower.
+try:
+    from threadpoolctl import threadpool_limits
+    threadpool_limits(1)
+except ImportError:
+    pass
+torch.set_num_threads(1)
+
 
 @pytest.fixture(autouse=True)
 def _seed_and_defaults():

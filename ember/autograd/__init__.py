@@ -1,23 +1,62 @@
 """ember.autograd: backward, grad, grad modes, Function, anomaly detection and gradcheck."""
 import numpy as np
 
-from .._errors import EmberRuntimeError
-from .anomaly import detect_anomaly, set_detect_anomaly
+from .._errors import EmberRuntimeError, EmberTypeError
+from .._state import state
+from ..ops.registry import METHODS as _METHODS
+from ..ops.registry import PUBLIC as _PUBLIC
+from . import graph  # noqa: F401
+from .anomaly import (
+    detect_anomaly,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_detect_anomaly,
+)
 from .engine import run_backward
 from .function import Function, FunctionCtx, once_differentiable
-from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
-                        no_grad, set_grad_enabled)
-from .gradcheck import gradcheck, gradgradcheck
+from .grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .node import Node
-from . import graph  # noqa: F401
 
-__all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "no_grad",
-           "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
-           "is_inference_mode_enabled", "detect_anomaly", "set_detect_anomaly", "gradcheck",
-           "gradgradcheck", "Node"]
+__all__ = [
+    "Function",
+    "FunctionCtx",
+    "GradcheckError",
+    "Node",
+    "backward",
+    "detect_anomaly",
+    "enable_grad",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "inference_mode",
+    "is_anomaly_check_nan_enabled",
+    "is_anomaly_enabled",
+    "is_grad_enabled",
+    "is_inference_mode_enabled",
+    "no_grad",
+    "once_differentiable",
+    "set_detect_anomaly",
+    "set_grad_enabled",
+]
+
+_METHODS["is_inference"] = is_inference
+_PUBLIC["is_anomaly_enabled"] = is_anomaly_enabled
+_PUBLIC["is_anomaly_check_nan_enabled"] = is_anomaly_check_nan_enabled
+_PUBLIC["set_anomaly_enabled"] = lambda enabled, check_nan=True: set_detect_anomaly(enabled,
+                                                                                    check_nan)
+_PUBLIC["is_inference"] = is_inference
 
 
-def _as_seq(x):
+def _as_seq(x, what="tensors"):
     if x is None:
         return None
     from ..tensor import Tensor
@@ -27,52 +66,86 @@ def _as_seq(x):
 
 
 def _root_grads(outputs, grad_outputs, create_graph):
+    """The gradient each root starts with: the given one (checked) or ones for a scalar."""
     from ..tensor import Tensor, wrap
+    if grad_outputs is not None and len(grad_outputs) != len(outputs):
+        raise EmberRuntimeError(f"grad requires one gradient per output: got {len(outputs)} "
+                                f"outputs and {len(grad_outputs)} gradients")
     grads = []
     for i, out in enumerate(outputs):
+        if not isinstance(out, Tensor):
+            raise EmberTypeError(f"backward/grad expects Tensors as outputs, got "
+                                 f"{type(out).__name__} at position {i}")
         g = grad_outputs[i] if grad_outputs is not None else None
         if out._edge is None:
-            raise EmberRuntimeError(
-                f"element {i} of tensors does not require grad and does not have a grad_fn"
-                + _no_graph_hint(out))
+            raise EmberRuntimeError(f"element {i} of tensors does not require grad and does not "
+                                    f"have a grad_fn{_no_graph_reason(out)}")
         if g is None:
             if out._array.size != 1:
                 raise EmberRuntimeError(
-                    f"grad can be implicitly created only for scalar outputs (this output has "
-                    f"shape {list(out._array.shape)}; pass gradient= with that shape)")
+                    f"grad can be implicitly created only for scalar outputs (output {i} has "
+                    f"shape {list(out._array.shape)}: pass a gradient of that shape, e.g. "
+                    f"backward(torch.ones_like(out)), or reduce it first with .sum())")
             if out._array.dtype.kind == "c":
                 raise EmberRuntimeError("grad can be implicitly created only for real scalar "
-                                        "outputs")
+                                        f"outputs but got {out.dtype}")
             g = np.ones_like(out._array)
-        else:
-            if not isinstance(g, Tensor):
-                g = wrap(np.asarray(g, dtype=out._array.dtype))
-            if tuple(g.shape) != tuple(out._array.shape):
-                raise EmberRuntimeError(
-                    f"Mismatch in shape: grad_output[{i}] has a shape of {list(g.shape)} and "
-                    f"output[{i}] has a shape of {list(out._array.shape)}.")
-            g = g if create_graph else g._array
-        grads.append(wrap(g) if create_graph and not isinstance(g, Tensor) else g)
+            grads.append(wrap(g) if create_graph else g)
+            continue
+        if not isinstance(g, Tensor):
+            g = wrap(np.asarray(g, dtype=out._array.dtype))
+        if g._array.shape != out._array.shape:
+            raise EmberRuntimeError(
+                f"Mismatch in shape: grad_output[{i}] has a shape of {_size(g)} and output[{i}] "
+                f"has a shape of {_size(out)}.")
+        if (g._array.dtype.kind == "c") != (out._array.dtype.kind == "c"):
+            raise EmberRuntimeError(
+                f"For complex Tensors, both grad_output and output are required to have the same "
+                f"dtype. Mismatch in dtype: grad_output[{i}] has a dtype of {g.dtype} and "
+                f"output[{i}] has a dtype of {out.dtype}.")
+        grads.append(g if create_graph else g._array)
     return grads
 
 
-def _no_graph_hint(t):
-    from .._state import state
+def _size(t):
+    return f"torch.Size([{', '.join(str(s) for s in t._array.shape)}])"
+
+
+def _no_graph_reason(t):
+    """Why ``t`` has no graph, as far as ember can tell (torch says nothing here)."""
+    if is_inference(t):
+        return (": it is an inference tensor, made inside inference_mode(), which records no "
+                "graph")
+    if t._meta is not None and t._meta.get("detached"):
+        return ": it was returned by .detach(), which cuts it out of the graph"
     if not state.grad_enabled:
-        return " (it was computed while grad mode was off: inside no_grad() or inference_mode())"
-    return ""
+        return (": grad mode is off here (inside no_grad() or set_grad_enabled(False)), so "
+                "results computed in this region do not require grad")
+    return (": it has requires_grad=False (a tensor needs requires_grad=True to start a graph; "
+            "results of ops only require grad when an input does and grad mode is on, i.e. not "
+            "inside no_grad(), inference_mode() or set_grad_enabled(False), and .detach() cuts "
+            "a tensor out of the graph)")
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+             grad_variables=None, inputs=None):
     """backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    accumulate d(tensors)/d(leaves) into the leaves' ``.grad``."""
+    accumulate d(tensors)/d(leaves) into the leaves' ``.grad`` (only into ``inputs`` when
+    given)."""
     outputs = _as_seq(tensors)
+    if grad_tensors is None:
+        grad_tensors = grad_variables
     gouts = _as_seq(grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
     inputs = _as_seq(inputs)
-    if inputs is not None and len(inputs) == 0:
-        raise EmberRuntimeError("'inputs' argument to backward() cannot be empty.")
+    if inputs is not None:
+        if len(inputs) == 0:
+            raise EmberRuntimeError("`inputs` argument to `backward()` cannot be empty.")
+        for i, t in enumerate(inputs):
+            if t._edge is None:
+                raise EmberRuntimeError(f"One of the differentiated Tensors (inputs[{i}]) does "
+                                        "not require grad")
     run_backward(outputs, _root_grads(outputs, gouts, create_graph), retain_graph, create_graph,
                  inputs=inputs, allow_unused=True, accumulate=True)
 
@@ -90,10 +163,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         retain_graph = create_graph
     if allow_unused is None:
         allow_unused = materialize_grads
+    elif materialize_grads and not allow_unused:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads"
+                         "=True, but got: allow_unused=False.")
+    if is_grads_batched:
+        raise EmberRuntimeError("grad(is_grads_batched=True) is not supported by ember")
     for i, t in enumerate(ins):
         if t._edge is None:
-            raise EmberRuntimeError(f"One of the differentiated Tensors (input {i}) does not "
-                                    "require grad")
+            raise EmberRuntimeError("One of the differentiated Tensors does not require grad "
+                                    f"(inputs[{i}] has requires_grad=False)")
     res = run_backward(outs, _root_grads(outs, gouts, create_graph), retain_graph, create_graph,
                        inputs=ins, allow_unused=allow_unused, accumulate=False)
     final = []
@@ -103,8 +181,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 r = wrap(np.zeros_like(t._array))
             elif not allow_unused:
                 raise EmberRuntimeError(
-                    f"One of the differentiated Tensors (input {i}, shape {list(t.shape)}) appears "
-                    "to not have been used in the graph. Set allow_unused=True if this is the "
-                    "desired behavior.")
+                    f"The differentiated Tensor at index {i} appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior.")
         final.append(r)
     return tuple(final)

@@ -1,12 +1,24 @@
-"""detect_anomaly(): nodes remember the Python stack of the forward call that made them, and
-the engine raises naming that node when its backward produces NaN."""
+"""detect_anomaly(): nodes created while it is on remember the (user part of the) Python stack
+of the forward call that made them; during backward a node whose rule returns NaN raises an
+error naming it and showing that stack, and any error raised in a node's backward is preceded
+by a warning with the same stack, as torch does."""
+import functools
 import warnings
 
 from .._state import state
 
 
+def _set(mode, check_nan):
+    state.anomaly = bool(mode)
+    state.anomaly_check_nan = bool(check_nan)
+
+
 class detect_anomaly:
-    """detect_anomaly(check_nan=True): a context manager (or decorator) for debugging NaNs."""
+    """detect_anomaly(check_nan=True): a context manager (or, in ember, a decorator) for
+    debugging backward. Nodes made inside remember the forward line that created them; a
+    backward that produces NaN raises ``Function 'SqrtBackward0' returned nan values in its 0th
+    output.`` followed by that line, and any error in a node's backward is preceded by a
+    warning showing it."""
 
     def __init__(self, check_nan=True):
         self.check_nan = check_nan
@@ -14,35 +26,46 @@ class detect_anomaly:
                       "should only be enabled for debugging.", UserWarning, stacklevel=2)
 
     def __enter__(self):
-        self.prev = state.anomaly
-        state.anomaly = self.check_nan or True
+        self.prev = (state.anomaly, state.anomaly_check_nan)
+        _set(True, self.check_nan)
 
     def __exit__(self, *exc):
-        state.anomaly = self.prev
+        _set(*self.prev)
 
     def __call__(self, fn):
-        import functools
+        check_nan = self.check_nan
 
         @functools.wraps(fn)
-        def wrapper(*a, **k):
-            with self:
-                return fn(*a, **k)
+        def wrapper(*args, **kwargs):
+            prev = (state.anomaly, state.anomaly_check_nan)
+            _set(True, check_nan)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _set(*prev)
         return wrapper
 
 
 class set_detect_anomaly:
-    """set_detect_anomaly(mode, check_nan=True): turn anomaly detection on or off."""
+    """set_detect_anomaly(mode, check_nan=True): turn anomaly detection on or off; takes effect
+    at once, and as a context manager restores the previous setting on exit."""
 
     def __init__(self, mode, check_nan=True):
-        self.prev = state.anomaly
-        state.anomaly = bool(mode)
+        self.prev = (state.anomaly, state.anomaly_check_nan)
+        _set(mode, check_nan)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        state.anomaly = self.prev
+        _set(*self.prev)
 
 
 def is_anomaly_enabled():
+    """is_anomaly_enabled() -> bool."""
     return state.anomaly
+
+
+def is_anomaly_check_nan_enabled():
+    """is_anomaly_check_nan_enabled() -> bool."""
+    return state.anomaly_check_nan

@@ -5,17 +5,25 @@ Plain backward hands rules raw arrays and the backend namespace; ``create_graph=
 Tensors and ember's differentiable namespace, so the same rule text builds a graph of its own.
 """
 import sys
+import warnings
 
 import numpy as np
 
 from .._errors import EmberRuntimeError
 from .._state import state
-from .node import AccumulateGrad, Slot
+from ..tensor import Tensor
+from .node import FREED_MSG, AccumulateGrad, Slot
+
+_XP = None
+_getrefcount = sys.getrefcount
 
 
 def _xp():
-    from ..device import CPU
-    return CPU.backend.xp
+    global _XP
+    if _XP is None:
+        from ..device import CPU
+        _XP = CPU.backend.xp
+    return _XP
 
 
 def _node_slot(edge):
@@ -28,12 +36,14 @@ def _fit(g, shape, np_dtype, tensor_mode):
     """Sum a (possibly broadcast) gradient to ``shape`` and cast it to ``np_dtype``."""
     if tensor_mode:
         from .. import _diff_namespace as dn
+        if not hasattr(g, "_array"):
+            g = dn._t(g)
         if tuple(g.shape) != shape:
             g = dn.sum_to(g, shape)
         if g._array.dtype != np_dtype:
             g = dn.cast_grad(g, np_dtype)
         return g
-    if not isinstance(g, np.ndarray):
+    if type(g) is not np.ndarray:
         g = np.asarray(g)
     if g.shape != shape:
         full = np.broadcast_shapes(g.shape, shape)
@@ -47,7 +57,7 @@ def _fit(g, shape, np_dtype, tensor_mode):
     return g
 
 
-def _accumulate(buffers, node, idx, g, tensor_mode):
+def _accumulate(buffers, node, idx, g):
     if node.n_out == 1:
         prev = buffers.get(node)
         buffers[node] = g if prev is None else prev + g
@@ -56,47 +66,6 @@ def _accumulate(buffers, node, idx, g, tensor_mode):
         if lst is None:
             lst = buffers[node] = [None] * node.n_out
         lst[idx] = g if lst[idx] is None else lst[idx] + g
-
-
-def _run_tensor_hooks(node, g, tensor_mode):
-    hooks = node.tensor_hooks
-    if node.n_out == 1:
-        for fn in (hooks.get(0, ()) if hooks else ()):
-            r = fn(_as_tensor(g, tensor_mode))
-            if r is not None:
-                g = r if tensor_mode else r._array
-        return g
-    g = list(g)
-    for idx, fns in (hooks or {}).items():
-        for fn in fns:
-            if g[idx] is not None:
-                r = fn(_as_tensor(g[idx], tensor_mode))
-                if r is not None:
-                    g[idx] = r if tensor_mode else r._array
-    return g
-
-
-def _retain(node, g, tensor_mode):
-    if node.n_out == 1:
-        items = ((0, g),)
-    else:
-        items = tuple(enumerate(g))
-    for idx, gi in items:
-        ref = node.retains.get(idx)
-        t = ref() if ref is not None else None
-        if t is None or gi is None:
-            continue
-        if t._grad is None:
-            t._grad = _as_tensor(gi if tensor_mode else np.array(gi), tensor_mode)
-        else:
-            t._grad = t._grad + _as_tensor(gi, tensor_mode)
-
-
-def _as_tensor(g, tensor_mode):
-    if tensor_mode:
-        return g
-    from ..tensor import wrap
-    return wrap(g)
 
 
 def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None,
@@ -109,14 +78,10 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
     buffers = {}
     start = []
     for t, g in zip(roots, root_grads):
-        edge = t._edge
-        if edge is None:
-            raise EmberRuntimeError("element 0 of tensors does not require grad and does not have a "
-                                    "grad_fn")
-        node, idx = _node_slot(edge)
-        if not tensor_mode and not isinstance(g, np.ndarray):
+        node, idx = _node_slot(t._edge)
+        if not tensor_mode and type(g) is not np.ndarray:
             g = g._array
-        _accumulate(buffers, node, idx, g, tensor_mode)
+        _accumulate(buffers, node, idx, g)
         start.append(node)
 
     capture = None
@@ -125,13 +90,14 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
         for i, t in enumerate(inputs):
             if t._edge is None:
                 if not allow_unused and not accumulate:
-                    raise EmberRuntimeError("One of the differentiated Tensors does not require grad")
+                    raise EmberRuntimeError("One of the differentiated Tensors does not require "
+                                            "grad")
                 continue
             capture.setdefault(_node_slot(t._edge), []).append(i)
 
     # Collect reachable nodes (iterative: RNN graphs are deeper than the recursion limit).
     seen = set()
-    stack = list(start)
+    stack = start
     order = []
     leaves = []
     while stack:
@@ -151,9 +117,10 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
     results = [None] * len(inputs) if inputs is not None else None
     prev_mode = state.grad_enabled
     state.grad_enabled = tensor_mode
+    pop = buffers.pop
     try:
         for node in order:
-            g = buffers.pop(node, None)
+            g = pop(node, None)
             if g is None:
                 continue
             if node.pre_hooks:
@@ -164,24 +131,32 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                 _retain(node, g, tensor_mode)
             if capture is not None:
                 _capture(capture, node, g, results, tensor_mode)
-            grads = node_backward(node, g, tensor_mode)
+            try:
+                grads = node_backward(node, g, tensor_mode)
+            except Exception:
+                if state.anomaly:
+                    anomaly_report(node)
+                raise
             if node.post_hooks:
-                _call_post_hooks(node, grads, g, tensor_mode)
+                grads = _call_post_hooks(node, grads, g, tensor_mode)
             if not retain_graph:
                 node.release()
             for e, gi in zip(node.next, grads):
                 if e is None or gi is None:
                     continue
-                tgt, idx = (e.node, e.idx) if type(e) is Slot else (e, 0)
-                if tgt.n_out == 1:
-                    shape, dt = tgt.shape, tgt.dtype
-                else:
-                    shape, dt = tgt.shape[idx], tgt.dtype[idx]
-                gi = _fit(gi, shape, dt, tensor_mode)
-                _accumulate(buffers, tgt, idx, gi, tensor_mode)
-        grads = gi = g = None       # drop references so a leaf can take its gradient array
+                if type(e) is Slot:
+                    tgt, idx = e.node, e.idx
+                    gi = _fit(gi, tgt.shape[idx], tgt.dtype[idx], tensor_mode)
+                    _accumulate(buffers, tgt, idx, gi)
+                    continue
+                gi = _fit(gi, e.shape, e.dtype, tensor_mode)
+                prev = buffers.get(e)
+                buffers[e] = gi if prev is None else prev + gi
+        # Drop this frame's references so a leaf can take its gradient array without a copy
+        # (_accumulate_leaf counts references to decide).
+        grads = gi = g = None
         for leaf in leaves:
-            g = buffers.pop(leaf, None)
+            g = pop(leaf, None)
             if g is None:
                 continue
             if leaf.pre_hooks:
@@ -190,11 +165,12 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                 g = _run_tensor_hooks(leaf, g, tensor_mode)
             if capture is not None:
                 hit = _capture(capture, leaf, g, results, tensor_mode)
-                if not accumulate or (hit is False and inputs is not None):
+                if not accumulate or not hit:
                     continue
             elif not accumulate:
                 continue
             _accumulate_leaf(leaf, g, tensor_mode)
+            g = None
     finally:
         state.grad_enabled = prev_mode
     if inputs is not None and accumulate:
@@ -207,6 +183,107 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
 
 def _seq(n):
     return n.seq
+
+
+def node_backward(node, g, tensor_mode):
+    """Run one node's derivative rule; returns one gradient (or None) per input edge."""
+    cb = node.custom_backward
+    if cb is not None:
+        grads = cb(g, tensor_mode)
+    else:
+        kept = node.kept
+        if kept is None:
+            raise EmberRuntimeError(FREED_MSG)
+        if node.versions:
+            node.unpack()
+        op = node.op
+        out = node.kept_out
+        if tensor_mode:
+            from .. import _diff_namespace as m
+            from ..tensor import wrap
+            vals = kept
+            if out is not None:
+                out = wrap(out, node)
+        else:
+            m = _XP or _xp()
+            vals = [v._array if isinstance(v, Tensor) else v for v in kept]
+        if not vals:
+            vals = (None,) * len(node.next)
+        attrs = node.attrs
+        if op.per_input:
+            grads = [rule(m, g, *vals, out, **attrs) if rule is not None and e is not None
+                     else None for rule, e in zip(op.grad, node.next)]
+        else:
+            grads = op.grad(m, g, *vals, out, **attrs)
+            if type(grads) is not tuple and type(grads) is not list:
+                grads = (grads,)
+    if state.anomaly:
+        _check_anomaly(node, grads, tensor_mode)
+    return grads
+
+
+def _check_anomaly(node, grads, tensor_mode):
+    if not state.anomaly_check_nan:
+        return
+    for i, gi in enumerate(grads):
+        if gi is None:
+            continue
+        arr = gi._array if hasattr(gi, "_array") else np.asarray(gi)
+        if arr.dtype.kind in "fc" and np.isnan(arr).any():
+            raise EmberRuntimeError(
+                f"Function '{node.name()}' returned nan values in its {i}th output.\n"
+                f"The forward call that created it:\n{_stack_text(node)}")
+
+
+def _stack_text(node):
+    stack = getattr(node, "stack", None)
+    return "".join(stack) if stack else "(no forward stack: the node was created outside " \
+        "detect_anomaly())\n"
+
+
+def anomaly_report(node):
+    """Under detect_anomaly, an error in ``node``'s backward first warns with the forward stack
+    that created the node, as torch does."""
+    warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the "
+                  f"error:\n{_stack_text(node)}", UserWarning, stacklevel=2)
+
+
+def _run_tensor_hooks(node, g, tensor_mode):
+    hooks = node.tensor_hooks
+    if node.n_out == 1:
+        for fn in tuple(hooks.get(0, ())):
+            r = fn(_as_tensor(g, tensor_mode))
+            if r is not None:
+                g = r if tensor_mode else r._array
+        return g
+    g = list(g)
+    for idx, fns in hooks.items():
+        for fn in tuple(fns):
+            if g[idx] is not None:
+                r = fn(_as_tensor(g[idx], tensor_mode))
+                if r is not None:
+                    g[idx] = r if tensor_mode else r._array
+    return g
+
+
+def _retain(node, g, tensor_mode):
+    items = ((0, g),) if node.n_out == 1 else tuple(enumerate(g))
+    for idx, gi in items:
+        ref = node.retains.get(idx)
+        t = ref() if ref is not None else None
+        if t is None or gi is None:
+            continue
+        if t._grad is None:
+            t._grad = _as_tensor(gi if tensor_mode else np.array(gi), tensor_mode)
+        else:
+            t._grad = t._grad + _as_tensor(gi, tensor_mode)
+
+
+def _as_tensor(g, tensor_mode):
+    if tensor_mode:
+        return g
+    from ..tensor import wrap
+    return wrap(g)
 
 
 def _capture(capture, node, g, results, tensor_mode):
@@ -232,13 +309,16 @@ def _accumulate_leaf(leaf, g, tensor_mode):
         return
     from ..tensor import wrap
     if tensor_mode:
-        var._grad = g if var._grad is None else var._grad + g
+        cur = var._grad
+        var._grad = g if cur is None else cur + g
     else:
         cur = var._grad
         if cur is None:
-            # Steal the array when nothing else can see it (a fresh result held only by this
-            # frame); otherwise copy, so two leaves never share one .grad buffer.
-            if g.base is not None or sys.getrefcount(g) > 3 or not g.flags.writeable:
+            # Steal the array when nothing else can see it: references held here are the
+            # caller's local, this parameter and getrefcount's own argument. Any other one (a
+            # second leaf's buffer, a user's tensor, a hook's result) forces a copy, so two
+            # leaves never share one .grad buffer.
+            if g.base is not None or _getrefcount(g) > 3 or not g.flags.writeable:
                 g = np.array(g, copy=True)
             var._grad = wrap(g)
         elif cur._edge is None and cur._array.shape == g.shape and cur._array.flags.writeable:
@@ -248,61 +328,14 @@ def _accumulate_leaf(leaf, g, tensor_mode):
         else:
             var._grad = cur + wrap(g)
     if leaf.post_acc_hooks:
-        for fn in leaf.post_acc_hooks:
+        for fn in tuple(leaf.post_acc_hooks):
             fn(var)
-
-
-def node_backward(node, g, tensor_mode):
-    """Run one node's derivative rule; returns one gradient (or None) per input edge."""
-    if hasattr(node, "custom_backward"):
-        return node.custom_backward(g, tensor_mode)
-    op = node.op
-    kept = node.unpack()
-    if tensor_mode:
-        from .. import _diff_namespace as m
-        from ..tensor import wrap
-        vals = kept
-        out = node.kept_out
-        if out is not None:
-            out = wrap(out)
-            out._edge = node
-    else:
-        m = _xp()
-        vals = tuple(v._array if hasattr(v, "_array") else v for v in kept)
-        out = node.kept_out
-    if not vals:
-        vals = (None,) * len(node.next)
-    attrs = node.attrs
-    if op.per_input:
-        grads = []
-        for rule, e in zip(op.grad, node.next):
-            grads.append(rule(m, g, *vals, out, **attrs) if rule is not None and e is not None
-                         else None)
-    else:
-        grads = op.grad(m, g, *vals, out, **attrs)
-        if type(grads) is not tuple and type(grads) is not list:
-            grads = (grads,)
-    if state.anomaly:
-        _check_anomaly(node, grads, tensor_mode)
-    return grads
-
-
-def _check_anomaly(node, grads, tensor_mode):
-    for i, gi in enumerate(grads):
-        if gi is None:
-            continue
-        arr = gi._array if tensor_mode else np.asarray(gi)
-        if arr.dtype.kind in "fc" and np.isnan(arr).any():
-            where = "".join(node.stack or ["(forward stack not recorded)\n"])
-            raise EmberRuntimeError(
-                f"Function '{node.name()}' returned nan values in its {i}th output.\n"
-                f"The forward call that created it:\n{where}")
 
 
 def _call_pre_hooks(node, g, tensor_mode):
     grads = (g,) if node.n_out == 1 else tuple(g)
     wrapped = tuple(None if x is None else _as_tensor(x, tensor_mode) for x in grads)
-    for fn in node.pre_hooks:
+    for fn in tuple(node.pre_hooks):
         r = fn(wrapped)
         if r is not None:
             wrapped = tuple(r)
@@ -314,5 +347,8 @@ def _call_post_hooks(node, grads, g, tensor_mode):
     gin = tuple(None if x is None else _as_tensor(x, tensor_mode) for x in grads)
     gout = (g,) if node.n_out == 1 else tuple(g)
     gout = tuple(None if x is None else _as_tensor(x, tensor_mode) for x in gout)
-    for fn in node.post_hooks:
-        fn(gin, gout)
+    for fn in tuple(node.post_hooks):
+        r = fn(gin, gout)
+        if r is not None:
+            gin = tuple(r)
+    return [None if x is None else (x if tensor_mode else x._array) for x in gin]

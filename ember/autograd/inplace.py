@@ -7,30 +7,95 @@ Note [In-place on views]: when ``op_`` writes into a tensor ``t``:
   covers to the op's own rule, and passes the rest through unchanged (the written region gets
   the rule's gradient for the old value). The view's own ``grad_fn`` is then rebuilt by replaying
   the recorded view chain (``t._view``) on ``R``'s new history.
-Other views of ``R`` made before the write keep their old history (a known gap: torch rebuilds
-them lazily; here only the written view and the root are rebuilt).
+- either way every *other* live view of ``R`` now shows the new values, so its history is
+  rebuilt the same way (``y = x * 1; v = y[1:]; y.mul_(2)``: ``v``'s gradient goes through the
+  multiplication). To find them, ``apply_view`` registers each view it gives a grad_fn, when its
+  root is a non-leaf, with ``track_view`` (a weak reference in the root's ``_meta["views"]``);
+  views of leaves need nothing, since a leaf that requires grad cannot be written in place
+  while grad mode is on. torch rebuilds such views lazily on access; ember rebuilds them at
+  the write, because the hot path reads ``_edge`` directly.
 """
+import weakref
+
 import numpy as np
 
 from .engine import _fit, node_backward
-from .node import Node
+from .node import AccumulateGrad, Node
+
+
+def track_view(t):
+    """Remember view ``t`` on its root, so a later in-place write can rebuild its history."""
+    root = t._view[0]
+    if type(root._edge) is AccumulateGrad:
+        return
+    meta = root._meta
+    if meta is None:
+        meta = root._meta = {}
+    views = meta.get("views")
+    if views is None:
+        meta["views"] = [weakref.ref(t)]
+    else:
+        views.append(weakref.ref(t))
 
 
 def record_inplace(op, t, old_edge, old, others, attrs):
+    """Give ``t`` (already overwritten, version already bumped) the history of ``op_``."""
     other_edges = tuple(o._edge if hasattr(o, "_edge") else None for o in others)
     first = old if old is not None else t
     if t._view is None:
-        t._edge = Node(op, (first, *others), (old_edge, *other_edges), attrs, t._array, t)
+        t._edge = _inplace_node(op, t, first, others, (old_edge, *other_edges), attrs)
+        _rebuild_views(t, None)
         return
     root, chain = t._view
-    inner = Node(op, (first, *others), (True, *other_edges), attrs, t._array, t)
+    inner = _inplace_node(op, t, first, others, (True, *other_edges), attrs)
     root._edge = CopySlices(root, chain, inner, other_edges, t._array.shape)
-    # Rebuild the written view's history on top of the root's new one.
+    t._edge = _view_edge(root, chain)
+    _rebuild_views(root, t)
+
+
+def _inplace_node(op, t, first, others, edges, attrs):
+    """The op's Node. An operand that shares ``t``'s memory (``y.mul_(y)``) is saved at the
+    version it had *before* the write, as torch does, so backward reports it as modified;
+    the output, if kept, is saved at the version after it."""
+    cell = t._vc
+    alias = cell is not None and any(getattr(o, "_vc", None) is cell for o in others)
+    if not alias:
+        return Node(op, (first, *others), edges, attrs, t._array, t)
+    cell.version -= 1
+    try:
+        node = Node(op, (first, *others), edges, attrs, t._array, t)
+    finally:
+        cell.version += 1
+    if op.keep_out:
+        node.versions = node.versions[:-1] + ((cell, cell.version),)
+    return node
+
+
+def _view_edge(root, chain):
+    """The grad_fn a view made by ``chain`` would get from ``root``'s current history."""
     from ..ops.dispatch import apply_view
     cur = root
     for vop, vattrs in chain:
         cur = apply_view(vop, cur, **vattrs)
-    t._edge = cur._edge
+    return cur._edge
+
+
+def _rebuild_views(root, written):
+    meta = root._meta
+    views = meta.get("views") if meta is not None else None
+    if not views:
+        return
+    # The replays below register throw-away views; keep only the live ones seen now.
+    meta["views"] = []
+    alive = []
+    for ref in views:
+        w = ref()
+        if w is None:
+            continue
+        alive.append(ref)
+        if w is not written and w._edge is not None:
+            w._edge = _view_edge(root, w._view[1])
+    meta["views"] = alive
 
 
 def replay(chain, x, tensor_mode):
@@ -88,7 +153,7 @@ class CopySlices(Node):
 
 class _CopySlicesOp:
     name = "copy_slices"
-    node_name = "CopySlices"
+    node_name = "torch::autograd::CopySlices"
     grad = True
     keep_inputs = ()
     keep_out = False

@@ -44,6 +44,14 @@ def _zero_at(g, index):
     return z
 
 
+def _scatter_along(shape, index, g, axis):
+    """A zero array of ``shape`` with ``g`` written at ``index`` along ``axis``: the adjoint of
+    take_along_axis when the indices are distinct along the axis (sort, topk, max over a dim)."""
+    z = numpy.zeros(shape, dtype=g.dtype)
+    numpy.put_along_axis(z, index, g, axis)
+    return z
+
+
 def _sum_to(g, shape):
     """Sum a broadcast gradient down to ``shape`` (the engine's single unbroadcast)."""
     if g.shape == shape:
@@ -63,6 +71,16 @@ def _sgn(x):
     return numpy.where(mag == 0, 0, x / numpy.where(mag == 0, 1, mag))
 
 
+def _view_as_real(x):
+    """(...) complex -> (..., 2) real (a copy: rules need values, not aliasing)."""
+    return numpy.stack([x.real, x.imag], axis=-1)
+
+
+def _view_as_complex(x):
+    """(..., 2) real -> (...) complex (a copy)."""
+    return x[..., 0] + 1j * x[..., 1]
+
+
 def _special(name):
     def fn(*args):
         import scipy.special
@@ -79,7 +97,10 @@ def make_namespace():
     ns.sum_to = _sum_to
     ns.index_scatter = _index_scatter
     ns.zero_at = _zero_at
+    ns.scatter_along = _scatter_along
     ns.sgn = _sgn
+    ns.view_as_real = _view_as_real
+    ns.view_as_complex = _view_as_complex
     for name in ("erf", "erfc", "erfinv", "gammaln", "digamma", "polygamma", "i0", "ndtri",
                  "expit", "logit", "xlogy", "xlog1py", "erfcx", "i0e", "i1", "i1e", "zeta"):
         setattr(ns, "special_" + name, _special(name))

@@ -4,6 +4,7 @@ from .._errors import EmberRuntimeError
 from ..ops import dispatch
 from ..ops.elementwise import _LEAKY, _HARDTANH, _THRESH
 from ..ops.linalg_ops import linear as _linear
+from ..ops import nn_ops as _nn
 from ..ops.nn_ops import log_softmax as _log_softmax, mse_loss as _mse_loss, softmax as _softmax
 from ..ops.registry import OPS
 
@@ -86,3 +87,406 @@ def _check_float(name, t):
     if t.dtype.category < 2:
         raise EmberRuntimeError(f"{name}: expected a floating point tensor, got {t.dtype}")
     return _dt
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """cross_entropy(input, target, weight=None, ignore_index=-100, reduction='mean',
+    label_smoothing=0.0) -> Tensor.
+
+    Shape: input (N, C) or (N, C, d1, ...) or (C,) of logits; target (N) / (N, d1, ...) int64
+    class indices, or class probabilities with the input's shape."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _nn.cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """nll_loss(input, target, weight=None, ignore_index=-100, reduction='mean') -> Tensor:
+    the negative log-likelihood of class indices under log-probabilities ``input``."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _nn.nll_loss(input, target, weight, ignore_index, reduction)
+
+
+# --- convolution, pooling, padding, normalization, dropout -----------------------------------
+from ..ops import conv as _conv  # noqa: E402
+from ..ops import normalization as _norm  # noqa: E402
+from ..ops import padding as _padding  # noqa: E402
+from ..ops import pooling as _pool  # noqa: E402
+
+
+def _ntuple(x, n, name="argument"):
+    if isinstance(x, (tuple, list)):
+        if len(x) == 1:
+            return tuple(int(x[0]) for _ in range(n))
+        if len(x) != n:
+            raise EmberRuntimeError(f"expected {name} to be a single integer value or a list of "
+                                    f"{n} values to match the convolution dimensions, but got "
+                                    f"{name}={list(x)}")
+        return tuple(int(v) for v in x)
+    return (int(x),) * n
+
+
+def _check_conv_input(name, input, weight, nd, groups, transposed=False):
+    if input.ndim not in (nd + 1, nd + 2):
+        raise EmberRuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                                f"{name}, but got input of size: {list(input.shape)}")
+    if weight.ndim != nd + 2:
+        raise EmberRuntimeError(f"{name}: weight should be {nd + 2}-D, got {list(weight.shape)}")
+    c = input.shape[1] if input.ndim == nd + 2 else input.shape[0]
+    expect = weight.shape[0] if transposed else weight.shape[1] * groups
+    if c != expect:
+        raise EmberRuntimeError(
+            f"Given groups={groups}, weight of size {list(weight.shape)}, expected input"
+            f"{list(input.shape)} to have {expect} channels, but got {c} channels instead")
+    if input.dtype is not weight.dtype:
+        raise EmberRuntimeError(f"Input type ({input.dtype}) and weight type ({weight.dtype}) "
+                                "should be the same")
+
+
+def _same_padding(input, weight, nd, dilation):
+    """padding='same': total = dilation*(k-1), the extra unit on the right as torch does."""
+    total = [dilation[i] * (weight.shape[2 + i] - 1) for i in range(nd)]
+    left = tuple(t // 2 for t in total)
+    if all(t % 2 == 0 for t in total):
+        return input, left
+    flat = []
+    for i in reversed(range(nd)):
+        flat += [0, total[i] - 2 * left[i]]
+    return _padding.pad(input, tuple(flat), "constant", 0.0), left
+
+
+def _convnd(nd, input, weight, bias, stride, padding, dilation, groups):
+    name = f"conv{nd}d"
+    _check_conv_input(name, input, weight, nd, groups)
+    unbatched = input.ndim == nd + 1
+    x = input.unsqueeze(0) if unbatched else input
+    stride = _ntuple(stride, nd, "stride")
+    dilation = _ntuple(dilation, nd, "dilation")
+    if isinstance(padding, str):
+        if padding == "valid":
+            pad = (0,) * nd
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+            x, pad = _same_padding(x, weight, nd, dilation)
+        else:
+            raise ValueError(f"Invalid padding string '{padding}', should be one of "
+                             "{'valid', 'same'}")
+    else:
+        pad = _ntuple(padding, nd, "padding")
+    for i in range(nd):
+        if x.shape[2 + i] + 2 * pad[i] < dilation[i] * (weight.shape[2 + i] - 1) + 1:
+            raise EmberRuntimeError(
+                f"Calculated padded input size per channel: ({x.shape[2 + i] + 2 * pad[i]}). "
+                f"Kernel size: ({dilation[i] * (weight.shape[2 + i] - 1) + 1}). Kernel size "
+                f"can't be greater than actual input size (input {list(input.shape)})")
+    y = _conv.conv(x, weight, bias, stride, pad, dilation, groups)
+    return y.squeeze(0) if unbatched else y
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor.
+
+    Shape: input (N, C_in, L) or (C_in, L); weight (C_out, C_in/groups, k)."""
+    return _convnd(1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor.
+
+    Shape: input (N, C_in, H, W) or (C_in, H, W); weight (C_out, C_in/groups, kH, kW)."""
+    return _convnd(2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor."""
+    return _convnd(3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv_transposend(nd, input, weight, bias, stride, padding, output_padding, groups, dilation):
+    _check_conv_input(f"conv_transpose{nd}d", input, weight, nd, groups, transposed=True)
+    unbatched = input.ndim == nd + 1
+    x = input.unsqueeze(0) if unbatched else input
+    stride = _ntuple(stride, nd, "stride")
+    padding = _ntuple(padding, nd, "padding")
+    output_padding = _ntuple(output_padding, nd, "output_padding")
+    dilation = _ntuple(dilation, nd, "dilation")
+    for i in range(nd):
+        if output_padding[i] >= max(stride[i], dilation[i]):
+            raise EmberRuntimeError("output padding must be smaller than either stride or "
+                                    f"dilation, but got output_padding={list(output_padding)}, "
+                                    f"stride={list(stride)}, dilation={list(dilation)}")
+    y = _conv.conv_transpose(x, weight, bias, stride, padding, output_padding, dilation, groups)
+    return y.squeeze(0) if unbatched else y
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+    groups=1, dilation=1) -> Tensor; weight (C_in, C_out/groups, k)."""
+    return _conv_transposend(1, input, weight, bias, stride, padding, output_padding, groups,
+                             dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+    groups=1, dilation=1) -> Tensor."""
+    return _conv_transposend(2, input, weight, bias, stride, padding, output_padding, groups,
+                             dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """conv_transpose3d(...) -> Tensor."""
+    return _conv_transposend(3, input, weight, bias, stride, padding, output_padding, groups,
+                             dilation)
+
+
+def pad(input, pad, mode="constant", value=None):
+    """pad(input, pad, mode='constant', value=None) -> Tensor: modes constant, reflect,
+    replicate, circular; ``pad`` = (left, right) pairs from the last dimension backwards."""
+    return _padding.pad(input, pad, mode, value)
+
+
+def _pool_args(nd, kernel_size, stride, padding, dilation=1):
+    k = _ntuple(kernel_size, nd, "kernel_size")
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) \
+        else _ntuple(stride, nd, "stride")
+    return k, s, _ntuple(padding, nd, "padding"), _ntuple(dilation, nd, "dilation")
+
+
+def _batched(input, nd, name):
+    if input.ndim not in (nd + 1, nd + 2):
+        raise EmberRuntimeError(f"{name}: Expected {nd + 1}D or {nd + 2}D input tensor, but got "
+                                f"{list(input.shape)}")
+    return input.ndim == nd + 1
+
+
+def _max_poolnd(nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    name = f"max_pool{nd}d"
+    _batched(input, nd, name)
+    k, s, p, d = _pool_args(nd, kernel_size, stride, padding, dilation)
+    return _pool.max_pool(input, k, s, p, d, ceil_mode, return_indices, name)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+    return_indices=False)."""
+    return _max_poolnd(1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+    return_indices=False)."""
+    return _max_poolnd(2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """max_pool3d(...)."""
+    return _max_poolnd(3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def _avg_poolnd(nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                divisor_override):
+    _batched(input, nd, f"avg_pool{nd}d")
+    k, s, p, _ = _pool_args(nd, kernel_size, stride, padding)
+    return _pool.avg_pool(input, k, s, p, ceil_mode, count_include_pad, divisor_override)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+    count_include_pad=True)."""
+    return _avg_poolnd(1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+    count_include_pad=True, divisor_override=None)."""
+    return _avg_poolnd(2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                       divisor_override)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """avg_pool3d(...)."""
+    return _avg_poolnd(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                       divisor_override)
+
+
+def _adaptive_size(input, output_size, nd):
+    out = _ntuple(output_size, nd, "output_size") if not isinstance(output_size, (list, tuple)) \
+        else tuple(output_size)
+    return tuple(input.shape[input.ndim - nd + i] if o is None else int(o)
+                 for i, o in enumerate(out))
+
+
+def adaptive_avg_pool1d(input, output_size):
+    return _pool.adaptive_avg_pool(input, _adaptive_size(input, output_size, 1))
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """adaptive_avg_pool2d(input, output_size) -> Tensor (None in output_size keeps a size)."""
+    return _pool.adaptive_avg_pool(input, _adaptive_size(input, output_size, 2))
+
+
+def adaptive_avg_pool3d(input, output_size):
+    return _pool.adaptive_avg_pool(input, _adaptive_size(input, output_size, 3))
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    return _pool.adaptive_max_pool(input, _adaptive_size(input, output_size, 1), return_indices)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """adaptive_max_pool2d(input, output_size, return_indices=False)."""
+    return _pool.adaptive_max_pool(input, _adaptive_size(input, output_size, 2), return_indices)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    return _pool.adaptive_max_pool(input, _adaptive_size(input, output_size, 3), return_indices)
+
+
+def _max_unpoolnd(nd, input, indices, kernel_size, stride, padding, output_size):
+    k, s, p, _ = _pool_args(nd, kernel_size, stride, padding)
+    if output_size is None:
+        out = tuple((input.shape[input.ndim - nd + i] - 1) * s[i] - 2 * p[i] + k[i]
+                    for i in range(nd))
+    else:
+        out = tuple(output_size)[-nd:]
+    return _pool.max_unpool(input, indices, out)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _max_unpoolnd(1, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None)."""
+    return _max_unpoolnd(2, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _max_unpoolnd(3, input, indices, kernel_size, stride, padding, output_size)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    k, s, _, _ = _pool_args(1, kernel_size, stride, 0)
+    return _pool.lp_pool(input, norm_type, k, s, ceil_mode)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False)."""
+    k, s, _, _ = _pool_args(2, kernel_size, stride, 0)
+    return _pool.lp_pool(input, norm_type, k, s, ceil_mode)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    k, s, _, _ = _pool_args(3, kernel_size, stride, 0)
+    return _pool.lp_pool(input, norm_type, k, s, ceil_mode)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-05):
+    """batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+    momentum=0.1, eps=1e-05) -> Tensor."""
+    if not training and (running_mean is None or running_var is None):
+        raise EmberRuntimeError("batch_norm: running_mean and running_var must be given when "
+                                "training=False")
+    return _norm.batch_norm(input, running_mean, running_var, weight, bias, training, momentum,
+                            eps)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
+    """layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05) -> Tensor."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    return _norm.layer_norm(input, tuple(normalized_shape), weight, bias, eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
+    """group_norm(input, num_groups, weight=None, bias=None, eps=1e-05) -> Tensor."""
+    return _norm.group_norm(input, num_groups, weight, bias, eps)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-05):
+    """instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+    use_input_stats=True, momentum=0.1, eps=1e-05) -> Tensor."""
+    return _norm.instance_norm(input, running_mean, running_var, weight, bias, use_input_stats,
+                               momentum, eps)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """rms_norm(input, normalized_shape, weight=None, eps=None) -> Tensor."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    return _norm.rms_norm(input, tuple(normalized_shape), weight, eps)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """dropout(input, p=0.5, training=True, inplace=False): zero elements with probability p,
+    scale the rest by 1/(1-p)."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return input.mul_(0) if inplace else input * 0
+    from ..ops.random import _rng
+    from ..tensor import wrap
+    keep = _rng(None).random(tuple(input.shape)) >= p
+    mask = wrap((keep / (1 - p)).astype(input._array.dtype))
+    return input.mul_(mask) if inplace else input * mask
+
+
+def _feature_dropout(input, p, training, inplace, nd, name):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return input
+    from ..ops.random import _rng
+    from ..tensor import wrap
+    batched = input.ndim == nd + 2
+    shape = tuple(input.shape[:2] if batched else input.shape[:1]) + (1,) * nd
+    keep = _rng(None).random(shape) >= p
+    mask = wrap((keep / (1 - p) if p < 1 else keep * 0.0).astype(input._array.dtype))
+    return input.mul_(mask) if inplace else input * mask
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """dropout1d(input, p=0.5, training=True, inplace=False): zero whole channels."""
+    return _feature_dropout(input, p, training, inplace, 1, "dropout1d")
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """dropout2d(input, p=0.5, training=True, inplace=False): zero whole channels."""
+    return _feature_dropout(input, p, training, inplace, 2, "dropout2d")
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    return _feature_dropout(input, p, training, inplace, 3, "dropout3d")
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """alpha_dropout(input, p=0.5, training=False): dropout that keeps SELU's mean and variance."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return input
+    from ..ops.random import _rng
+    from ..tensor import wrap
+    alpha_p = -1.7580993408473766            # -scale * alpha of SELU
+    a = ((1 - p) * (1 + p * alpha_p ** 2)) ** -0.5
+    b = -a * alpha_p * p
+    keep = _rng(None).random(tuple(input.shape)) >= p
+    dt = input._array.dtype
+    mask = wrap((keep * a).astype(dt))
+    shift = wrap(((~keep) * (a * alpha_p) + b).astype(dt))
+    return input * mask + shift

@@ -8,6 +8,7 @@ from .. import dtypes as _dt
 from .._errors import EmberRuntimeError, EmberTypeError
 from .._state import state
 from .._storage import cell_of
+from ..autograd.inplace import track_view
 from ..autograd.node import AccumulateGrad, Node
 from ..device import CPU
 from ..tensor import Tensor, wrap
@@ -18,6 +19,7 @@ _promote_scalar = _dt.promote_scalar_np
 _promote_tensors = _dt.promote_tensors_np
 _SCALARS = (int, float, bool, complex)
 _FLOAT_KINDS = "fc"
+_BF16 = _dt.bfloat16.np
 
 
 def _float_np():
@@ -117,17 +119,41 @@ def _scalar_operand(s, A):
         info = np.iinfo(A.dtype)
         if not info.min <= s <= info.max:     # torch wraps out-of-range ints; NumPy would raise
             s = np.array(s).astype(A.dtype)[()]
+    elif ts is float and A.dtype is _BF16:
+        s = _BF16.type(s)     # ml_dtypes makes bfloat16 (op) Python float a float32; torch doesn't
     return s, A
 
 
 def _broadcast_error(op, a, b, exc):
     sa = list(getattr(a, "shape", ()))
     sb = list(getattr(b, "shape", ()))
-    if "broadcast" in str(exc):
-        return EmberRuntimeError(f"{op.name}: the size of tensor a {sa} must match the size of "
-                                 f"tensor b {sb} at a non-singleton dimension (shapes {sa} and "
-                                 f"{sb} cannot be broadcast together)")
+    n = max(len(sa), len(sb))
+    pa, pb = [1] * (n - len(sa)) + sa, [1] * (n - len(sb)) + sb
+    # torch names the rightmost clashing dimension, indexed in the broadcast shape
+    for i in range(n - 1, -1, -1):
+        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
+            return EmberRuntimeError(
+                f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) at "
+                f"non-singleton dimension {i} ({op.name} of shapes {sa} and {sb})")
     return EmberRuntimeError(f"{op.name}: {exc} (shapes {sa} and {sb})")
+
+
+def _inplace_cast_error(op, t, others):
+    """torch's message for an in-place op whose promoted result does not fit ``t``'s dtype,
+    e.g. int64_tensor.add_(1.5): "result type Float can't be cast to the desired output type
+    Long". Only built on the error path, so the promotion here costs nothing otherwise."""
+    operands = [(t.dtype, 1 if t.ndim == 0 else 2)]
+    for o in others:
+        if isinstance(o, Tensor):
+            operands.append((o.dtype, 1 if o.ndim == 0 else 2))
+        elif isinstance(o, (bool, int, float, complex)):
+            operands.append((_dt.scalar_dtype(o), 0))
+    r = _dt.result_type_of(operands)
+    if op.dtype_rule == "float" and r.category < _dt.float32.category:
+        r = _dt.get_default_dtype()
+    return EmberRuntimeError(f"result type {r.scalar_name} can't be cast to the desired output "
+                             f"type {t.dtype.scalar_name} (in-place {op.name} on a {t.dtype} "
+                             f"tensor of shape {list(t.shape)})")
 
 
 def apply(op, inputs, attrs=None, *, arrays=None):
@@ -164,11 +190,25 @@ def apply_view(op, a, **attrs):
         t._view = (v[0], v[1] + ((op, attrs),))
         t._vc = a._vc
     e = a._edge
-    t._edge = Node(op, (a,), (e,), attrs, out, t) if (
-        e is not None and state.grad_enabled and op.grad is not None) else None
+    if e is not None and state.grad_enabled and op.grad is not None:
+        t._edge = Node(op, (a,), (e,), attrs, out, t)
+        if type(t._view[0]._edge) is not AccumulateGrad:
+            track_view(t)       # Note [In-place on views]: a later write may rebuild its history
+    else:
+        t._edge = None
     if state.tracer is not None:
         state.tracer.record(op, (a,), attrs, t)
     return t
+
+
+def _read_only_message(A):
+    # expand() and zero-stride as_strided() views are read-only NumPy arrays
+    if any(st == 0 and n > 1 for st, n in zip(A.strides, A.shape)):
+        return ("unsupported operation: more than one element of the written-to tensor refers to "
+                "a single memory location. Please clone() the tensor before performing the "
+                "operation.")
+    return ("this tensor's memory is read-only (it views an expand()ed tensor or a read-only "
+            "NumPy array); clone() it before writing to it in place")
 
 
 def apply_inplace(op, t, others=(), attrs=None, *, arrays=None):
@@ -186,7 +226,9 @@ def apply_inplace(op, t, others=(), attrs=None, *, arrays=None):
                                     "an in-place operation.")
     if t._meta is not None and t._meta.get("inference") and not state.inference:
         raise EmberRuntimeError("Inplace update to inference tensor outside InferenceMode is not "
-                                "allowed.")
+                                "allowed.You can make a clone to get a normal tensor before doing "
+                                "inplace update.See https://github.com/pytorch/rfcs/pull/17 for "
+                                "more details.")
     A = t._array
     if arrays is None:
         arrays = [o._array if isinstance(o, Tensor) else o for o in others]
@@ -195,10 +237,7 @@ def apply_inplace(op, t, others=(), attrs=None, *, arrays=None):
         out = np.asarray(out)
     if out.dtype != A.dtype and not _dt.can_cast(_dt.from_numpy_dtype(out.dtype),
                                                  _dt.from_numpy_dtype(A.dtype)):
-        raise EmberRuntimeError(f"result type {_dt.from_numpy_dtype(out.dtype).name.capitalize()} "
-                                f"can't be cast to the desired output type "
-                                f"{_dt.from_numpy_dtype(A.dtype).name.capitalize()} "
-                                f"(in-place {op.name} on a {t.dtype} tensor)")
+        raise _inplace_cast_error(op, t, others)
     needs = grad_on and op.grad is not None and (
         e is not None or (t._view is not None and t._view[0]._edge is not None)
         or any(isinstance(o, Tensor) and o._edge is not None for o in others))
@@ -206,10 +245,10 @@ def apply_inplace(op, t, others=(), attrs=None, *, arrays=None):
     if needs and 0 in op.keep_inputs:
         old = wrap(A.copy(), e)        # the rule needs the value from before the write
     try:
-        if out.shape != A.shape:
-            out = np.broadcast_to(out, A.shape)
-        np.copyto(A, out, casting="unsafe")
+        np.copyto(A, out, casting="unsafe")     # broadcasts out to A's shape, or raises
     except ValueError:
+        if not A.flags.writeable:
+            raise EmberRuntimeError(_read_only_message(A)) from None
         raise EmberRuntimeError(f"output with shape {list(A.shape)} doesn't match the broadcast "
                                 f"shape {list(out.shape)}") from None
     cell_of(t).version += 1

@@ -64,25 +64,23 @@ _MATMUL = op("matmul", keep="ab", kind="linalg", node_name="MmBackward0")(
 _MATMUL.derivative((_matmul_ga, _matmul_gb))
 
 
-def _check_types(name, a, b):
-    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+def _matmul(name, a, b, out=None):
+    try:
+        A, B = a._array, b._array
+    except AttributeError:
         raise EmberRuntimeError(f"{name}(): expected both arguments to be Tensors, got "
-                                f"{type(a).__name__} and {type(b).__name__}")
-    if a._array.dtype is not b._array.dtype:
+                                f"{type(a).__name__} and {type(b).__name__}") from None
+    if A.dtype is not B.dtype:
         raise EmberRuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                                 f"{a.dtype.name} != {b.dtype.name} (in {name})")
-
-
-def _matmul(name, a, b, out=None):
-    _check_types(name, a, b)
-    if a._array.ndim == 0 or b._array.ndim == 0:
+    if A.ndim == 0 or B.ndim == 0:
         raise EmberRuntimeError(f"both arguments to {name} need to be at least 1D, but they are "
-                                f"{a._array.ndim}D and {b._array.ndim}D")
+                                f"{A.ndim}D and {B.ndim}D")
     try:
-        res = dispatch.apply(_MATMUL, (a, b))
-    except ValueError:
+        res = dispatch.binary(_MATMUL, a, b)    # same dtypes: binary's promotion is a no-op
+    except EmberRuntimeError:
         raise _matmul_error(name, a, b) from None
-    return write_out(res, out)
+    return res if out is None else write_out(res, out)
 
 
 @public("matmul", method=True)

@@ -1,7 +1,7 @@
 """Fused neural-network kernels: softmax family, losses (more: conv, pooling, norms)."""
 import numpy as np
 
-from .._errors import EmberRuntimeError
+from .._errors import EmberIndexError, EmberRuntimeError
 from ..tensor import _wrap_dim
 from . import dispatch
 from .registry import op, public
@@ -103,3 +103,134 @@ def mse_loss(input, target, reduction="mean"):
 def _check_reduction(reduction):
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+# --- negative log-likelihood family -------------------------------------------------------------
+# cross_entropy = log_softmax + nll. The NLL step is written over a dense coefficient array
+# ``coef`` (targets, class weights, ignore_index, label smoothing and the reduction's divisor all
+# folded in): loss = -sum(coef * logp). Its gradient is just -coef * g, and since coef is a
+# constant, double backward through cross-entropy comes for free.
+@op("nll_coef", keep="b", node_name="NllLossBackward0")
+def _nll_coef(m, logp, coef, reduce=True):
+    prod = coef * logp
+    if reduce:
+        return -m.sum(prod)
+    return -m.sum(prod, axis=1)
+
+
+def _nll_coef_grad(m, g, logp, coef, out, reduce=True):
+    return -coef * g if reduce else -coef * m.expand_dims(g, 1)
+
+
+_nll_coef.derivative((_nll_coef_grad, None))
+
+
+def class_coefficients(target, n_classes, weight, ignore_index, label_smoothing, reduction,
+                       dtype):
+    """Dense (N, C, *d) coefficients for class-index targets of shape (N, *d)."""
+    t = target.astype(np.int64, copy=False)
+    valid = t != ignore_index
+    bad = valid & ((t < 0) | (t >= n_classes))
+    if bad.any():
+        raise EmberIndexError(f"Target {int(t[bad].flat[0])} is out of bounds (expected class "
+                              f"indices in [0, {n_classes - 1}] or ignore_index={ignore_index})")
+    safe = np.where(valid, t, 0)
+    shape = (t.shape[0], n_classes) + t.shape[1:]
+    coef = np.zeros(shape, dtype=dtype)
+    w = np.ones(n_classes, dtype=dtype) if weight is None else weight.astype(dtype, copy=False)
+    w_t = np.where(valid, w[safe], 0).astype(dtype)           # weight of each sample's class
+    onehot_idx = np.expand_dims(safe, 1)
+    np.put_along_axis(coef, onehot_idx, np.expand_dims(w_t * (1 - label_smoothing), 1), axis=1)
+    if label_smoothing:
+        wshape = (1, n_classes) + (1,) * (t.ndim - 1)
+        coef += (label_smoothing / n_classes) * w.reshape(wshape) * np.expand_dims(valid, 1)
+    if reduction == "mean":
+        denom = w_t.sum()
+        coef /= denom if denom != 0 else np.nan
+    return coef
+
+
+def prob_coefficients(target, weight, label_smoothing, reduction, dtype):
+    """Coefficients for class-probability targets (same shape as the input)."""
+    n_classes = target.shape[1]
+    p = target.astype(dtype, copy=True)
+    if label_smoothing:
+        p = p * (1 - label_smoothing) + label_smoothing / n_classes
+    if weight is not None:
+        p *= weight.astype(dtype).reshape((1, n_classes) + (1,) * (target.ndim - 2))
+    if reduction == "mean":
+        p /= target.shape[0] * int(np.prod(target.shape[2:]))
+    return p
+
+
+def _nll_from_logp(logp, coef_array, reduction):
+    from ..tensor import wrap
+    coef = wrap(coef_array)
+    if reduction == "none":
+        return dispatch.apply(_nll_coef, (logp, coef), {"reduce": False})
+    return dispatch.apply(_nll_coef, (logp, coef))
+
+
+def _check_targets(name, input, target, weight):
+    if input.ndim == 0:
+        raise EmberRuntimeError(f"{name}: input must have at least 1 dimension (got a 0-dim "
+                                "tensor)")
+    n_classes = input.shape[1] if input.ndim > 1 else input.shape[0]
+    if weight is not None and (weight.ndim != 1 or weight.shape[0] != n_classes):
+        raise EmberRuntimeError(f"{name}: weight tensor should be defined either for all "
+                                f"{n_classes} classes or no classes but got weight tensor of shape:"
+                                f" {list(weight.shape)}")
+    return n_classes
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
+                  label_smoothing=0.0):
+    _check_reduction(reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise EmberRuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
+                                f"{label_smoothing}")
+    n_classes = _check_targets("cross_entropy", input, target, weight)
+    squeeze = input.ndim == 1
+    x = input.unsqueeze(0) if squeeze else input
+    t = target.unsqueeze(0) if squeeze else target
+    tk = t._array.dtype.kind
+    logp = log_softmax(x, 1)
+    dt = logp._array.dtype
+    w = None if weight is None else weight._array
+    if tk in "fc":
+        if tuple(t.shape) != tuple(x.shape):
+            raise EmberRuntimeError(
+                f"cross_entropy: class-probability targets must have the input's shape "
+                f"{list(x.shape)}, got {list(t.shape)}; class-index targets must be integer "
+                f"tensors of shape {[x.shape[0]] + list(x.shape[2:])} (got {t.dtype})")
+        coef = prob_coefficients(t._array, w, label_smoothing, reduction, dt)
+    elif tk in "iu":
+        if tuple(t.shape) != (x.shape[0],) + tuple(x.shape[2:]):
+            raise EmberRuntimeError(
+                f"cross_entropy: expected target of shape {[x.shape[0]] + list(x.shape[2:])} "
+                f"(class indices for input of shape {list(x.shape)}), got {list(t.shape)}")
+        coef = class_coefficients(t._array, n_classes, w, ignore_index, label_smoothing,
+                                  reduction, dt)
+    else:
+        raise EmberRuntimeError(f"cross_entropy: target must hold class indices (int64) or class "
+                                f"probabilities (floating), got {t.dtype}")
+    res = _nll_from_logp(logp, coef, reduction)
+    return res.squeeze(0) if squeeze and reduction == "none" else res
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    _check_reduction(reduction)
+    n_classes = _check_targets("nll_loss", input, target, weight)
+    squeeze = input.ndim == 1
+    x = input.unsqueeze(0) if squeeze else input
+    t = target.unsqueeze(0) if squeeze else target
+    if t._array.dtype.kind not in "iu":
+        raise EmberRuntimeError(f"nll_loss: expected target of integer class indices (int64), "
+                                f"got {t.dtype}")
+    if tuple(t.shape) != (x.shape[0],) + tuple(x.shape[2:]):
+        raise EmberRuntimeError(f"nll_loss: expected target of shape "
+                                f"{[x.shape[0]] + list(x.shape[2:])}, got {list(t.shape)}")
+    coef = class_coefficients(t._array, n_classes, None if weight is None else weight._array,
+                              ignore_index, 0.0, reduction, x._array.dtype)
+    res = _nll_from_logp(x, coef, reduction)
+    return res.squeeze(0) if squeeze and reduction == "none" else res

@@ -1,241 +1,452 @@
 """Random numbers: Generator, the default generator and its seed/state, sampling functions and
-in-place fills. Streams come from NumPy's PCG64: reproducible for a seed, but not the same
-numbers torch's Mersenne Twister draws."""
+in-place fills. Streams come from NumPy's PCG64: reproducible for a seed, but not the numbers
+torch's Mersenne Twister draws.
+
+Sampling ops are registered ops (kind="random") whose generator travels in the attributes, so a
+tracer records them and replays fresh draws. Their derivatives are zero, as in torch: a sample
+that depends on a tensor requiring grad (``bernoulli(p)``, ``normal(mean, std)``) is in the graph
+but passes no gradient back."""
 import json
 
+import ml_dtypes
 import numpy as np
 
 from .. import dtypes as _dt
-from .._errors import EmberRuntimeError
+from .._errors import EmberRuntimeError, EmberTypeError, EmberValueError
 from ..device import check_device
 from ..tensor import Tensor, wrap
 from . import dispatch
-from .creation import _finish, size_args
+from .creation import _np_dtype, _store, size_args
 from .registry import METHODS, op, public
+
+_SEED_MASK = (1 << 64) - 1
+
+
+def _as_seed(seed):
+    """torch accepts seeds in [-2**63, 2**64); negative ones wrap to their unsigned value."""
+    seed = int(seed)
+    if not -(1 << 63) <= seed <= _SEED_MASK:
+        raise EmberValueError(f"Overflow when unpacking long long: seed {seed} is outside "
+                              f"[-2**63, 2**64)")
+    return seed & _SEED_MASK
 
 
 class Generator:
-    """Generator(device='cpu'): a random stream with manual_seed, seed, initial_seed,
-    get_state and set_state."""
+    """Generator(device='cpu') -> Generator: an independent random stream.
+
+    ``manual_seed(seed)`` resets it (and returns it), ``seed()`` reseeds from the OS,
+    ``initial_seed()`` tells the last seed, ``get_state()``/``set_state(t)`` save and restore the
+    exact position as a uint8 tensor. Pass it as ``generator=`` to any sampling function."""
 
     def __init__(self, device="cpu"):
-        check_device(device)
         self.device = check_device(device)
-        self._seed = 67280421310721
+        self._seed = 67280421310721           # torch's default seed for a fresh generator
         self._rng = np.random.Generator(np.random.PCG64(self._seed))
 
     def manual_seed(self, seed):
-        seed = int(seed)
-        if seed < 0:
-            seed += 1 << 64
-        self._seed = seed
-        self._rng = np.random.Generator(np.random.PCG64(seed))
+        """manual_seed(seed) -> Generator: restart the stream from ``seed``."""
+        self._seed = _as_seed(seed)
+        self._rng = np.random.Generator(np.random.PCG64(self._seed))
         return self
 
     def seed(self):
-        s = int(np.random.SeedSequence().entropy) % (1 << 63)
+        """seed() -> int: reseed from OS entropy and return the new seed."""
+        s = int(np.random.SeedSequence().entropy) & _SEED_MASK
         self.manual_seed(s)
         return s
 
     def initial_seed(self):
+        """initial_seed() -> int: the seed the stream was last started from."""
         return self._seed
 
     def get_state(self):
-        """The generator state as a uint8 tensor (JSON of the bit generator's state)."""
+        """get_state() -> Tensor: the stream's position as a uint8 tensor."""
         st = {"seed": self._seed, "state": self._rng.bit_generator.state}
-        raw = json.dumps(st, default=int).encode()
+        raw = json.dumps(st).encode()
         return wrap(np.frombuffer(raw, dtype=np.uint8).copy())
 
     def set_state(self, new_state):
+        """set_state(new_state) -> Generator: continue from a state made by get_state()."""
         if not isinstance(new_state, Tensor) or new_state._array.dtype != np.uint8:
-            raise EmberRuntimeError("set_state expects a uint8 tensor from get_state()")
+            raise EmberTypeError(f"RNG state must be a torch.ByteTensor (got "
+                                 f"{getattr(new_state, 'dtype', type(new_state).__name__)})")
         try:
             st = json.loads(new_state._array.tobytes().decode())
             bg = np.random.PCG64()
             bg.state = st["state"]
+            seed = int(st["seed"])
         except (ValueError, KeyError, TypeError) as exc:
-            raise EmberRuntimeError(f"invalid RNG state tensor: {exc}") from None
-        self._seed = st["seed"]
+            raise EmberRuntimeError(f"Invalid RNG state: not made by get_state() ({exc})") \
+                from None
+        self._seed = seed
         self._rng = np.random.Generator(bg)
         return self
+
+    def __repr__(self):
+        return f"<ember.Generator object, device='cpu', initial_seed={self._seed}>"
 
 
 default_generator = Generator()
 
 
 def _rng(generator):
-    return (generator or default_generator)._rng
+    if generator is None:
+        return default_generator._rng
+    if not isinstance(generator, Generator):
+        raise EmberTypeError(f"generator must be a Generator, got {type(generator).__name__}")
+    return generator._rng
 
 
 @public("manual_seed")
 def manual_seed(seed):
-    """manual_seed(seed) -> Generator: seed the default generator."""
+    """manual_seed(seed) -> Generator: seed the default generator (returns it)."""
     return default_generator.manual_seed(seed)
 
 
 @public("seed")
 def seed():
-    """seed() -> int: seed the default generator non-deterministically."""
+    """seed() -> int: seed the default generator non-deterministically; returns the seed."""
     return default_generator.seed()
 
 
 @public("initial_seed")
 def initial_seed():
+    """initial_seed() -> int: the default generator's last seed."""
     return default_generator.initial_seed()
 
 
 @public("get_rng_state")
 def get_rng_state():
-    """get_rng_state() -> Tensor: the default generator's state."""
+    """get_rng_state() -> Tensor: the default generator's state (uint8)."""
     return default_generator.get_state()
 
 
 @public("set_rng_state")
 def set_rng_state(new_state):
-    """set_rng_state(new_state): restore a state from get_rng_state()."""
+    """set_rng_state(new_state) -> None: restore a state from get_rng_state()."""
     default_generator.set_state(new_state)
 
 
-def _float_dtype(dtype, name):
-    d = _dt._defaults.float if dtype is None else _dt.to_dtype(dtype)
-    if d.category < 2:
-        raise EmberRuntimeError(f"{name} is not implemented for {d} (use a floating dtype)")
-    return d
+# ---------------------------------------------------------------------------------------------
+# samplers over NumPy dtypes
+# ---------------------------------------------------------------------------------------------
+
+def _is_float(np_dtype):
+    return np_dtype.kind in "fc" or np_dtype == _dt.bfloat16.np
 
 
-def _real_sample(rng, kind, shape, d):
-    real = d.to_real()
-    work = np.float64 if real.np != np.float32 else np.float32
+def _mantissa_digits(np_dtype):
+    """Significand bits including the implicit one (11 for float16, 8 for bfloat16, 24, 53)."""
+    info = ml_dtypes.finfo(np_dtype) if np_dtype == _dt.bfloat16.np else np.finfo(np_dtype)
+    return int(info.nmant) + 1
+
+
+def _uniform01(rng, shape, np_dtype):
+    """U[0, 1) in a real floating dtype, never rounding up to 1: narrow types draw integers of
+    their own precision (k / 2**digits) so every value is exact."""
+    if np_dtype == np.float64:
+        return rng.random(shape)
+    if np_dtype == np.float32:
+        return rng.random(shape, dtype=np.float32)
+    digits = _mantissa_digits(np_dtype)
+    return (rng.integers(0, 1 << digits, shape) * (1.0 / (1 << digits))).astype(np_dtype)
+
+
+def _standard_normal(rng, shape, np_dtype):
+    work = np.float64 if np_dtype == np.float64 else np.float32
+    return rng.standard_normal(shape, dtype=work).astype(np_dtype, copy=False)
+
+
+def _sample(kind, rng, shape, np_dtype):
+    """rand/randn in any floating or complex dtype (complex: real and imaginary parts drawn
+    independently, each with variance 1/2 for randn as in torch)."""
+    if np_dtype.kind == "c":
+        part = np.dtype(np.float64 if np_dtype == np.complex128 else np.float32)
+        re, im = _sample(kind, rng, shape, part), _sample(kind, rng, shape, part)
+        if kind == "randn":
+            re, im = re * np.sqrt(0.5, dtype=part), im * np.sqrt(0.5, dtype=part)
+        out = np.empty(shape, dtype=np_dtype)
+        out.real, out.imag = re, im
+        return out
     if kind == "rand":
-        x = rng.random(shape, dtype=work)
-    else:
-        x = rng.standard_normal(shape, dtype=work)
-    if d.is_complex:
-        y = rng.random(shape, dtype=work) if kind == "rand" else rng.standard_normal(shape, dtype=work)
-        scale = 1.0 if kind == "rand" else np.sqrt(0.5)
-        return ((x + 1j * y) * scale).astype(d.np)
-    return x.astype(d.np, copy=False)
+        return _uniform01(rng, shape, np_dtype)
+    return _standard_normal(rng, shape, np_dtype)
+
+
+def _fmt(x):
+    # torch prints doubles the C++ way: -1.0 as "-1", 0.5 as "0.5"
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def _size_from(size, kw, name):
+    if "size" in kw:
+        size = (kw.pop("size"),)
+    if kw:
+        raise EmberTypeError(f"{name}() got an unexpected keyword argument '{next(iter(kw))}'")
+    return size_args(size, name)
 
 
 @public("rand")
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-         requires_grad=False, pin_memory=False):
-    """rand(*size, *, generator=None, dtype=None, ...) -> Tensor uniform on [0, 1)."""
+         requires_grad=False, pin_memory=False, **kw):
+    """rand(*size, *, generator=None, out=None, dtype=None, layout=torch.strided, device=None,
+    requires_grad=False, pin_memory=False) -> Tensor uniform on [0, 1)."""
     check_device(device)
-    d = _float_dtype(dtype, "rand")
-    return _finish(_real_sample(_rng(generator), "rand", size_args(size, "rand"), d), requires_grad)
+    shape = _size_from(size, kw, "rand")
+    d = _np_dtype(dtype, out)
+    if not _is_float(d):
+        raise _dt.not_implemented_for("check_uniform_bounds", _dt.from_numpy_dtype(d))
+    return _store(_sample("rand", _rng(generator), shape, d), out, requires_grad)
 
 
 @public("randn")
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-          requires_grad=False, pin_memory=False):
-    """randn(*size, *, generator=None, dtype=None, ...) -> Tensor from N(0, 1)."""
+          requires_grad=False, pin_memory=False, **kw):
+    """randn(*size, *, generator=None, out=None, dtype=None, layout=torch.strided, device=None,
+    requires_grad=False, pin_memory=False) -> Tensor from the standard normal N(0, 1)."""
     check_device(device)
-    d = _float_dtype(dtype, "randn")
-    return _finish(_real_sample(_rng(generator), "randn", size_args(size, "randn"), d),
-                   requires_grad)
+    shape = _size_from(size, kw, "randn")
+    d = _np_dtype(dtype, out)
+    if not _is_float(d):
+        raise _dt.not_implemented_for("normal_kernel_cpu", _dt.from_numpy_dtype(d))
+    return _store(_sample("randn", _rng(generator), shape, d), out, requires_grad)
+
+
+def _check_random_range(low, high, np_dtype):
+    """torch's checks for integers drawn into ``np_dtype`` from [low, high)."""
+    if np_dtype.kind == "c":
+        raise EmberRuntimeError("check_random_bounds handles only integral, floating-point and "
+                                "boolean types")
+    if low >= high:
+        raise EmberRuntimeError(f"random_ expects 'from' to be less than 'to', but got "
+                                f"from={low} >= to={high}")
+    if np_dtype.kind in "iu":
+        info = np.iinfo(np_dtype)
+        ctype = _C_TYPES[np_dtype.name]
+        if low < info.min:
+            raise EmberRuntimeError(f"from is out of bounds for {ctype} (from={low}, dtype "
+                                    f"{np_dtype})")
+        if high - 1 > info.max:
+            raise EmberRuntimeError(f"to - 1 is out of bounds for {ctype} (to={high}, dtype "
+                                    f"{np_dtype})")
+
+
+# torch's bounds messages name the C type
+_C_TYPES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short", "int32": "int",
+            "int64": "long"}
 
 
 @public("randint")
 def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
-            device=None, requires_grad=False):
-    """randint(low=0, high, size, *, generator=None, dtype=int64, ...) -> Tensor of integers in
-    [low, high)."""
+            device=None, requires_grad=False, pin_memory=False):
+    """randint(low=0, high, size, *, generator=None, out=None, dtype=torch.int64, ...) -> Tensor
+    of integers drawn uniformly from [low, high)."""
     check_device(device)
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high            # randint(high, size)
+    elif high is None:
+        low, high = 0, low                        # randint(high, size=...)
     if size is None:
-        if isinstance(high, (tuple, list)):
-            low, high, size = 0, low, high
-        else:
-            raise TypeError("randint() missing 1 required positional argument: 'size'")
-    if high is None:
-        low, high = 0, low
-    if low >= high:
-        raise EmberRuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
-                                f">= to={high}")
-    d = np.dtype(np.int64) if dtype is None else _dt.to_dtype(dtype).np
+        raise EmberTypeError("randint() missing 1 required positional argument: 'size'")
+    low, high = int(low), int(high)
+    d = _np_dtype(dtype, out, np.dtype(np.int64))
+    _check_random_range(low, high, d)
     vals = _rng(generator).integers(low, high, size=size_args((size,), "randint"))
-    return _finish(vals.astype(d), requires_grad)
+    return _store(vals.astype(d), out, requires_grad)
 
 
 @public("randperm")
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
              requires_grad=False, pin_memory=False):
-    """randperm(n, *, generator=None, dtype=int64) -> a random permutation of 0..n-1."""
+    """randperm(n, *, generator=None, out=None, dtype=torch.int64, ...) -> a random
+    permutation of 0..n-1."""
     check_device(device)
-    if n < 0:
-        raise EmberRuntimeError(f"n must be non-negative, got{n}")
-    d = np.dtype(np.int64) if dtype is None else _dt.to_dtype(dtype).np
-    return _finish(_rng(generator).permutation(n).astype(d), requires_grad)
+    n = size_args((n,), "randperm")[0]
+    d = _np_dtype(dtype, out, np.dtype(np.int64))
+    return _store(_rng(generator).permutation(n).astype(d), out, requires_grad)
+
+
+def _zero_grads(count):
+    rule = lambda m, g, *rest, **attrs: m.zeros_like(g)     # noqa: E731
+    return tuple(rule for _ in range(count))
+
+
+# normal(mean, std) with tensor arguments: in the graph, zero gradient (torch's NormalBackward)
+_NORMAL = op("normal", kind="random", node_name="NormalBackward3")(
+    lambda m, mean, std, rng, np_dtype: (
+        _standard_normal(rng, np.broadcast_shapes(np.shape(mean), np.shape(std)), np_dtype)
+        * std + mean).astype(np_dtype, copy=False))
+_NORMAL.derivative(_zero_grads(2))
 
 
 @public("normal")
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
-           device=None, requires_grad=False):
-    """normal(mean, std, size=None, *, generator=None) -> Tensor; mean and std may be tensors
-    (broadcast) or numbers (then ``size`` is required)."""
+           device=None, requires_grad=False, pin_memory=False):
+    """normal(mean, std, size=None, *, generator=None, out=None) -> Tensor drawn from
+    N(mean, std²). ``mean`` and ``std`` may be tensors (broadcast together; the result has
+    their dtype) or numbers (then ``size`` is required and ``dtype`` may be given)."""
     rng = _rng(generator)
     mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not mt and not st:
         if size is None:
-            raise TypeError("normal() received an invalid combination of arguments: size is "
-                            "required when mean and std are numbers")
+            raise EmberTypeError("normal() received an invalid combination of arguments - got "
+                                 "(float, float): with number mean and std, size is required")
+        check_device(device)
         if std < 0:
-            raise EmberRuntimeError(f"normal expects std >= 0.0, but found std {std}")
-        d = _float_dtype(dtype, "normal")
-        return _finish((rng.standard_normal(size_args((size,), "normal")) * std + mean).astype(d.np),
-                       requires_grad)
-    m_arr = mean._array if mt else np.asarray(mean)
-    s_arr = std._array if st else np.asarray(std)
-    if np.any(s_arr < 0):
+            raise EmberRuntimeError(f"normal expects std >= 0.0, but found std {_fmt(std)}")
+        d = _np_dtype(dtype, out)
+        if not _is_float(d):
+            raise _dt.not_implemented_for("normal_kernel_cpu", _dt.from_numpy_dtype(d))
+        vals = (_standard_normal(rng, size_args((size,), "normal"), d) * std + mean)
+        return _store(vals.astype(d, copy=False), out, requires_grad)
+    if mt and st:
+        d = _dt.promote_types(mean.dtype, std.dtype)
+    else:
+        d = (mean if mt else std).dtype
+    if not d.is_floating_point and not d.is_complex:
+        raise _dt.not_implemented_for("normal_kernel_cpu", d)
+    if st and std._array.size and (std._array < 0).any():
         raise EmberRuntimeError("normal expects all elements of std >= 0.0")
-    shape = np.broadcast_shapes(m_arr.shape, s_arr.shape)
-    d = (mean if mt else std)._array.dtype
-    return _finish((rng.standard_normal(shape) * s_arr + m_arr).astype(d), requires_grad)
+    if not st and std < 0:
+        raise EmberRuntimeError(f"normal expects std >= 0.0, but found std {_fmt(std)}")
+    if mt and st:
+        try:
+            np.broadcast_shapes(mean._array.shape, std._array.shape)
+        except ValueError as exc:
+            raise dispatch._broadcast_error(_NORMAL, mean, std, exc) from None
+    res = dispatch.apply(_NORMAL, (mean, std), {"rng": rng, "np_dtype": d.np})
+    if out is not None:
+        from ._public import write_out
+        return write_out(res, out)
+    return res
+
+
+_BERNOULLI = op("bernoulli", kind="random", node_name="BernoulliBackward0")(
+    lambda m, probs, rng: (rng.random(probs.shape) < probs).astype(probs.dtype))
+_BERNOULLI.derivative(_zero_grads(1))
 
 
 @public("bernoulli", method=True)
 def bernoulli(input, p=None, *, generator=None, out=None):
-    """bernoulli(input, *, generator=None) -> Tensor of 0/1 draws with probabilities ``input``."""
-    probs = input._array if p is None else np.full(input._array.shape, p)
-    if np.any((probs < 0) | (probs > 1)):
-        raise EmberRuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false. "
-                                "(bernoulli probabilities must lie in [0, 1])")
-    draws = _rng(generator).random(probs.shape) < probs
-    return _finish(draws.astype(input._array.dtype))
+    """bernoulli(input, p=None, *, generator=None, out=None) -> Tensor of 0/1 draws, 1 with
+    probability ``input`` (elementwise) or ``p`` when given; same shape and dtype as input."""
+    d = input.dtype
+    if not d.is_floating_point:
+        raise _dt.not_implemented_for("bernoulli_tensor_cpu_p_", d)
+    if p is not None:
+        if not 0 <= p <= 1:
+            raise EmberRuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_fmt(p)}")
+        draws = _rng(generator).random(input._array.shape) < p
+        res = wrap(draws.astype(input._array.dtype))
+    else:
+        probs = input._array
+        if probs.size and not ((probs >= 0) & (probs <= 1)).all():
+            raise EmberRuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false. "
+                                    "(bernoulli probabilities must lie in [0, 1])")
+        res = dispatch.unary(_BERNOULLI, input, rng=_rng(generator))
+    if out is not None:
+        from ._public import write_out
+        return write_out(res, out)
+    return res
 
 
-def _like(fn_name):
-    def like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
-             memory_format=None, generator=None):
-        d = input.dtype if dtype is None else dtype
-        return PUBLIC_FNS[fn_name](*input.shape, dtype=d, requires_grad=requires_grad,
-                                   generator=generator)
-    like.__name__ = fn_name + "_like"
+@public("poisson")
+def poisson(input, generator=None):
+    """poisson(input, generator=None) -> Tensor of Poisson draws with rates ``input``."""
+    d = input.dtype
+    if not d.is_floating_point:
+        raise _dt.not_implemented_for("poisson_cpu", d)
+    rates = input._array
+    if rates.size and not (rates >= 0).all():
+        raise EmberRuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    return wrap(_rng(generator).poisson(rates.astype(np.float64)).astype(rates.dtype))
+
+
+@public("multinomial", method=True)
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    """multinomial(input, num_samples, replacement=False, *, generator=None, out=None) -> int64
+    Tensor of category indices drawn from each row of (unnormalised) weights ``input``."""
+    probs = input._array
+    if probs.ndim not in (1, 2):
+        raise EmberRuntimeError(f"prob_dist must be 1 or 2 dim (got {probs.ndim} dims)")
+    if not input.dtype.is_floating_point:
+        raise _dt.not_implemented_for("multinomial", input.dtype)
+    n = probs.shape[-1]
+    if num_samples <= 0:
+        raise EmberRuntimeError(f"cannot sample n_sample <= 0 samples (got {num_samples})")
+    if not replacement and num_samples > n:
+        raise EmberRuntimeError(f"cannot sample n_sample > prob_dist.size(-1) samples without "
+                                f"replacement ({num_samples} > {n})")
+    rows = probs.reshape(-1, n).astype(np.float64)
+    if not np.isfinite(rows).all() or (rows < 0).any():
+        raise EmberRuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if (rows.sum(axis=1) <= 0).any():
+        raise EmberRuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    rng = _rng(generator)
+    if replacement:
+        cdf = np.cumsum(rows, axis=1)
+        cdf /= cdf[:, -1:]
+        u = rng.random((rows.shape[0], num_samples))
+        idx = np.stack([np.searchsorted(c, r, side="right") for c, r in zip(cdf, u)])
+        idx = np.minimum(idx, n - 1)
+    else:
+        # exponential race: category i finishes at E_i / w_i; the first k finishers are a draw
+        # without replacement (zero weights finish last, as in torch)
+        with np.errstate(divide="ignore"):
+            keys = rng.standard_exponential(rows.shape) / rows
+        idx = np.argsort(keys, axis=1, kind="stable")[:, :num_samples]
+    res = wrap(idx.reshape(probs.shape[:-1] + (num_samples,)).astype(np.int64))
+    if out is not None:
+        from ._public import write_out
+        return write_out(res, out)
+    return res
+
+
+def _like(name, fn):
+    def like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
+             memory_format=None):
+        return fn(input.shape, dtype=input.dtype if dtype is None else dtype, device=device,
+                  requires_grad=requires_grad, generator=generator)
+    like.__name__ = like.__qualname__ = name
+    like.__doc__ = (f"{name}(input, *, generator=None, dtype=None, layout=None, device=None, "
+                    f"requires_grad=False, memory_format=torch.preserve_format) -> Tensor "
+                    f"shaped like input.")
     return like
 
 
-PUBLIC_FNS = {"rand": rand, "randn": randn}
-rand_like = public("rand_like")(_like("rand"))
-randn_like = public("randn_like")(_like("randn"))
+rand_like = public("rand_like")(_like("rand_like", rand))
+randn_like = public("randn_like")(_like("randn_like", randn))
 
 
 @public("randint_like")
-def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None,
-                 requires_grad=False, memory_format=None, generator=None):
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None,
+                 device=None, requires_grad=False, memory_format=None):
+    """randint_like(input, low=0, high, *, generator=None, dtype=None, ...) -> Tensor shaped
+    like input, integers from [low, high) in input's dtype unless given."""
     if high is None:
         low, high = 0, low
     return randint(low, high, tuple(input.shape), dtype=input.dtype if dtype is None else dtype,
-                   generator=generator)
+                   generator=generator, device=device, requires_grad=requires_grad)
 
 
-# --- in-place fills: ops in the registry so a tracer records them as random --------------------
+# ---------------------------------------------------------------------------------------------
+# in-place fills: ops in the registry (a tracer records them as random); zero derivative
+# ---------------------------------------------------------------------------------------------
+
 def _fill_op(name, sampler):
     o = op(name, kind="random")(lambda m, a, **kw: sampler(a, **kw).astype(a.dtype, copy=False))
+    o.derivative(lambda m, g, a, out, **kw: m.zeros_like(g))
     return o
 
 
-_UNIFORM = _fill_op("uniform_", lambda a, low, high, rng: rng.uniform(low, high, a.shape))
-_NORMAL = _fill_op("normal_", lambda a, mean, std, rng: rng.normal(mean, std, a.shape))
+def _uniform_sample(a, low, high, rng):
+    work = a.dtype if a.dtype in (np.float32, np.float64) else np.dtype(np.float32)
+    return low + (high - low) * _uniform01(rng, a.shape, work)
+
+
+_UNIFORM = _fill_op("uniform_", _uniform_sample)
+_NORMAL_ = _fill_op("normal_", lambda a, mean, std, rng:
+                    _standard_normal(rng, a.shape, a.dtype) * std + mean)
 _BERN = _fill_op("bernoulli_", lambda a, p, rng: rng.random(a.shape) < p)
 _RANDOM = _fill_op("random_", lambda a, low, high, rng: rng.integers(low, high, a.shape))
 _EXPO = _fill_op("exponential_", lambda a, lambd, rng: rng.exponential(1.0 / lambd, a.shape))
@@ -245,53 +456,99 @@ _CAUCHY = _fill_op("cauchy_", lambda a, median, sigma, rng:
                    median + sigma * rng.standard_cauchy(a.shape))
 
 
-def uniform_(self, a=0.0, b=1.0, *, generator=None):
+def _require_float(self, kernel):
+    if not _is_float(self._array.dtype):
+        raise _dt.not_implemented_for(kernel, self.dtype)
+
+
+def _require_continuous(self, what):
+    if not _is_float(self._array.dtype):
+        raise EmberRuntimeError(f"{what} distribution is a continuous probability distribution. "
+                                f"dtype must be a floating point but you specified "
+                                f"{self.dtype.scalar_name}")
+
+
+def uniform_(self, from_=0.0, to=1.0, *, generator=None):
     """uniform_(from=0, to=1, *, generator=None) -> self filled from U[from, to)."""
-    if a > b:
+    _require_float(self, "check_uniform_bounds")
+    if from_ > to:
         raise EmberRuntimeError(f"uniform_ expects to return a [from, to) range, but found "
-                                f"from={a} > to={b}")
-    return dispatch.apply_inplace(_UNIFORM, self, (), {"low": a, "high": b, "rng": _rng(generator)})
+                                f"from={_fmt(from_)} > to={_fmt(to)}")
+    return dispatch.apply_inplace(_UNIFORM, self, (), {"low": from_, "high": to,
+                                                       "rng": _rng(generator)})
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
     """normal_(mean=0, std=1, *, generator=None) -> self filled from N(mean, std²)."""
+    _require_float(self, "normal_kernel_cpu")
     if std < 0:
-        raise EmberRuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return dispatch.apply_inplace(_NORMAL, self, (), {"mean": mean, "std": std,
-                                                      "rng": _rng(generator)})
+        raise EmberRuntimeError(f"normal expects std >= 0.0, but found std {_fmt(std)}")
+    return dispatch.apply_inplace(_NORMAL_, self, (), {"mean": mean, "std": std,
+                                                       "rng": _rng(generator)})
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
-    p = p._array if isinstance(p, Tensor) else p
+    """bernoulli_(p=0.5, *, generator=None) -> self filled with 1 (probability p) or 0; ``p``
+    may be a tensor of probabilities broadcastable to self."""
+    if isinstance(p, Tensor):
+        probs = p._array
+        if probs.size and not ((probs >= 0) & (probs <= 1)).all():
+            raise EmberRuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false. "
+                                    "(bernoulli_ probabilities must lie in [0, 1])")
+        p = np.broadcast_to(probs, self._array.shape)
+    elif not 0 <= p <= 1:
+        raise EmberRuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_fmt(p)}")
     return dispatch.apply_inplace(_BERN, self, (), {"p": p, "rng": _rng(generator)})
 
 
 def random_(self, from_=0, to=None, *, generator=None):
+    """random_(from=0, to=None, *, generator=None) -> self filled with integers from
+    [from, to); ``random_(to)`` means [0, to); with no bounds, [0, 2**digits] for floats (every
+    integer the dtype holds exactly) and [0, max] for integer dtypes."""
+    a = self._array
+    if to is None and from_ != 0:
+        from_, to = 0, from_
     if to is None:
-        if self._array.dtype.kind == "f":
-            to = 2 ** np.finfo(self._array.dtype).nmant + 1
-        elif self._array.dtype.kind == "b":
+        if _is_float(a.dtype):
+            to = (1 << _mantissa_digits(a.dtype)) + 1
+        elif a.dtype.kind == "b":
             to = 2
         else:
-            to = int(np.iinfo(self._array.dtype).max) + 1
+            to = int(np.iinfo(a.dtype).max) + 1
+    from_, to = int(from_), int(to)
+    _check_random_range(from_, to, a.dtype)
     return dispatch.apply_inplace(_RANDOM, self, (), {"low": from_, "high": to,
                                                       "rng": _rng(generator)})
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
+    """exponential_(lambd=1, *, generator=None) -> self filled from Exp(lambd)."""
+    _require_continuous(self, "Exponential")
+    if not lambd > 0:
+        raise EmberRuntimeError(f"exponential_ expects lambda > 0.0, but found "
+                                f"lambda={_fmt(lambd)}")
     return dispatch.apply_inplace(_EXPO, self, (), {"lambd": lambd, "rng": _rng(generator)})
 
 
 def geometric_(self, p, *, generator=None):
+    """geometric_(p, *, generator=None) -> self filled with trial counts of first success."""
+    if not 0 < p < 1:
+        raise EmberRuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_fmt(p)}")
     return dispatch.apply_inplace(_GEOM, self, (), {"p": p, "rng": _rng(generator)})
 
 
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    """log_normal_(mean=1, std=2, *, generator=None) -> self filled with exp(N(mean, std²))."""
+    _require_float(self, "log_normal_cpu")
+    if not std > 0:
+        raise EmberRuntimeError(f"log_normal_ expects std > 0.0, but found std={_fmt(std)}")
     return dispatch.apply_inplace(_LOGN, self, (), {"mean": mean, "std": std,
                                                     "rng": _rng(generator)})
 
 
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+    """cauchy_(median=0, sigma=1, *, generator=None) -> self filled from Cauchy(median, sigma)."""
+    _require_continuous(self, "Cauchy")
     return dispatch.apply_inplace(_CAUCHY, self, (), {"median": median, "sigma": sigma,
                                                       "rng": _rng(generator)})
 

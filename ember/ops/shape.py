@@ -3,7 +3,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .._errors import EmberRuntimeError
-from ..tensor import Tensor, _wrap_dim
+from ..tensor import Tensor, _wrap_dim, wrap
 from . import dispatch
 from ._public import write_out
 from .registry import METHODS, op, public
@@ -116,3 +116,199 @@ def stack(tensors, dim=0, *, out=None):
                                 f"{nd - 1}], but got {dim})")
     d = dim % nd
     return cat([t.unsqueeze(d) for t in tensors], d, out=out)
+
+
+# --- flip / roll ---------------------------------------------------------------------------------
+@op("flip", kind="shape", dtype_rule="same")
+def _flip(m, a, dims):
+    return m.flip(a, dims).copy() if dims else a.copy()   # torch's flip copies; NumPy's is a view
+
+
+_flip.derivative(lambda m, g, a, out, dims: m.flip(g, dims) if dims else g)
+
+
+def _dims_list(dims, nd, name):
+    if isinstance(dims, int):
+        dims = (dims,)
+    wrapped = [_wrap_dim(d, nd) for d in dims]
+    for i, d in enumerate(wrapped):
+        if d in wrapped[:i]:
+            raise EmberRuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return tuple(wrapped) if nd else ()
+
+
+@public("flip", method=True)
+def flip(input, *dims_args, dims=None):
+    """flip(input, dims) -> Tensor: a copy with the order of elements reversed along ``dims``."""
+    dims = dims_args if dims is None else dims
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = dims[0]
+    return dispatch.unary(_flip, input, dims=_dims_list(dims, input._array.ndim, "flip"))
+
+
+@public("fliplr", method=True)
+def fliplr(input):
+    """fliplr(input) -> Tensor: flip along dim 1 (columns); needs at least 2 dims."""
+    if input._array.ndim < 2:
+        raise EmberRuntimeError("Input must be >= 2-d.")
+    return dispatch.unary(_flip, input, dims=(1,))
+
+
+@public("flipud", method=True)
+def flipud(input):
+    """flipud(input) -> Tensor: flip along dim 0 (rows); needs at least 1 dim."""
+    if input._array.ndim < 1:
+        raise EmberRuntimeError("Input must be >= 1-d.")
+    return dispatch.unary(_flip, input, dims=(0,))
+
+
+@op("roll", kind="shape", dtype_rule="same")
+def _roll(m, a, shifts, dims):
+    return m.roll(a, shifts, dims)
+
+
+_roll.derivative(lambda m, g, a, out, shifts, dims:
+                 m.roll(g, tuple(-s for s in shifts) if isinstance(shifts, tuple) else -shifts,
+                        dims))
+
+
+@public("roll", method=True)
+def roll(input, shifts, dims=None):
+    """roll(input, shifts, dims=None) -> Tensor: elements shifted circularly along ``dims``
+    (over the flattened tensor when ``dims`` is None)."""
+    nd = input._array.ndim
+    if dims is None:
+        if isinstance(shifts, (tuple, list)):
+            if len(shifts) != 1:
+                raise EmberRuntimeError(f"shifts and dimensions must align. shifts: "
+                                        f"{len(shifts)}, dims:0")
+            shifts = shifts[0]
+        return dispatch.unary(_roll, input, shifts=int(shifts), dims=None)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(int(s) for s in shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise EmberRuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                                f"dims:{len(dims)}")
+    dims = tuple(_wrap_dim(d, nd) for d in dims)
+    if nd == 0:
+        return dispatch.unary(_roll, input, shifts=0, dims=None)
+    return dispatch.unary(_roll, input, shifts=shifts, dims=dims)
+
+
+# --- repeat / tile -------------------------------------------------------------------------------
+@op("repeat", keep="shape", kind="shape", dtype_rule="same")
+def _repeat(m, a, repeats):
+    return m.tile(a, repeats)
+
+
+@_repeat.derivative
+def _repeat_grad(m, g, a_shape, out, repeats):
+    # out dim i holds repeats[i] copies of the (1-padded) input dim i: split each output dim
+    # into (copies, size) and sum the copies away
+    padded = (1,) * (len(repeats) - len(a_shape)) + tuple(a_shape)
+    split = []
+    for r, s in zip(repeats, padded):
+        split += [r, s]
+    summed = m.sum(g.reshape(tuple(split)), axis=tuple(range(0, 2 * len(repeats), 2)))
+    return summed.reshape(tuple(a_shape))
+
+
+@public("repeat", method=True, function=False)
+def repeat(self, *sizes):
+    """repeat(*sizes) -> Tensor: the tensor tiled ``sizes[i]`` times along dim i (new leading
+    dims when ``sizes`` is longer than the tensor's shape)."""
+    from .views import shape_args
+    sizes = shape_args(sizes, "repeat")
+    if len(sizes) < self._array.ndim:
+        raise EmberRuntimeError("Number of dimensions of repeat dims can not be smaller than "
+                                f"number of dimensions of tensor (repeat dims {list(sizes)}, "
+                                f"tensor shape {list(self.shape)})")
+    for s in sizes:
+        if s < 0:
+            raise EmberRuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                                    f"{list(sizes)}")
+    return dispatch.unary(_repeat, self, repeats=sizes)
+
+
+@public("tile", method=True)
+def tile(input, *dims_args, dims=None):
+    """tile(input, dims) -> Tensor: repeat(), with ``dims`` padded by leading 1s when it is
+    shorter than the tensor's shape."""
+    from .views import shape_args
+    dims = shape_args(dims_args if dims is None else (dims,), "tile")
+    nd = input._array.ndim
+    if len(dims) < nd:
+        dims = (1,) * (nd - len(dims)) + dims
+    return repeat(input, dims)
+
+
+# --- tril / triu ---------------------------------------------------------------------------------
+_TRIL = op("tril", kind="shape", dtype_rule="same")(lambda m, a, diagonal=0: m.tril(a, diagonal))
+_TRIL.derivative(lambda m, g, a, out, diagonal=0: m.tril(g, diagonal))
+_TRIU = op("triu", kind="shape", dtype_rule="same")(lambda m, a, diagonal=0: m.triu(a, diagonal))
+_TRIU.derivative(lambda m, g, a, out, diagonal=0: m.triu(g, diagonal))
+
+
+def _tri(name, opdef):
+    def fn(input, diagonal=0, *, out=None):
+        if input._array.ndim < 2:
+            raise EmberRuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+        attrs = {"diagonal": int(diagonal)} if diagonal else {}
+        return write_out(dispatch.unary(opdef, input, **attrs), out)
+
+    def fn_(self, diagonal=0):
+        if self._array.ndim < 2:
+            raise EmberRuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+        return dispatch.apply_inplace(opdef, self, (), {"diagonal": int(diagonal)})
+    fn.__name__, fn_.__name__ = name, name + "_"
+    fn.__doc__ = (f"{name}(input, diagonal=0, *, out=None) -> Tensor: the "
+                  f"{'lower' if name == 'tril' else 'upper'} triangle of the last two dims "
+                  f"(relative to ``diagonal``), the rest zeroed.")
+    public(name, method=True)(fn)
+    METHODS[name + "_"] = fn_
+    return fn
+
+
+tril = _tri("tril", _TRIL)
+triu = _tri("triu", _TRIU)
+
+
+# --- repeat_interleave ---------------------------------------------------------------------------
+@op("repeat_interleave", keep="shape", kind="shape", dtype_rule="same",
+    node_name="IndexSelectBackward0")
+def _repeat_interleave(m, a, index, dim):
+    return m.take(a, index, axis=dim)
+
+
+_repeat_interleave.derivative(lambda m, g, a_shape, out, index, dim: m.scatter_advanced(
+    a_shape, (slice(None),) * dim + (index,), g))
+
+
+@public("repeat_interleave", method=True)
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """repeat_interleave(input, repeats, dim=None, *, output_size=None) -> Tensor: each element
+    repeated ``repeats`` times (an int or one count per element) along ``dim`` (of the flattened
+    input when None). repeat_interleave(repeats) gives the index pattern itself."""
+    if repeats is None:                   # repeat_interleave(counts): 0,0,1,2,2,2...
+        counts = input._array
+        if counts.ndim != 1 or counts.dtype.kind not in "iu":
+            raise EmberRuntimeError("repeat_interleave: repeats must be 1-dimensional and of an "
+                                    "integer dtype")
+        return wrap(np.repeat(np.arange(counts.shape[0], dtype=np.int64), counts))
+    if dim is None:
+        input = input.reshape(-1)
+        d = 0
+    else:
+        d = _wrap_dim(dim, input._array.ndim)
+        if input._array.ndim == 0:
+            input = input.reshape(1)
+    n = input._array.shape[d]
+    reps = repeats._array if isinstance(repeats, Tensor) else np.asarray(repeats)
+    if reps.ndim > 1 or (reps.ndim == 1 and reps.shape[0] not in (1, n)):
+        raise EmberRuntimeError(f"repeats must have the same size as input along dim, but got "
+                                f"repeats.size(0) = {reps.shape[0] if reps.ndim else 1} and "
+                                f"input.size({d}) = {n}")
+    if (reps < 0).any():
+        raise EmberRuntimeError("repeats can not be negative")
+    index = np.repeat(np.arange(n, dtype=np.int64), reps.reshape(-1) if reps.ndim else int(reps))
+    return dispatch.unary(_repeat_interleave, input, index=index, dim=d)

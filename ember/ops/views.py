@@ -3,13 +3,15 @@
 Every rule here gets the input's *shape* (``keep="shape"``), never its value: a view's backward
 does not depend on data, so writing into the base later must not invalidate it.
 """
+import operator
+
 import numpy as np
 
 from .. import dtypes as _dt
 from .._errors import EmberIndexError, EmberRuntimeError, EmberTypeError
 from ..tensor import Tensor, _wrap_dim
 from . import dispatch
-from .registry import METHODS, op, public
+from .registry import op, public
 
 _as_strided = np.lib.stride_tricks.as_strided
 
@@ -18,11 +20,14 @@ def shape_args(args, name="view"):
     """Accept f(2, 3), f((2, 3)), f([2, 3]) or f(Size) and return a tuple of ints."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = args[0]
-    try:
-        return tuple(int(s) for s in args)
-    except TypeError:
-        raise EmberTypeError(f"{name}(): argument 'size' must be a tuple of ints, but found "
-                             f"element of type {type(args[0]).__name__}") from None
+    out = []
+    for pos, s in enumerate(args):
+        try:
+            out.append(operator.index(s))     # ints, NumPy ints, 1-element integer tensors
+        except TypeError:
+            raise EmberTypeError(f"{name}(): argument 'size' must be tuple of ints, but found "
+                                 f"element of type {type(s).__name__} at pos {pos}") from None
+    return tuple(out)
 
 
 def _infer_shape(shape, numel):
@@ -30,18 +35,31 @@ def _infer_shape(shape, numel):
     if shape.count(-1) > 1:
         raise EmberRuntimeError("only one dimension can be inferred")
     known = 1
-    for s in shape:
+    for i, s in enumerate(shape):
         if s != -1:
             if s < 0:
-                raise EmberRuntimeError(f"invalid shape dimension {s}")
+                raise EmberRuntimeError(f"invalid shape dimension {s} at index {i} of shape "
+                                        f"{list(shape)}")
             known *= s
     if -1 in shape:
-        if known == 0 or numel % known:
+        if known == 0:
+            if numel == 0:
+                raise EmberRuntimeError(
+                    f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+                    "unspecified dimension size -1 can be any value and is ambiguous")
+            raise EmberRuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        if numel % known:
             raise EmberRuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         return tuple(numel // known if s == -1 else s for s in shape)
     if known != numel:
         raise EmberRuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
     return shape
+
+
+def legacy_type(t):
+    """torch's legacy type name ("torch.FloatTensor") that some of its messages print."""
+    from .._tensor_methods import _LEGACY_NAMES
+    return "torch." + _LEGACY_NAMES.get(t.dtype.name, "Tensor")
 
 
 def _reshape_grad(m, g, a_shape, out, shape):
@@ -56,7 +74,7 @@ def _view(m, a, shape):
 _view.derivative(_reshape_grad)
 
 
-@op("reshape_copy", keep="shape", node_name="ReshapeAliasBackward0")
+@op("reshape_copy", keep="shape", node_name="UnsafeViewBackward0")
 def _reshape_copy(m, a, shape):
     return m.reshape(a, shape)
 
@@ -92,23 +110,36 @@ def reshape(input, *shape):
         return dispatch.unary(_reshape_copy, input, shape=shape)
 
 
-METHODS["view_as"] = lambda self, other: view(self, tuple(other.shape))
-METHODS["reshape_as"] = lambda self, other: reshape(self, tuple(other.shape))
+@public("view_as", method=True, function=False)
+def view_as(self, other):
+    """view_as(other) -> Tensor: view(other.size())."""
+    return view(self, tuple(other.shape))
+
+
+@public("reshape_as", method=True, function=False)
+def reshape_as(self, other):
+    """reshape_as(other) -> Tensor: reshape(other.size())."""
+    return reshape(self, tuple(other.shape))
 
 
 def view_dtype(self, dtype):
+    """view(dtype): the same bytes read as ``dtype``; the last dimension scales by the ratio of
+    element sizes."""
     d = _dt.to_dtype(dtype)
     a = self._array
+    if d.np == a.dtype:       # nothing to reinterpret: an ordinary (differentiable) view
+        return dispatch.apply_view(_view, self, shape=a.shape)
     if d.itemsize != a.itemsize:
+        what = (f"to view {self.dtype.scalar_name} as {d.scalar_name} (different element "
+                "sizes)")
         if a.ndim == 0:
-            raise EmberRuntimeError("self.dim() cannot be 0 to view a tensor with a different "
-                                    "element size")
-        if a.strides and a.strides[-1] != a.itemsize:
-            raise EmberRuntimeError("self.stride(-1) must be 1 to view a tensor with a different "
-                                    "element size")
-        if (a.shape[-1] * a.itemsize) % d.itemsize:
-            raise EmberRuntimeError(f"self.size(-1) must be divisible by {d.itemsize // a.itemsize}"
-                                    " to view a tensor with a different element size")
+            raise EmberRuntimeError(f"self.dim() cannot be 0 {what}")
+        if a.strides[-1] != a.itemsize:
+            raise EmberRuntimeError(f"self.stride(-1) must be 1 {what}, but got "
+                                    f"{a.strides[-1] // a.itemsize}")
+        if d.itemsize > a.itemsize and (a.shape[-1] * a.itemsize) % d.itemsize:
+            raise EmberRuntimeError(f"self.size(-1) must be divisible by "
+                                    f"{d.itemsize // a.itemsize} {what}, but got {a.shape[-1]}")
     return dispatch.apply_view(_VIEW_DTYPE, self, np_dtype=d.np)
 
 
@@ -117,7 +148,10 @@ _VIEW_DTYPE = op("view_dtype", kind="view")(lambda m, a, np_dtype: a.view(np_dty
 
 @op("expand", keep="shape", kind="view")
 def _expand(m, a, shape):
-    return m.broadcast_to(a, shape)
+    out = m.broadcast_to(a, shape)     # read-only: an in-place write would hit repeats
+    if a.flags.writeable and not any(st == 0 and n > 1 for st, n in zip(out.strides, out.shape)):
+        out = _as_strided(a, out.shape, out.strides)     # nothing repeats: writable, as in torch
+    return out
 
 
 _expand.derivative(lambda m, g, a_shape, out, shape: g)   # the engine sums back to a_shape
@@ -129,16 +163,17 @@ def expand(self, *sizes):
     sizes = shape_args(sizes, "expand")
     a = self._array
     if len(sizes) < a.ndim:
-        raise EmberRuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be "
-                                f"greater or equal to the number of dimensions in the tensor "
-                                f"({a.ndim})")
+        raise EmberRuntimeError(f"expand({legacy_type(self)}{{{list(a.shape)}}}, size="
+                                f"{list(sizes)}): the number of sizes provided ({len(sizes)}) "
+                                f"must be greater or equal to the number of dimensions in the "
+                                f"tensor ({a.ndim})")
     lead = len(sizes) - a.ndim
     shape = []
     for i, s in enumerate(sizes):
         if i < lead:
             if s < 0:
-                raise EmberRuntimeError(f"expand: -1 is not allowed in a leading, non-existing "
-                                        f"dimension {i}")
+                raise EmberRuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in "
+                                        f"a leading, non-existing dimension {i}")
             shape.append(s)
             continue
         cur = a.shape[i - lead]
@@ -153,7 +188,10 @@ def expand(self, *sizes):
     return dispatch.apply_view(_expand, self, shape=tuple(shape))
 
 
-METHODS["expand_as"] = lambda self, other: expand(self, tuple(other.shape))
+@public("expand_as", method=True, function=False)
+def expand_as(self, other):
+    """expand_as(other) -> Tensor: expand(other.size())."""
+    return expand(self, tuple(other.shape))
 
 
 @public("broadcast_to", method=True)
@@ -209,8 +247,13 @@ def t(input):
     nd = input._array.ndim
     if nd > 2:
         raise EmberRuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
-    return transpose(input, 0, 1) if nd == 2 else dispatch.apply_view(_view, input,
-                                                                      shape=input._array.shape)
+    if nd < 2:
+        return dispatch.apply_view(_view, input, shape=input._array.shape)
+    return dispatch.apply_view(_T, input, dim0=0, dim1=1)
+
+
+_T = op("t", keep="shape", kind="view")(_transpose.forward)
+_T.derivative(_transpose.grad)
 
 
 @public("adjoint", method=True)
@@ -230,6 +273,9 @@ def movedim(input, source, destination):
                                 "dims)")
     src = [_wrap_dim(d, nd) for d in src]
     dst = [_wrap_dim(d, nd) for d in dst]
+    for name, dims in (("source", src), ("destination", dst)):
+        if len(set(dims)) != len(dims):
+            raise EmberRuntimeError(f"movedim: repeated dim in `{name}` ({dims})")
     order = [d for d in range(nd) if d not in src]
     perm = [None] * nd
     for s, d in zip(src, dst):
@@ -245,6 +291,10 @@ def _squeeze(m, a, shape):
 
 
 _squeeze.derivative(_reshape_grad)
+# squeeze(dim) is a separate torch function with its own grad_fn name
+_SQUEEZE_DIM = op("squeeze_dim", keep="shape", kind="view", node_name="SqueezeBackward1")(
+    _squeeze.forward)
+_SQUEEZE_DIM.derivative(_reshape_grad)
 
 
 @public("squeeze", method=True)
@@ -255,9 +305,13 @@ def squeeze(input, dim=None):
     if dim is None:
         shape = tuple(s for s in a.shape if s != 1)
     else:
-        dims = {_wrap_dim(d, a.ndim) for d in ((dim,) if isinstance(dim, int) else dim)}
+        listed = [_wrap_dim(d, a.ndim) for d in ((dim,) if isinstance(dim, int) else dim)]
+        dims = set(listed)
+        if len(dims) != len(listed):
+            dup = next(d for d in listed if listed.count(d) > 1)
+            raise EmberRuntimeError(f"dim {dup} appears multiple times in the list of dims")
         shape = tuple(s for i, s in enumerate(a.shape) if not (i in dims and s == 1))
-    return dispatch.apply_view(_squeeze, input, shape=shape)
+    return dispatch.apply_view(_squeeze if dim is None else _SQUEEZE_DIM, input, shape=shape)
 
 
 @op("unsqueeze", keep="shape", kind="view")
@@ -287,6 +341,8 @@ def flatten(input, start_dim=0, end_dim=-1):
     s, e = _wrap_dim(start_dim, a.ndim), _wrap_dim(end_dim, a.ndim)
     if s > e:
         raise EmberRuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input          # torch returns the input itself, not a view
     n = 1
     for x in a.shape[s:e + 1]:
         n *= x
@@ -298,7 +354,9 @@ def unflatten(input, dim, sizes):
     """unflatten(input, dim, sizes) -> Tensor: split dimension ``dim`` into ``sizes``."""
     a = input._array
     d = _wrap_dim(dim, a.ndim)
-    sizes = tuple(sizes)
+    sizes = shape_args((sizes,), "unflatten")
+    if not sizes:
+        raise EmberRuntimeError("unflatten: sizes must be non-empty")
     sizes = _infer_shape(sizes, a.shape[d]) if -1 in sizes else sizes
     n = 1
     for x in sizes:
@@ -335,6 +393,7 @@ def select(input, dim, index):
         raise EmberIndexError("select() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, a.ndim)
     size = a.shape[d]
+    index = operator.index(index)
     if not -size <= index < size:
         raise EmberIndexError(f"select(): index {index} out of range for tensor of size "
                               f"{list(a.shape)} at dimension {d}")
@@ -349,44 +408,19 @@ def narrow(input, dim, start, length):
     a = input._array
     d = _wrap_dim(dim, a.ndim)
     size = a.shape[d]
-    start = int(start)
+    start, length = operator.index(start), operator.index(length)
+    if length < 0:
+        raise EmberRuntimeError("narrow(): length must be non-negative.")
     if not -size <= start <= size:
         raise EmberIndexError(f"start out of range (expected to be in range of [{-size}, {size}],"
                               f" but got {start})")
     if start < 0:
         start += size
-    if length < 0 or start + length > size:
+    if start + length > size:
         raise EmberRuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
                                 f"({size}).")
     return dispatch.apply_view(_slice, input,
                                index=(slice(None),) * d + (slice(start, start + length),))
-
-
-def basic_getitem(t, index):
-    """t[index] for an index made of ints, slices, None and Ellipsis: a view."""
-    # A trailing Ellipsis makes NumPy return a 0-d view instead of a scalar copy.
-    try:
-        if type(index) is int:
-            return dispatch.apply_view(_select, t, index=(index, Ellipsis))
-        if type(index) is not tuple:
-            index = (index,)
-        if Ellipsis not in index:
-            index = index + (Ellipsis,)
-        return dispatch.apply_view(_slice, t, index=index)
-    except IndexError as exc:
-        raise _index_error(t, index, exc) from None
-
-
-def _index_error(t, index, exc):
-    msg = str(exc)
-    if "out of bounds" in msg:
-        # NumPy: "index 5 is out of bounds for axis 0 with size 3"
-        return EmberIndexError(msg.replace("axis", "dimension") + f" (tensor shape "
-                               f"{list(t._array.shape)})")
-    if "too many indices" in msg:
-        return EmberIndexError(f"too many indices for tensor of dimension {t._array.ndim} "
-                               f"(shape {list(t._array.shape)})")
-    return EmberIndexError(f"{msg} (tensor shape {list(t._array.shape)})")
 
 
 # --- views with arbitrary strides: diagonal, as_strided, unfold ---------------------------------
@@ -406,7 +440,11 @@ def _strided_rule(forward):
 
 def _diagonal_kernel(m, a, offset, dim1, dim2):
     d = np.diagonal(a, offset, dim1, dim2)   # read-only in NumPy: rebuild it writable
-    return _as_strided(a, d.shape, d.strides, writeable=a.flags.writeable) if d.size else d.copy()
+    if not d.size:
+        return d.copy()
+    first = [slice(None)] * a.ndim           # start where the diagonal starts
+    first[dim2 if offset >= 0 else dim1] = slice(abs(offset), None)
+    return _as_strided(a[tuple(first)], d.shape, d.strides, writeable=a.flags.writeable)
 
 
 _DIAGONAL = op("diagonal", keep="shape", kind="view")(_diagonal_kernel)
@@ -434,8 +472,10 @@ def _as_strided_kernel(m, a, size, stride, offset):
     if first is None or base.ndim != 1 and not base.flags.c_contiguous:
         raise EmberRuntimeError("as_strided: storage_offset before the tensor's start is not "
                                 "supported")
+    # zero strides repeat elements: read-only, so in-place writes raise as torch's do
+    repeats = any(st == 0 and n > 1 for st, n in zip(stride, size))
     return _as_strided(first, size, tuple(s * itemsize for s in stride),
-                       writeable=a.flags.writeable)
+                       writeable=a.flags.writeable and not repeats)
 
 
 _AS_STRIDED = op("as_strided", keep="shape", kind="view")(_as_strided_kernel)
@@ -446,17 +486,23 @@ _AS_STRIDED.derivative(_strided_rule(_as_strided_kernel))
 def as_strided(input, size, stride, storage_offset=None):
     """as_strided(input, size, stride, storage_offset=None) -> Tensor: a view with the given
     geometry over the input's storage (element units)."""
-    size, stride = tuple(size), tuple(stride)
+    size, stride = shape_args((size,), "as_strided"), shape_args((stride,), "as_strided")
     if len(size) != len(stride):
-        raise EmberRuntimeError(f"mismatch in length of strides and shape ({len(size)} vs "
-                                f"{len(stride)})")
-    off = input.storage_offset() if storage_offset is None else storage_offset
-    need = off + sum((s - 1) * st for s, st in zip(size, stride) if s > 0) + 1
-    total = input.untyped_storage().nbytes() // max(input._array.itemsize, 1)
-    if all(s > 0 for s in size) and need > total:
+        raise EmberRuntimeError("mismatch in length of strides and shape")
+    if any(st < 0 for st in stride):
+        raise EmberRuntimeError(f"as_strided: Negative strides are not supported at the moment, "
+                                f"got strides: {list(stride)}")
+    if any(s < 0 for s in size):
+        raise EmberRuntimeError(f"Trying to create tensor with negative dimension "
+                                f"{min(size)}: {list(size)}")
+    off = input.storage_offset() if storage_offset is None else operator.index(storage_offset)
+    item = input._array.itemsize
+    need = off + sum((s - 1) * st for s, st in zip(size, stride)) + 1
+    nbytes = input.untyped_storage().nbytes()
+    if all(s > 0 for s in size) and need * item > nbytes:
         raise EmberRuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
-                                f"offset {off} require {need} elements, but the storage has only "
-                                f"{total}")
+                                f"offset {off}, and itemsize {item} requiring a storage size of "
+                                f"{need * item} are out of bounds for storage of size {nbytes}")
     if input._edge is not None and (input.storage_offset() != 0
                                     or not input._array.flags.c_contiguous):
         raise EmberRuntimeError("as_strided on a non-contiguous tensor or one with a storage "
@@ -483,6 +529,8 @@ def unfold(self, dimension, size, step):
     a = self._array
     d = _wrap_dim(dimension, a.ndim)
     length = a.shape[d] if a.ndim else 1
+    if size < 0:
+        raise EmberRuntimeError(f"size is {size} but must be >= 0")
     if size > length:
         raise EmberRuntimeError(f"maximum size for tensor at dimension {d} is {length} but size "
                                 f"is {size}")
@@ -502,7 +550,10 @@ def split(tensor, split_size_or_sections, dim=0):
     size = a.shape[d]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
-        if step <= 0 and size:
+        if step < 0:
+            raise EmberRuntimeError(f"split expects split_size be non-negative, but got "
+                                    f"split_size={step}")
+        if step == 0 and size:
             raise EmberRuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
                                     f"dimension size of {size}")
         sizes = [min(step, size - i) for i in range(0, size, step)] if size else [0]
@@ -542,6 +593,10 @@ def tensor_split(input, indices_or_sections, dim=0):
     d = _wrap_dim(dim, a.ndim)
     size = a.shape[d]
     if isinstance(indices_or_sections, Tensor):
+        if indices_or_sections.ndim > 1:
+            raise EmberRuntimeError(
+                "tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
+                f"one-dimensional tensor, but got a tensor with {indices_or_sections.ndim} dims")
         indices_or_sections = indices_or_sections.tolist()
     if isinstance(indices_or_sections, int):
         n = indices_or_sections
@@ -564,5 +619,7 @@ def tensor_split(input, indices_or_sections, dim=0):
 def unbind(input, dim=0):
     """unbind(input, dim=0) -> tuple of views, one per index along ``dim`` (dim removed)."""
     a = input._array
+    if a.ndim == 0:
+        raise EmberIndexError("Dimension specified as 0 but tensor has no dimensions")
     d = _wrap_dim(dim, a.ndim)
     return tuple(select(input, d, i) for i in range(a.shape[d]))

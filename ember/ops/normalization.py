@@ -1,0 +1,138 @@
+"""Normalization: one fused op standardises over a set of axes (xhat = (x - mean) / std, biased
+variance); batch, layer, group and instance norm are that op plus an elementwise affine."""
+import numpy as np
+
+from .._errors import EmberRuntimeError
+from . import dispatch
+from .registry import op
+
+
+@op("native_norm", keep="a+out", node_name="NativeLayerNormBackward0")
+def _standardize(m, x, axes, eps):
+    mu = x.mean(axis=axes, keepdims=True)
+    xc = x - mu
+    var = np.mean(xc * xc, axis=axes, keepdims=True)
+    xc *= 1.0 / np.sqrt(var + eps)
+    return xc
+
+
+@_standardize.derivative
+def _standardize_grad(m, g, x, out, axes, eps):
+    mu = m.mean(x, axis=axes, keepdims=True)
+    var = m.mean((x - mu) * (x - mu), axis=axes, keepdims=True)
+    invstd = 1 / m.sqrt(var + eps)
+    return invstd * (g - m.mean(g, axis=axes, keepdims=True)
+                     - out * m.mean(g * out, axis=axes, keepdims=True))
+
+
+def standardize(x, axes, eps):
+    if x._array.dtype.kind not in "fc" and x._array.dtype.name != "bfloat16":
+        raise EmberRuntimeError(f"normalization expects a floating point input, got {x.dtype}")
+    return dispatch.unary(_standardize, x, axes=tuple(axes), eps=float(eps))
+
+
+def _channel_view(t, ndim):
+    return t.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+def batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps):
+    if input.ndim < 2:
+        raise EmberRuntimeError(f"batch_norm: expected at least 2-D input (N, C, ...), got "
+                                f"{input.ndim}-D input of shape {list(input.shape)}")
+    c = input.shape[1]
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise EmberRuntimeError(f"batch_norm: {name} should have shape [{c}] (channels of "
+                                    f"input {list(input.shape)}), got {list(t.shape)}")
+    axes = (0,) + tuple(range(2, input.ndim))
+    if training:
+        n = input.numel() // max(c, 1)
+        if n <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                             f"size {tuple(input.shape)}")
+        y = standardize(input, axes, eps)
+        if running_mean is not None:
+            x = input._array
+            mean = x.mean(axis=axes)
+            var = x.var(axis=axes) * (n / (n - 1))        # running_var keeps the unbiased estimate
+            rm, rv = running_mean._array, running_var._array
+            rm *= 1 - momentum
+            rm += momentum * mean.astype(rm.dtype)
+            rv *= 1 - momentum
+            rv += momentum * var.astype(rv.dtype)
+            for t in (running_mean, running_var):
+                if t._vc is not None:
+                    t._vc.version += 1
+    else:
+        y = (input - _channel_view(running_mean, input.ndim)) * _channel_view(
+            (running_var + eps).rsqrt(), input.ndim)
+    if weight is not None:
+        y = y * _channel_view(weight, input.ndim)
+    if bias is not None:
+        y = y + _channel_view(bias, input.ndim)
+    return y
+
+
+def layer_norm(input, normalized_shape, weight, bias, eps):
+    k = len(normalized_shape)
+    if tuple(input.shape[input.ndim - k:]) != tuple(normalized_shape):
+        raise EmberRuntimeError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size "
+            f"{list(input.shape)}")
+    y = standardize(input, tuple(range(input.ndim - k, input.ndim)), eps)
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y
+
+
+def group_norm(input, num_groups, weight, bias, eps):
+    n, c = input.shape[0], input.shape[1]
+    if c % num_groups:
+        raise EmberRuntimeError(f"Expected number of channels in input to be divisible by "
+                                f"num_groups, but got input of shape {list(input.shape)} and "
+                                f"num_groups={num_groups}")
+    y = standardize(input.reshape(n, num_groups, -1), (2,), eps).reshape(tuple(input.shape))
+    if weight is not None:
+        y = y * _channel_view(weight, input.ndim)
+    if bias is not None:
+        y = y + _channel_view(bias, input.ndim)
+    return y
+
+
+def instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps):
+    axes = tuple(range(2, input.ndim))
+    if use_input_stats:
+        y = standardize(input, axes, eps)
+        if running_mean is not None:
+            x = input._array
+            n = int(np.prod(x.shape[2:]))
+            mean = x.mean(axis=axes).mean(0)
+            var = (x.var(axis=axes) * (n / max(n - 1, 1))).mean(0)
+            running_mean._array *= 1 - momentum
+            running_mean._array += momentum * mean.astype(running_mean._array.dtype)
+            running_var._array *= 1 - momentum
+            running_var._array += momentum * var.astype(running_var._array.dtype)
+    else:
+        y = (input - _channel_view(running_mean, input.ndim)) * _channel_view(
+            (running_var + eps).rsqrt(), input.ndim)
+    if weight is not None:
+        y = y * _channel_view(weight, input.ndim)
+    if bias is not None:
+        y = y + _channel_view(bias, input.ndim)
+    return y
+
+
+def rms_norm(input, normalized_shape, weight, eps):
+    k = len(normalized_shape)
+    if tuple(input.shape[input.ndim - k:]) != tuple(normalized_shape):
+        raise EmberRuntimeError(f"rms_norm: expected input with trailing shape "
+                                f"{list(normalized_shape)}, got {list(input.shape)}")
+    if eps is None:
+        eps = float(np.finfo(input._array.dtype).eps)
+    dims = tuple(range(input.ndim - k, input.ndim))
+    y = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return y * weight if weight is not None else y
