@@ -469,7 +469,7 @@ def test_repr_lists_groups():
     assert r.startswith("Adam (\nParameter Group 0\n") and "    lr: 0.1" in r
 
 
-@pytest.mark.parametrize("name", [n for n in TENSOR_LR])
+@pytest.mark.parametrize("name", TENSOR_LR)
 def test_scalar_and_empty_parameters(name):
     """0-d parameters (NumPy turns 0-d ufunc results into scalars) and empty ones."""
     res = []

@@ -1,12 +1,12 @@
 """nn.functional: argument checks and torch's messages, then one call into ops/ (no math here)."""
-from .. import dtypes as _dt
-from .._errors import EmberRuntimeError
-from ..ops import dispatch
-from ..ops.elementwise import _LEAKY, _HARDTANH, _THRESH
-from ..ops.linalg_ops import linear as _linear
-from ..ops import nn_ops as _nn
-from ..ops.nn_ops import log_softmax as _log_softmax, mse_loss as _mse_loss, softmax as _softmax
-from ..ops.registry import OPS
+from ... import dtypes as _dt
+from ..._errors import EmberRuntimeError
+from ...ops import dispatch
+from ...ops.elementwise import _LEAKY, _HARDTANH, _THRESH
+from ...ops.linalg_ops import linear as _linear
+from ...ops import nn_ops as _nn
+from ...ops.nn_ops import log_softmax as _log_softmax, mse_loss as _mse_loss, softmax as _softmax
+from ...ops.registry import OPS
 
 
 def linear(input, weight, bias=None):
@@ -109,10 +109,10 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 
 # --- convolution, pooling, padding, normalization, dropout -----------------------------------
-from ..ops import conv as _conv  # noqa: E402
-from ..ops import normalization as _norm  # noqa: E402
-from ..ops import padding as _padding  # noqa: E402
-from ..ops import pooling as _pool  # noqa: E402
+from ...ops import conv as _conv  # noqa: E402
+from ...ops import normalization as _norm  # noqa: E402
+from ...ops import padding as _padding  # noqa: E402
+from ...ops import pooling as _pool  # noqa: E402
 
 
 def _ntuple(x, n, name="argument"):
@@ -439,8 +439,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
         return input
     if p == 1:
         return input.mul_(0) if inplace else input * 0
-    from ..ops.random import _rng
-    from ..tensor import wrap
+    from ...ops.random import _rng
+    from ...tensor import wrap
     keep = _rng(None).random(tuple(input.shape)) >= p
     mask = wrap((keep / (1 - p)).astype(input._array.dtype))
     return input.mul_(mask) if inplace else input * mask
@@ -451,8 +451,8 @@ def _feature_dropout(input, p, training, inplace, nd, name):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
-    from ..ops.random import _rng
-    from ..tensor import wrap
+    from ...ops.random import _rng
+    from ...tensor import wrap
     batched = input.ndim == nd + 2
     shape = tuple(input.shape[:2] if batched else input.shape[:1]) + (1,) * nd
     keep = _rng(None).random(shape) >= p
@@ -480,8 +480,8 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
-    from ..ops.random import _rng
-    from ..tensor import wrap
+    from ...ops.random import _rng
+    from ...tensor import wrap
     alpha_p = -1.7580993408473766            # -scale * alpha of SELU
     a = ((1 - p) * (1 + p * alpha_p ** 2)) ** -0.5
     b = -a * alpha_p * p
