@@ -58,6 +58,44 @@ def seed_mlp(lib):
     return step
 
 
+def mlp784(lib):
+    """MLP 784-512-256-10, batch 128, cross-entropy, Adam."""
+    nn = lib.nn
+    lib.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(),
+                          nn.Linear(256, 10))
+    x = lib.randn(128, 784)
+    y = lib.randint(0, 10, (128,))
+    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+    return step
+
+
+def lenet(lib):
+    """LeNet-5 on 1x28x28, batch 64, SGD with momentum."""
+    nn = lib.nn
+    lib.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+    x = lib.randn(64, 1, 28, 28)
+    y = lib.randint(0, 10, (64,))
+    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+    return step
+
+
 def _tiny(lib, expr, grad):
     a = lib.ones(5, requires_grad=grad)
     b = lib.ones(5, requires_grad=grad)
@@ -69,7 +107,9 @@ def _tiny(lib, expr, grad):
 
 
 WORKLOADS = [("seed linear regression step", seed_linear_regression, 2000),
-             ("seed MLP step", seed_mlp, 2000)]
+             ("seed MLP step", seed_mlp, 2000),
+             ("MLP 784-512-256-10 Adam step", mlp784, 40),
+             ("LeNet-5 SGD-momentum step", lenet, 20)]
 for _expr in ("a + b", "a * b", "a.sum()", "a @ b (2x2)"):
     for _g in (False, True):
         WORKLOADS.append((f"{_expr}{' (grad)' if _g else ''}",

@@ -129,6 +129,7 @@ class BackwardCFunction(_CtxMethods, Node):
         if self._to_save is _FREED:
             raise EmberRuntimeError(FREED_MSG)
         res = self._backward_fn(self, *args)
+        name = type(self).__name__
         if not isinstance(res, tuple):
             res = (res,)
         n_args = len(self._arg_is_tensor)
@@ -136,7 +137,7 @@ class BackwardCFunction(_CtxMethods, Node):
             if len(res) > n_args and all(r is None for r in res[n_args:]):
                 res = res[:n_args]
             else:
-                raise EmberRuntimeError(f"function {type(self).__name__} returned an incorrect number of "
+                raise EmberRuntimeError(f"function {name} returned an incorrect number of "
                                         f"gradients (expected {n_args}, got {len(res)})")
         out = []
         k = 0
@@ -144,9 +145,8 @@ class BackwardCFunction(_CtxMethods, Node):
             if not is_tensor:
                 if r is not None:
                     raise EmberRuntimeError(
-                        f"function {type(self).__name__} returned a gradient different than None at "
-                        f"position {i + 1}, but the corresponding forward input was not a "
-                        "Variable")
+                        f"function {name} returned a gradient different than None at position "
+                        f"{i + 1}, but the corresponding forward input was not a Variable")
                 continue
             e = self.next[k]
             k += 1
@@ -154,13 +154,13 @@ class BackwardCFunction(_CtxMethods, Node):
                 out.append(None)
                 continue
             if not isinstance(r, Tensor):
-                raise EmberTypeError(f"function {type(self).__name__} returned a {type(r).__name__} as "
-                                     f"the gradient at position {i + 1}; expected a Tensor or None")
+                raise EmberTypeError(f"function {name} returned a {type(r).__name__} as the "
+                                     f"gradient at position {i + 1}; expected a Tensor or None")
             want = e.node.shape[e.idx] if type(e) is Slot else e.shape
             got = tuple(r._array.shape)
             if got != tuple(want) and not _summable(got, tuple(want)):
                 raise EmberRuntimeError(
-                    f"Function {type(self).__name__} returned an invalid gradient at index {k - 1} - got "
+                    f"Function {name} returned an invalid gradient at index {k - 1} - got "
                     f"{list(got)} but expected shape compatible with {list(want)}")
             out.append(r if tensor_mode else r._array)
         return out
@@ -355,6 +355,7 @@ class _DelayedError(Node):
 class _DelayedErrorOp:
     name = "delayed_error"
     node_name = "DelayedError"
+    keep_shapes = False
 
 
 _DELAYED_OP = _DelayedErrorOp()

@@ -34,8 +34,13 @@ def track_view(t):
     views = meta.get("views")
     if views is None:
         meta["views"] = [weakref.ref(t)]
-    else:
-        views.append(weakref.ref(t))
+        return
+    views.append(weakref.ref(t))
+    n = len(views)
+    if n >= 64 and not n & (n - 1):
+        # A long-lived root can spawn many short-lived views (slicing in a loop): drop the
+        # dead references at each power of two, so the list stays within twice the live ones.
+        views[:] = [r for r in views if r() is not None]
 
 
 def record_inplace(op, t, old_edge, old, others, attrs):

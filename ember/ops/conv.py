@@ -37,18 +37,20 @@ def _out_size(size, k, stride, padding, dilation):
 
 
 def _cols(x, kshape, stride, padding, dilation, groups):
-    """im2col: (G, N*L, Cg*K) rows of input patches, and the output spatial shape."""
+    """im2col: (G, Cg*K, N*L) columns of input patches, and the output spatial shape.
+
+    The window view is ordered (C, *k, N, *out) so the copy that materialises it runs along
+    contiguous output rows, and the product with the weights is one GEMM per group."""
     nd = len(kshape)
     xp = _pad(x, padding)
     n, c = xp.shape[:2]
     out = tuple((xp.shape[2 + i] - dilation[i] * (kshape[i] - 1) - 1) // stride[i] + 1
                 for i in range(nd))
     st = xp.strides
-    win = _as_strided(xp, (n,) + out + (c,) + tuple(kshape),
-                      (st[0],) + tuple(st[2 + i] * stride[i] for i in range(nd)) + (st[1],)
-                      + tuple(st[2 + i] * dilation[i] for i in range(nd)), writeable=False)
-    cols = win.reshape(n * _prod(out), groups, (c // groups) * _prod(kshape))   # the copy
-    return cols.transpose(1, 0, 2), out
+    win = _as_strided(xp, (c,) + tuple(kshape) + (n,) + out,
+                      (st[1],) + tuple(st[2 + i] * dilation[i] for i in range(nd)) + (st[0],)
+                      + tuple(st[2 + i] * stride[i] for i in range(nd)), writeable=False)
+    return win.reshape(groups, (c // groups) * _prod(kshape), n * _prod(out)), out
 
 
 def _gemm(a, b):
@@ -59,18 +61,23 @@ def _gemm(a, b):
     return np.stack([np.matmul(a[i], b[i]) for i in range(a.shape[0])])
 
 
+def _grad_rows(g, groups):
+    """(N, O, *out) -> (G, Og, N*L), the layout the GEMMs want."""
+    o = g.shape[1]
+    return np.swapaxes(g, 0, 1).reshape(groups, o // groups, -1)
+
+
 def _conv_kernel(m, x, w, b=None, *, stride, padding, dilation, groups):
-    nd = x.ndim - 2
     n = x.shape[0]
     o = w.shape[0]
     cols, out = _cols(x, w.shape[2:], stride, padding, dilation, groups)
-    wg = w.reshape(groups, o // groups, -1)
-    y = _gemm(cols, wg.transpose(0, 2, 1))                      # (G, N*L, Og)
-    y = y.transpose(1, 0, 2).reshape((n,) + out + (o,))
-    y = np.ascontiguousarray(np.moveaxis(y, -1, 1))
-    if b is not None:
-        y += b.reshape((1, o) + (1,) * nd)
-    return y
+    y = _gemm(w.reshape(groups, o // groups, -1), cols)              # (G, Og, N*L)
+    y = np.swapaxes(y.reshape((o, n) + out), 0, 1)
+    if b is None:
+        return np.ascontiguousarray(y)
+    res = np.empty(y.shape, dtype=np.result_type(y, b))
+    np.add(y, b.reshape((1, o) + (1,) * len(out)), out=res)          # bias added while copying
+    return res
 
 
 def _input_grad_kernel(m, g, w, *, x_shape, stride, padding, dilation, groups):
@@ -79,9 +86,9 @@ def _input_grad_kernel(m, g, w, *, x_shape, stride, padding, dilation, groups):
     out = g.shape[2:]
     kshape = w.shape[2:]
     c = x_shape[1]
-    gg = np.moveaxis(g, 1, -1).reshape(n * _prod(out), groups, o // groups).transpose(1, 0, 2)
-    dcols = _gemm(gg, w.reshape(groups, o // groups, -1))       # (G, N*L, Cg*K)
-    dcols = dcols.transpose(1, 0, 2).reshape((n,) + tuple(out) + (c,) + tuple(kshape))
+    wg = w.reshape(groups, o // groups, -1)
+    dcols = _gemm(np.swapaxes(wg, 1, 2), _grad_rows(g, groups))      # (G, Cg*K, N*L)
+    dcols = dcols.reshape((c,) + tuple(kshape) + (n,) + tuple(out))
     padded = (n, c) + tuple(x_shape[2 + i] + 2 * padding[i] for i in range(nd))
     dx = np.zeros(padded, dtype=dcols.dtype)
     # col2im: one strided add per kernel offset (K iterations), never one per output pixel
@@ -89,17 +96,17 @@ def _input_grad_kernel(m, g, w, *, x_shape, stride, padding, dilation, groups):
         sl = (slice(None), slice(None)) + tuple(
             slice(idx[i] * dilation[i], idx[i] * dilation[i] + stride[i] * (out[i] - 1) + 1,
                   stride[i]) for i in range(nd))
-        dx[sl] += np.moveaxis(dcols[(Ellipsis,) + idx], -1, 1)
+        dx[sl] += np.swapaxes(dcols[(slice(None),) + idx], 0, 1)
+    if not any(padding):
+        return dx
     crop = (slice(None), slice(None)) + tuple(slice(p, p + x_shape[2 + i])
                                               for i, p in enumerate(padding))
     return np.ascontiguousarray(dx[crop])
 
 
 def _weight_grad_kernel(m, g, x, *, w_shape, stride, padding, dilation, groups):
-    n, o = g.shape[:2]
     cols, out = _cols(x, w_shape[2:], stride, padding, dilation, groups)
-    gg = np.moveaxis(g, 1, -1).reshape(n * _prod(out), groups, o // groups).transpose(1, 0, 2)
-    return _gemm(gg.transpose(0, 2, 1), cols).reshape(w_shape)
+    return _gemm(_grad_rows(g, groups), np.swapaxes(cols, 1, 2)).reshape(w_shape)
 
 
 CONV = op("convolution", keep="ab", node_name="ConvolutionBackward0")(_conv_kernel)

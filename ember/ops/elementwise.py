@@ -35,6 +35,18 @@ def _relu(m, a):
     return m.maximum(a, 0) if a.dtype.kind != "b" else a.copy()
 
 
+_SUB_MSG = "Subtraction, the `-` operator, with"
+
+
+def _no_bool(x, what):
+    """torch refuses arithmetic negation of masks; NumPy would raise a TypeError of its own."""
+    if x.__class__ is bool or getattr(x, "dtype", None) == np.bool_:
+        from .._errors import EmberRuntimeError
+        raise EmberRuntimeError(f"{what} a bool tensor is not supported. If you are trying to "
+                                "invert a mask, use the `~` or `logical_not()` operator instead.")
+    return None
+
+
 def _sgn_grad(m, g, a, out):
     if not m.iscomplexobj(a):
         return g * 0
@@ -102,7 +114,8 @@ UNARY_ROWS = [
 
 # --- unary ops that keep the input's dtype ---------------------------------------------------
 SAME_ROWS = [
-    unary("neg", "negative", grad=lambda m, g, a, out: -g),
+    unary("neg", "negative", kernel=lambda m, a: _no_bool(a, "Negation, the `-` operator, on") or
+          m.negative(a), grad=lambda m, g, a, out: -g),
     unary("positive", "positive", kernel=lambda m, a: a, grad=lambda m, g, a, out: g),
     unary("abs", "abs", keep="a", grad=lambda m, g, a, out: g * m.sgn(a)),
     unary("sign", "sign", grad=_zero),
@@ -193,7 +206,8 @@ def _fmod(m, a, b):
 
 BINARY_ROWS = [
     binary("add", "add", grad=(lambda m, g, a, b, out: g, lambda m, g, a, b, out: g)),
-    binary("sub", "subtract", grad=(lambda m, g, a, b, out: g, lambda m, g, a, b, out: -g)),
+    binary("sub", "subtract", kernel=lambda m, a, b: _no_bool(a, _SUB_MSG) or _no_bool(b, _SUB_MSG)
+           or m.subtract(a, b), grad=(lambda m, g, a, b, out: g, lambda m, g, a, b, out: -g)),
     binary("mul", "multiply", keep="ab", grad=(lambda m, g, a, b, out: g * m.conj(b),
                                                lambda m, g, a, b, out: g * m.conj(a))),
     binary("div", "true_divide", keep="ab", dtype_rule="float", kernel=_div_kernel,

@@ -178,8 +178,8 @@ def linear(input, weight, bias=None):
             f"{w.shape[1] if w.ndim == 2 else '?'})")
     if x.dtype is not w.dtype:
         raise EmberRuntimeError(
-            f"mat1 and mat2 must have the same dtype, but got {input.dtype.name.capitalize()} and "
-            f"{weight.dtype.name.capitalize()} (linear input {input.dtype} vs weight "
+            f"mat1 and mat2 must have the same dtype, but got {input.dtype.scalar_name} and "
+            f"{weight.dtype.scalar_name} (linear input {input.dtype} vs weight "
             f"{weight.dtype})")
     if bias is None:
         return dispatch.apply(_LINEAR, (input, weight, None), arrays=(x, w, None))

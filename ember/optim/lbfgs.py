@@ -170,7 +170,6 @@ class LBFGS(Optimizer):
         return orig_loss
 
 
-
 def _direction(flat_grad, prev_grad, d, t, old_dirs, old_stps, ro, al, h_diag, history):
     """The next search direction by the two-loop recursion, and the new diagonal scale; the
     history lists are updated in place."""

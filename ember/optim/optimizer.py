@@ -48,24 +48,30 @@ def register_optimizer_step_post_hook(hook):
 
 
 def _with_step_hooks(step):
-    """Wrap a ``step`` so registered step hooks run around it; free when there are none."""
+    """Wrap a ``step`` so registered step hooks run around it (once, also when a subclass's
+    step calls ``super().step()``); with no hooks it only adds a call."""
     @functools.wraps(step)
     def hooked(self, *args, **kwargs):
-        if not (self._optimizer_step_pre_hooks or self._optimizer_step_post_hooks
-                or _global_step_pre_hooks or _global_step_post_hooks):
+        if self._in_step_hooks or not (self._optimizer_step_pre_hooks
+                                       or self._optimizer_step_post_hooks
+                                       or _global_step_pre_hooks or _global_step_post_hooks):
             return step(self, *args, **kwargs)
-        for hook in chain(_global_step_pre_hooks.values(),
-                          self._optimizer_step_pre_hooks.values()):
-            res = hook(self, args, kwargs)
-            if res is not None:
-                if not (isinstance(res, tuple) and len(res) == 2):
-                    raise EmberRuntimeError(f"{hook} must return None or a tuple of "
-                                            f"(new_args, new_kwargs), but got {res}.")
-                args, kwargs = res
-        out = step(self, *args, **kwargs)
-        for hook in chain(self._optimizer_step_post_hooks.values(),
-                          _global_step_post_hooks.values()):
-            hook(self, args, kwargs)
+        self._in_step_hooks = True
+        try:
+            for hook in chain(_global_step_pre_hooks.values(),
+                              self._optimizer_step_pre_hooks.values()):
+                res = hook(self, args, kwargs)
+                if res is not None:
+                    if not (isinstance(res, tuple) and len(res) == 2):
+                        raise EmberRuntimeError(f"{hook} must return None or a tuple of "
+                                                f"(new_args, new_kwargs), but got {res}.")
+                    args, kwargs = res
+            out = step(self, *args, **kwargs)
+            for hook in chain(self._optimizer_step_post_hooks.values(),
+                              _global_step_post_hooks.values()):
+                hook(self, args, kwargs)
+        finally:
+            self._in_step_hooks = False
         return out
     hooked._ember_hooked = True
     return hooked
@@ -77,6 +83,7 @@ class Optimizer:
 
     # state entries kept as 0-d float tensors (torch's layout); a loaded plain number is converted
     _scalar_state = ("step",)
+    _in_step_hooks = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

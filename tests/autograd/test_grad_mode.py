@@ -216,3 +216,8 @@ def test_requires_grad_on_inference_tensor_inside_inference_mode():
             t.requires_grad_()
             return [t.requires_grad, t.is_leaf]
     same(prog)
+
+
+def test_set_grad_enabled_requires_a_bool():
+    for mode in (1, None, "yes"):
+        same_error(lambda lib, mode=mode: lib.set_grad_enabled(mode), exc=TypeError, prefix=True)

@@ -348,3 +348,16 @@ def test_inplace_graph_double_backward():
         g2, = lib.autograd.grad(g.sum(), x)
         return [g.tolist(), g2.tolist()]
     same(prog)
+
+
+def test_many_views_then_a_write():
+    """Views made in a loop (most of them dropped) all see a later in-place write."""
+    def prog(lib):
+        x = x_of(lib, (50,))
+        y = x * 1
+        kept = [v for i, v in enumerate(y[i:i + 2] for i in range(49)) if i % 10 == 3]
+        y.mul_(x.detach())
+        out = sum((v * (k + 1)).sum() for k, v in enumerate(kept))
+        out.backward()
+        return grads(x)
+    same(prog)

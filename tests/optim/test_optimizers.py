@@ -488,3 +488,32 @@ def test_scalar_and_empty_parameters(name):
             out.append([float(s.detach())] + v.detach().numpy().tolist())
         res.append(np.array(out))
     np.testing.assert_allclose(res[0], res[1], rtol=1e-5, atol=1e-6)
+
+
+def test_step_hooks_run_once_for_a_subclass_calling_super():
+    class Logged(ember.optim.SGD):
+        def step(self, closure=None):
+            return super().step(closure)
+
+    a = ember.ones(2, requires_grad=True)
+    opt = Logged([a], lr=0.1)
+    calls = []
+    opt.register_step_pre_hook(lambda o, args, kw: calls.append("pre"))
+    handle = ember.optim.optimizer.register_optimizer_step_post_hook(
+        lambda o, args, kw: calls.append("global-post"))
+    try:
+        a.grad = ember.ones(2)
+        opt.step()
+    finally:
+        handle.remove()
+    assert calls == ["pre", "global-post"]
+    np.testing.assert_allclose(a.detach().numpy(), [0.9, 0.9])
+
+
+def test_adam_tensor_betas():
+    e = Run(ember, "Adam", dict(lr=0.01, betas=(ember.tensor(0.8), ember.tensor([0.99])))).steps(30)
+    t = Run(torch, "Adam", dict(lr=0.01, betas=(torch.tensor(0.8), torch.tensor([0.99])))).steps(30)
+    np.testing.assert_allclose(e, t, rtol=1e-5, atol=1e-5)
+    for lib in (ember, torch):
+        with pytest.raises(ValueError, match="betas must be either both floats or both Tensors"):
+            lib.optim.Adam([lib.ones(1, requires_grad=True)], betas=(lib.tensor(0.9), 0.99))
