@@ -79,7 +79,16 @@ class Node:
         elif op.keep_inputs:
             n = len(inputs)
             kept = [None] * n
-            for i in op.keep_inputs:
+            idxs = op.keep_inputs
+            if op.keep_for is not None:
+                # keep only what the rules of the inputs that need a gradient read (torch saves
+                # nothing for `v * 2` with v constant, so writing v in place stays legal)
+                mask = 0
+                for i in range(n):
+                    if edges[i] is not None:
+                        mask |= 1 << i
+                idxs = op.keep_for[mask]
+            for i in idxs:
                 if i >= n:
                     break
                 t = kept[i] = inputs[i]

@@ -208,9 +208,10 @@ BINARY_ROWS = [
     binary("add", "add", grad=(lambda m, g, a, b, out: g, lambda m, g, a, b, out: g)),
     binary("sub", "subtract", kernel=lambda m, a, b: _no_bool(a, _SUB_MSG) or _no_bool(b, _SUB_MSG)
            or m.subtract(a, b), grad=(lambda m, g, a, b, out: g, lambda m, g, a, b, out: -g)),
-    binary("mul", "multiply", keep="ab", grad=(lambda m, g, a, b, out: g * m.conj(b),
-                                               lambda m, g, a, b, out: g * m.conj(a))),
-    binary("div", "true_divide", keep="ab", dtype_rule="float", kernel=_div_kernel,
+    binary("mul", "multiply", keep="ab", keep_for=("b", "a"),
+           grad=(lambda m, g, a, b, out: g * m.conj(b), lambda m, g, a, b, out: g * m.conj(a))),
+    binary("div", "true_divide", keep="ab", keep_for=("b", "ab"), dtype_rule="float",
+           kernel=_div_kernel,
            grad=(lambda m, g, a, b, out: g / m.conj(b),
                  lambda m, g, a, b, out: -g * m.conj(a / (b * b)))),
     binary("pow", "power", keep="ab+out", grad=(_pow_base_grad, _pow_exp_grad)),

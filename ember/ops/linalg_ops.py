@@ -160,7 +160,8 @@ def _linear_gw(m, g, x, w, b, out):
     return m.matmul(m.swapaxes(g2, 0, 1), m.conj(x2))
 
 
-_LINEAR = op("linear", keep="ab", kind="linalg", node_name="AddmmBackward0")(_linear_kernel)
+_LINEAR = op("linear", keep="ab", keep_for=("b", "a", ""), kind="linalg",
+             node_name="AddmmBackward0")(_linear_kernel)
 _LINEAR.derivative((_linear_gx, _linear_gw, lambda m, g, x, w, b, out: g))
 
 

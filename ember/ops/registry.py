@@ -20,10 +20,10 @@ METHODS = {}    # Tensor method name -> function(self, ...)
 
 class OpDef:
     __slots__ = ("name", "kind", "forward", "grad", "keep_inputs", "keep_out", "keep_shapes",
-                 "node_name", "dtype_rule", "per_input", "np_name")
+                 "node_name", "dtype_rule", "per_input", "np_name", "keep_for")
 
     def __init__(self, name, forward, grad=None, *, keep="", kind="other", node_name=None,
-                 dtype_rule="promote", np_name=None):
+                 dtype_rule="promote", np_name=None, keep_for=None):
         self.name = name
         self.kind = kind
         self.forward = forward
@@ -38,6 +38,14 @@ class OpDef:
         else:
             self.keep_inputs = tuple(sorted(ord(ch) - ord("a") for ch in letters if ch.isalpha()))
         self.keep_shapes = "shape" in keep
+        # keep_for: per input, the inputs its own rule reads (e.g. mul: ("b", "a")). The node then
+        # keeps only what the inputs needing a gradient require; a table by bitmask of live edges.
+        self.keep_for = None
+        if keep_for is not None:
+            need = [tuple(ord(c) - ord("a") for c in spec) for spec in keep_for]
+            self.keep_for = tuple(
+                tuple(sorted({j for i in range(len(need)) if mask >> i & 1 for j in need[i]}))
+                for mask in range(1 << len(need)))
         base = "".join(p.capitalize() for p in name.strip("_").split("_"))
         self.node_name = node_name or f"{base}Backward0"
         self.dtype_rule = dtype_rule
@@ -79,16 +87,18 @@ def _np_kernel(np_name, arity):
     return forward
 
 
-def unary(name, np_name, *, grad=None, keep="", dtype_rule="same", kernel=None):
+def unary(name, np_name, *, grad=None, keep="", dtype_rule="same", kernel=None, keep_for=None):
     """One table row for an elementwise unary op: torch name, NumPy function, kept values, rule."""
     return register(OpDef(name, kernel or _np_kernel(np_name, 1), grad, keep=keep,
                           kind="elementwise", dtype_rule=dtype_rule, np_name=np_name))
 
 
-def binary(name, np_name, *, grad=None, keep="", dtype_rule="promote", kernel=None):
+def binary(name, np_name, *, grad=None, keep="", dtype_rule="promote", kernel=None,
+           keep_for=None):
     """One table row for an elementwise binary op; ``grad`` is a pair of per-input rules."""
     return register(OpDef(name, kernel or _np_kernel(np_name, 2), grad, keep=keep,
-                          kind="elementwise", dtype_rule=dtype_rule, np_name=np_name))
+                          kind="elementwise", dtype_rule=dtype_rule, np_name=np_name,
+                          keep_for=keep_for))
 
 
 def public(*names, method=None, function=True):

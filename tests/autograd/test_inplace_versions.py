@@ -4,6 +4,9 @@ the gradients of in-place writes through views of non-leaf tensors."""
 import numpy as np
 import pytest
 
+import torch
+
+import ember
 from tests.autograd._util import grads, same, same_error
 
 
@@ -361,3 +364,17 @@ def test_many_views_then_a_write():
         out.backward()
         return grads(x)
     same(prog)
+
+
+def test_constant_operand_is_not_saved_so_inplace_write_is_legal():
+    """torch saves only what the inputs needing a gradient use: `v * 2` with v constant keeps
+    nothing of v, so writing v in place afterwards must not raise."""
+    for lib in (torch, ember):
+        x = lib.ones(3, requires_grad=True)
+        v = x * 1
+        w = lib.ones(3)
+        y = v * 2 + w * x        # w is constant: x's gradient needs w, w's would need x
+        w.add_(1)                # w was saved (x needs it): torch raises on backward
+        v.add_(1)                # v was not saved: legal
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()

@@ -1,6 +1,7 @@
 """Every optimizer x each of its options: 100-step parameter trajectories, state_dict layout and
 values, hyperparameter validation and checkpoint/resume, all against torch from the same start."""
 import copy
+import io
 
 import numpy as np
 import pytest
@@ -243,15 +244,22 @@ def test_muon_state_dict_matches_torch():
 
 # -- checkpoint and resume --------------------------------------------------------------------
 
+@pytest.mark.parametrize("via", ["deepcopy", "ember.save"])
 @pytest.mark.parametrize("name,kwargs", [("Adam", dict(lr=0.01, amsgrad=True)),
                                          ("SGD", dict(lr=0.05, momentum=0.9))])
-def test_resume_continues_the_same_trajectory(name, kwargs):
+def test_resume_continues_the_same_trajectory(name, kwargs, via):
     straight = Run(ember, name, kwargs).steps(40)
 
     first = Run(ember, name, kwargs)
     first.steps(20)
     saved_params = [p.detach().clone() for p in first.params]
-    saved = copy.deepcopy(first.opt.state_dict())
+    if via == "deepcopy":
+        saved = copy.deepcopy(first.opt.state_dict())
+    else:
+        buf = io.BytesIO()
+        ember.save(first.opt.state_dict(), buf)
+        buf.seek(0)
+        saved = ember.load(buf)
     first.steps(3)        # the saved copy must not see later steps
 
     params = [p.requires_grad_() for p in saved_params]
