@@ -37,6 +37,8 @@ def _unary(name):
 exp = _unary("exp")
 exp2 = _unary("exp2")
 log = _unary("log")
+log1p = _unary("log1p")
+expm1 = _unary("expm1")
 sin = _unary("sin")
 cos = _unary("cos")
 sinh = _unary("sinh")
@@ -205,6 +207,15 @@ def special_erf(x):
 
 def special_erfc(x):
     return _t(x).erfc()
+
+
+def special_expit(x):
+    return _t(x).sigmoid()
+
+
+def logaddexp(a, b):
+    from .ops.elementwise import _B
+    return dispatch.binary(_B["logaddexp"], a, b)
 
 
 # --- reductions, scans, sorting and copying shape ops (ops/reduction.py, sorting.py, shape.py) --

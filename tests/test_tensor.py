@@ -275,11 +275,13 @@ def test_conversions_stay_in_the_graph():
 
 
 def test_complex_to_real_warns_like_torch():
-    with pytest.warns(UserWarning) as rt:
+    # torch warns only once per process, so its warning cannot be awaited in a shared run
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         t = torch.tensor([1 + 2j]).float()
-    with pytest.warns(UserWarning) as re_:
+    with pytest.warns(UserWarning, match="Casting complex values to real discards the imaginary"):
         e = ember.tensor([1 + 2j]).float()
-    assert str(rt[0].message).split(" (Triggered")[0] in str(re_[0].message)
     assert_same(e, t)
 
 

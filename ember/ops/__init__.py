@@ -2,3 +2,6 @@
 from . import (elementwise, reduction, linalg_ops, views, shape, indexing, sorting,  # noqa: F401
                index_ops, creation, random, nn_ops, complex_ops, conv, pooling, padding,
                normalization)
+from . import activation_ops, loss_ops  # noqa: F401,E402
+from . import rnn_ops  # noqa: F401,E402
+from . import vision  # noqa: F401,E402

@@ -9,7 +9,7 @@ from .registry import op, public
 
 @op("softmax", keep="out", dtype_rule="float")
 def _softmax(m, a, dim):
-    e = m.exp(a - m.max(a, axis=dim, keepdims=True))     # shift so exp cannot overflow
+    e = m.exp(a - m.max(a, axis=dim, keepdims=True, initial=-m.inf))   # no overflow
     e /= m.sum(e, axis=dim, keepdims=True)
     return e
 
@@ -19,7 +19,7 @@ _softmax.derivative(lambda m, g, a, out, dim: out * (g - m.sum(g * out, axis=dim
 
 @op("log_softmax", keep="out", dtype_rule="float")
 def _log_softmax(m, a, dim):
-    shifted = a - m.max(a, axis=dim, keepdims=True)
+    shifted = a - m.max(a, axis=dim, keepdims=True, initial=-m.inf)
     shifted -= m.log(m.sum(m.exp(shifted), axis=dim, keepdims=True))
     return shifted
 

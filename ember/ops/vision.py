@@ -185,7 +185,7 @@ def antialias_taps(in_size, out_size, align_corners, scale, mode, dt):
     s = float(_scale(in_size, out_size, align_corners, scale, dt))
     support = interp * 0.5 * s if s >= 1.0 else interp * 0.5
     inv = 1.0 / s if s >= 1.0 else 1.0
-    width = int(math.ceil(support)) * 2 + 1
+    width = math.ceil(support) * 2 + 1
     j = np.arange(out_size, dtype=dt)
     center = (dt.type(s) * (j + dt.type(0.5))).astype(dt)
     lo = np.maximum((center - dt.type(support) + dt.type(0.5)).astype(np.int64), 0)

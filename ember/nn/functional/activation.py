@@ -1,0 +1,328 @@
+"""nn.functional activations, softmax family and distances: torch's signatures and argument
+checks, then one call into ops/ (ops/activation_ops.py holds the fused kernels and rules)."""
+import warnings
+
+import numpy as np
+
+from ..._errors import EmberRuntimeError
+from ...ops import activation_ops as _act
+from ...ops import dispatch
+from ...ops.elementwise import _HARDTANH, _LEAKY, _THRESH
+from ...ops.nn_ops import log_softmax as _log_softmax, softmax as _softmax
+from ...ops.registry import OPS
+from ...tensor import _wrap_dim
+
+__all__ = [
+    "threshold", "threshold_", "relu", "relu_", "hardtanh", "hardtanh_", "relu6", "elu", "elu_",
+    "selu", "selu_", "celu", "celu_", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_",
+    "glu", "gelu", "logsigmoid", "hardshrink", "tanhshrink", "softsign", "softplus", "softmin",
+    "softmax", "softshrink", "gumbel_softmax", "log_softmax", "tanh", "sigmoid", "hardsigmoid",
+    "silu", "mish", "hardswish", "one_hot", "normalize", "cosine_similarity", "pairwise_distance",
+]
+
+_run = _act._run
+
+
+# --- ReLU family -------------------------------------------------------------------------------
+def threshold(input, threshold, value, inplace=False):
+    """threshold(input, threshold, value, inplace=False) -> Tensor: x where x > threshold, else
+    value."""
+    return _run(_THRESH, input, inplace, {"threshold": threshold, "value": value})
+
+
+def threshold_(input, threshold, value):
+    """threshold_(input, threshold, value) -> Tensor: in-place threshold."""
+    return _run(_THRESH, input, True, {"threshold": threshold, "value": value})
+
+
+def relu(input, inplace=False):
+    """relu(input, inplace=False) -> Tensor: max(x, 0)."""
+    if inplace:
+        return dispatch.apply_inplace(OPS["relu"], input)
+    return dispatch.unary(OPS["relu"], input)
+
+
+def relu_(input):
+    """relu_(input) -> Tensor: in-place relu."""
+    return dispatch.apply_inplace(OPS["relu"], input)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """hardtanh(input, min_val=-1., max_val=1., inplace=False) -> Tensor: clamp to
+    [min_val, max_val] (gradient 1 strictly inside, 0 elsewhere)."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _run(_HARDTANH, input, inplace, {"lo": min_val, "hi": max_val})
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """hardtanh_(input, min_val=-1., max_val=1.) -> Tensor: in-place hardtanh."""
+    return hardtanh(input, min_val, max_val, True)
+
+
+def relu6(input, inplace=False):
+    """relu6(input, inplace=False) -> Tensor: min(max(0, x), 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """elu(input, alpha=1.0, inplace=False) -> Tensor: x if x > 0 else alpha * (exp(x) - 1)."""
+    return _act.elu(input, alpha, inplace)
+
+
+def elu_(input, alpha=1.0):
+    """elu_(input, alpha=1.) -> Tensor: in-place elu."""
+    return _act.elu(input, alpha, True)
+
+
+def selu(input, inplace=False):
+    """selu(input, inplace=False) -> Tensor: scale * elu(x, alpha) with scale = 1.0507...,
+    alpha = 1.6732... (self-normalizing)."""
+    return _act.selu(input, inplace)
+
+
+def selu_(input):
+    """selu_(input) -> Tensor: in-place selu."""
+    return _act.selu(input, True)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """celu(input, alpha=1., inplace=False) -> Tensor:
+    max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    return _act.celu(input, alpha, inplace)
+
+
+def celu_(input, alpha=1.0):
+    """celu_(input, alpha=1.) -> Tensor: in-place celu."""
+    return _act.celu(input, alpha, True)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """leaky_relu(input, negative_slope=0.01, inplace=False) -> Tensor:
+    x if x > 0 else negative_slope * x."""
+    return _run(_LEAKY, input, inplace, {"slope": negative_slope})
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """leaky_relu_(input, negative_slope=0.01) -> Tensor: in-place leaky_relu."""
+    return _run(_LEAKY, input, True, {"slope": negative_slope})
+
+
+def prelu(input, weight):
+    """prelu(input, weight) -> Tensor: x if x > 0 else weight * x; ``weight`` has one element
+    or one per channel (dimension 1 of the input)."""
+    return _act.prelu(input, weight)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """rrelu(input, lower=1./8, upper=1./3, training=False, inplace=False) -> Tensor:
+    randomized leaky ReLU (slopes from U(lower, upper) in training, their mean otherwise)."""
+    return _act.rrelu(input, lower, upper, training, inplace)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """rrelu_(input, lower=1./8, upper=1./3, training=False) -> Tensor: in-place rrelu."""
+    return _act.rrelu(input, lower, upper, training, True)
+
+
+# --- smooth activations --------------------------------------------------------------------------
+def gelu(input, approximate="none"):
+    """gelu(input, approximate='none') -> Tensor: x * Phi(x) (Phi the standard normal CDF), or
+    with approximate='tanh' 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    if approximate not in ("none", "tanh"):
+        raise EmberRuntimeError("approximate argument must be either none or tanh.")
+    return dispatch.unary(_act.GELU, input, approximate=approximate)
+
+
+def silu(input, inplace=False):
+    """silu(input, inplace=False) -> Tensor: x * sigmoid(x)."""
+    return _run(_act.SILU, input, inplace, None)
+
+
+def mish(input, inplace=False):
+    """mish(input, inplace=False) -> Tensor: x * tanh(softplus(x))."""
+    return _run(_act.MISH, input, inplace, None)
+
+
+def logsigmoid(input):
+    """logsigmoid(input) -> Tensor: log(1 / (1 + exp(-x))), computed without overflow."""
+    return dispatch.unary(_act.LOG_SIGMOID, input)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """softplus(input, beta=1, threshold=20) -> Tensor: log(1 + exp(beta x)) / beta, and x
+    where beta x > threshold."""
+    return dispatch.unary(_act.SOFTPLUS, input, beta=beta, threshold=threshold)
+
+
+def sigmoid(input):
+    """sigmoid(input) -> Tensor: 1 / (1 + exp(-x))."""
+    return dispatch.unary(OPS["sigmoid"], input)
+
+
+def tanh(input):
+    """tanh(input) -> Tensor."""
+    return dispatch.unary(OPS["tanh"], input)
+
+
+def hardsigmoid(input, inplace=False):
+    """hardsigmoid(input, inplace=False) -> Tensor: relu6(x + 3) / 6."""
+    return _run(_act.HARDSIGMOID, input, inplace, None)
+
+
+def hardswish(input, inplace=False):
+    """hardswish(input, inplace=False) -> Tensor: x * relu6(x + 3) / 6."""
+    return _run(_act.HARDSWISH, input, inplace, None)
+
+
+def softsign(input):
+    """softsign(input) -> Tensor: x / (1 + |x|)."""
+    return dispatch.unary(_act.SOFTSIGN, input)
+
+
+def tanhshrink(input):
+    """tanhshrink(input) -> Tensor: x - tanh(x)."""
+    return dispatch.unary(_act.TANHSHRINK, input)
+
+
+def softshrink(input, lambd=0.5):
+    """softshrink(input, lambd=0.5) -> Tensor: x - lambd above lambd, x + lambd below -lambd,
+    0 between."""
+    if lambd < 0:
+        big = np.finfo(input._array.dtype).max if input._array.dtype.kind == "f" else np.inf
+        raise EmberRuntimeError(f"lambda must be in range [0, {big:g}] for input dtype "
+                                f"{input.dtype.scalar_name}, but found {lambd}")
+    return dispatch.unary(_act.SOFTSHRINK, input, lambd=lambd)
+
+
+def hardshrink(input, lambd=0.5):
+    """hardshrink(input, lambd=0.5) -> Tensor: 0 on [-lambd, lambd], x elsewhere."""
+    return _act.hardshrink(input, lambd)
+
+
+def glu(input, dim=-1):
+    """glu(input, dim=-1) -> Tensor: a * sigmoid(b), where a and b are the two halves of
+    ``input`` along ``dim``."""
+    if input.ndim == 0:
+        raise EmberRuntimeError("glu does not support scalars because halving size must be even")
+    d = _wrap_dim(dim, input.ndim)
+    n = input.shape[d]
+    if n % 2:
+        raise EmberRuntimeError(f"Halving dimension must be even, but dimension {d} is size {n}")
+    h = n // 2
+    return input.narrow(d, 0, h) * input.narrow(d, h, h).sigmoid()
+
+
+# --- softmax family ------------------------------------------------------------------------------
+def _softmax_dim(name, input, dim, stacklevel):
+    if dim is None:
+        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                      "to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+        return 0 if input.ndim in (0, 1, 3) else 1
+    return dim
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(input, dim=None, dtype=None) -> Tensor: exp(x) / sum(exp(x)) along ``dim``."""
+    return _softmax(input, _softmax_dim("softmax", input, dim, _stacklevel), dtype)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmin(input, dim=None, dtype=None) -> Tensor: softmax(-x) along ``dim``."""
+    dim = _softmax_dim("softmin", input, dim, _stacklevel)
+    if dtype is not None:
+        input = input.to(dtype)
+    return _softmax(-input, dim)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """log_softmax(input, dim=None, dtype=None) -> Tensor: x - logsumexp(x) along ``dim``."""
+    return _log_softmax(input, _softmax_dim("log_softmax", input, dim, _stacklevel), dtype)
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """gumbel_softmax(logits, tau=1, hard=False, dim=-1) -> Tensor: a sample from the
+    Gumbel-softmax distribution; with hard=True a one-hot sample whose gradient is the soft
+    sample's (straight-through)."""
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    from ...ops.random import _rng
+    from ...tensor import wrap
+    a = logits._array
+    gumbels = wrap(-np.log(_rng(None).exponential(1.0, a.shape)).astype(a.dtype))
+    y_soft = _softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return y_soft
+    d = _wrap_dim(dim, logits.ndim)
+    idx = np.expand_dims(np.argmax(y_soft._array, axis=d), d)
+    hard_arr = np.zeros(a.shape, dtype=y_soft._array.dtype)
+    np.put_along_axis(hard_arr, idx, 1, axis=d)
+    return wrap(hard_arr) - y_soft.detach() + y_soft
+
+
+# --- one_hot, normalize, distances ---------------------------------------------------------------
+def one_hot(tensor, num_classes=-1):
+    """one_hot(tensor, num_classes=-1) -> LongTensor: shape ``tensor.shape + (num_classes,)``
+    with a 1 at each index (num_classes=-1 infers max + 1)."""
+    from ...tensor import wrap
+    a = tensor._array
+    if a.dtype != np.int64:
+        raise EmberRuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if num_classes == -1:
+        if a.size == 0:
+            raise EmberRuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(a.max()) + 1
+    if a.size:
+        if a.min() < 0:
+            raise EmberRuntimeError("Class values must be non-negative.")
+        if a.max() >= num_classes:
+            raise EmberRuntimeError("Class values must be smaller than num_classes.")
+    elif num_classes < 0:
+        raise EmberRuntimeError("Class values must be smaller than num_classes.")
+    out = np.zeros(a.shape + (num_classes,), dtype=np.int64)
+    if a.size:
+        np.put_along_axis(out, a[..., None], 1, axis=-1)
+    return wrap(out)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """normalize(input, p=2.0, dim=1, eps=1e-12, out=None) -> Tensor:
+    x / max(||x||_p, eps) along ``dim``."""
+    res = input / input.norm(p, dim, keepdim=True).clamp_min(eps)
+    if out is None:
+        return res
+    from ...ops._public import write_out
+    return write_out(res, out)
+
+
+def _broadcast_pair(x1, x2):
+    """Expand two tensors to their common shape, with torch's message when they clash."""
+    s1, s2 = tuple(x1.shape), tuple(x2.shape)
+    if s1 == s2:
+        return x1, x2
+    n = max(len(s1), len(s2))
+    p1, p2 = (1,) * (n - len(s1)) + s1, (1,) * (n - len(s2)) + s2
+    shape = []
+    for i in range(n):
+        if p1[i] != p2[i] and p1[i] != 1 and p2[i] != 1:
+            raise EmberRuntimeError(f"The size of tensor a ({p1[i]}) must match the size of "
+                                    f"tensor b ({p2[i]}) at non-singleton dimension {i}")
+        shape.append(p2[i] if p1[i] == 1 else p1[i])
+    shape = tuple(shape)
+    return (x1 if s1 == shape else x1.expand(*shape)), (x2 if s2 == shape else x2.expand(*shape))
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """cosine_similarity(x1, x2, dim=1, eps=1e-8) -> Tensor: sum(x1 * x2) / (||x1|| ||x2||)
+    along ``dim``, each norm clamped to at least eps (broadcasting x1 against x2)."""
+    x1, x2 = _broadcast_pair(x1, x2)
+    # torch clamps the norms outside autograd: the clamp changes values, not gradients
+    n1 = _act.clamp_min_passthrough(x1.norm(2, dim, keepdim=True), eps)
+    n2 = _act.clamp_min_passthrough(x2.norm(2, dim, keepdim=True), eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False) -> Tensor: the p-norm of
+    x1 - x2 + eps over the last dimension."""
+    return (x1 - x2 + eps).norm(p, -1, keepdim)

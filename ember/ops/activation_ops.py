@@ -1,0 +1,292 @@
+"""Fused activation kernels: one op (forward kernel + derivative rule) per activation that would
+otherwise take several passes and temporaries: the ELU family, GELU, SiLU, Mish, softplus,
+log-sigmoid, the hard-* and shrink functions, PReLU.
+
+Rules are written in the rule dialect (DESIGN.md §2.3), so double backward reuses them. A branch
+of ``m.where`` that is not selected must still be finite, or double backward multiplies a zero
+gradient by inf: exponentials are taken of ``m.minimum(a, 0)`` or ``-|a|``, never of ``a``.
+nn.functional (ember/nn/functional/activation.py) checks arguments and calls these ops.
+"""
+import math
+
+import numpy as np
+
+from .._errors import EmberRuntimeError
+from . import dispatch
+from .registry import METHODS, PUBLIC, op, public
+
+_SQRT1_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_TANH_K = math.sqrt(2.0 / math.pi)      # GELU's tanh approximation: tanh(k (x + c x^3))
+_TANH_C = 0.044715
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _same_dtype(r, a):
+    # scipy.special has no float16 loops; keep the input's dtype as torch does
+    return r if r.dtype == a.dtype else r.astype(a.dtype)
+
+
+def _elementwise(name, keep="a", node_name=None):
+    return op(name, keep=keep, kind="elementwise", dtype_rule="float", node_name=node_name)
+
+
+# --- ELU family: scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1)) ------------------
+# elu: (alpha, 1, 1); selu: (SELU_ALPHA, SELU_SCALE, 1); celu: (alpha, 1, 1 / alpha).
+def _elu_kernel(m, a, alpha=1.0, scale=1.0, input_scale=1.0):
+    neg = m.expm1(m.minimum(a, 0) * input_scale)
+    neg *= alpha * scale
+    return m.where(a > 0, a * scale, neg)
+
+
+def _elu_grad(m, g, a, out, alpha=1.0, scale=1.0, input_scale=1.0):
+    neg = g * (alpha * scale * input_scale) * m.exp(m.minimum(a, 0) * input_scale)
+    return m.where(a > 0, g * scale, neg)
+
+
+ELU = _elementwise("elu")(_elu_kernel)
+ELU.derivative(_elu_grad)
+CELU = _elementwise("celu")(_elu_kernel)
+CELU.derivative(_elu_grad)
+
+
+# --- GELU --------------------------------------------------------------------------------------
+@_elementwise("gelu")
+def GELU(m, a, approximate="none"):
+    if approximate == "tanh":
+        inner = m.tanh((a + _TANH_C * a * a * a) * _TANH_K)
+        inner += 1
+        return 0.5 * a * inner
+    return _same_dtype(0.5 * a * (1 + m.special_erf(a * _SQRT1_2)), a)
+
+
+@GELU.derivative
+def _gelu_grad(m, g, a, out, approximate="none"):
+    if approximate == "tanh":
+        t = m.tanh((a + _TANH_C * a * a * a) * _TANH_K)
+        dinner = _TANH_K * (1 + 3 * _TANH_C * a * a)
+        return g * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * dinner)
+    cdf = 0.5 * (1 + m.special_erf(a * _SQRT1_2))
+    pdf = m.exp(-0.5 * a * a) * _INV_SQRT_2PI
+    return g * (cdf + a * pdf)
+
+
+# --- sigmoid-weighted: SiLU, Mish, log-sigmoid, softplus ---------------------------------------
+@_elementwise("silu")
+def SILU(m, a):
+    return a * _same_dtype(m.special_expit(a), a)
+
+
+@SILU.derivative
+def _silu_grad(m, g, a, out):
+    s = m.special_expit(a)
+    return g * s * (1 + a * (1 - s))
+
+
+@_elementwise("mish")
+def MISH(m, a):
+    return a * m.tanh(m.logaddexp(a, 0))       # logaddexp(a, 0) = softplus(a), without overflow
+
+
+@MISH.derivative
+def _mish_grad(m, g, a, out):
+    t = m.tanh(m.logaddexp(a, 0))
+    return g * (t + a * (1 - t * t) * m.special_expit(a))
+
+
+@_elementwise("log_sigmoid")
+def LOG_SIGMOID(m, a):
+    return -m.logaddexp(-a, 0)
+
+
+LOG_SIGMOID.derivative(lambda m, g, a, out: g * m.special_expit(-a))
+
+
+@_elementwise("softplus")
+def SOFTPLUS(m, a, beta=1.0, threshold=20.0):
+    z = a * beta
+    # above the threshold softplus is the identity (to float precision): torch returns x there
+    return m.where(z > threshold, a, m.logaddexp(z, 0) / beta)
+
+
+SOFTPLUS.derivative(lambda m, g, a, out, beta=1.0, threshold=20.0:
+                    m.where(a * beta > threshold, g, g * m.special_expit(a * beta)))
+
+
+# --- piecewise-linear and shrink functions -------------------------------------------------------
+@_elementwise("hardsigmoid")
+def HARDSIGMOID(m, a):
+    return m.clip(a + 3, 0, 6) / 6
+
+
+HARDSIGMOID.derivative(lambda m, g, a, out: m.where((a > -3) & (a < 3), g / 6, 0))
+
+
+@_elementwise("hardswish")
+def HARDSWISH(m, a):
+    return a * m.clip(a + 3, 0, 6) / 6
+
+
+# torch's boundaries: 0 below -3, x/3 + 1/2 on [-3, 3], 1 above
+HARDSWISH.derivative(lambda m, g, a, out:
+                     m.where(a < -3, 0, m.where(a <= 3, g * (a / 3 + 0.5), g)))
+
+
+@_elementwise("softshrink")
+def SOFTSHRINK(m, a, lambd=0.5):
+    return m.where(a > lambd, a - lambd, m.where(a < -lambd, a + lambd, 0))
+
+
+SOFTSHRINK.derivative(lambda m, g, a, out, lambd=0.5:
+                      m.where((a >= -lambd) & (a <= lambd), 0, g))
+
+
+@_elementwise("hardshrink")
+def HARDSHRINK(m, a, lambd=0.5):
+    return m.where((a >= -lambd) & (a <= lambd), 0, a)
+
+
+HARDSHRINK.derivative(lambda m, g, a, out, lambd=0.5:
+                      m.where((a >= -lambd) & (a <= lambd), 0, g))
+
+
+@_elementwise("softsign", node_name="DivBackward0")
+def SOFTSIGN(m, a):
+    return a / (1 + m.abs(a))
+
+
+@SOFTSIGN.derivative
+def _softsign_grad(m, g, a, out):
+    d = 1 + m.abs(a)
+    return g / (d * d)
+
+
+@_elementwise("tanhshrink", node_name="SubBackward0")
+def TANHSHRINK(m, a):
+    return a - m.tanh(a)
+
+
+@TANHSHRINK.derivative
+def _tanhshrink_grad(m, g, a, out):
+    t = m.tanh(a)
+    return g * t * t
+
+
+# --- PReLU: a learnable slope per channel (``w`` arrives broadcastable to ``a``) -------------
+@op("prelu", keep="ab", kind="elementwise", node_name="PreluKernelBackward0")
+def PRELU(m, a, w):
+    return m.where(a > 0, a, w * a)
+
+
+PRELU.derivative((lambda m, g, a, w, out: m.where(a > 0, g, w * g),
+                  lambda m, g, a, w, out: m.where(a > 0, 0, a * g)))
+
+
+# --- max(x, lo) whose gradient is the identity: torch clamps some denominators under no_grad
+# (cosine_similarity's norms, gaussian_nll_loss's variance), so the clamp is invisible to autograd.
+@op("clamp_min_passthrough", kind="elementwise", node_name="CloneBackward0")
+def CLAMP_MIN_PASSTHROUGH(m, a, lo):
+    return m.maximum(a, lo)
+
+
+CLAMP_MIN_PASSTHROUGH.derivative(lambda m, g, a, out, lo: g)
+
+
+def clamp_min_passthrough(t, lo):
+    return dispatch.unary(CLAMP_MIN_PASSTHROUGH, t, lo=lo)
+
+
+# --- callables shared by nn.functional and the torch.* namespace --------------------------------
+def _run(opdef, input, inplace, attrs=None):
+    if inplace:
+        return dispatch.apply_inplace(opdef, input, (), attrs)
+    return dispatch.unary(opdef, input, **attrs) if attrs else dispatch.unary(opdef, input)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return _run(ELU, input, inplace, {"alpha": float(alpha), "scale": 1.0, "input_scale": 1.0})
+
+
+@public("selu")
+def selu(input, inplace=False):
+    """selu(input) -> Tensor: SCALE * elu(x, ALPHA) with the self-normalizing constants."""
+    return _run(ELU, input, inplace, {"alpha": SELU_ALPHA, "scale": SELU_SCALE,
+                                      "input_scale": 1.0})
+
+
+@public("celu")
+def celu(input, alpha=1.0, inplace=False):
+    """celu(input, alpha=1.0) -> Tensor: max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    if alpha == 0:
+        raise EmberRuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return _run(CELU, input, inplace, {"alpha": float(alpha), "scale": 1.0,
+                                       "input_scale": 1.0 / alpha})
+
+
+PUBLIC["selu_"] = lambda input: selu(input, True)
+PUBLIC["celu_"] = lambda input, alpha=1.0: celu(input, alpha, True)
+
+
+def _prelu_weight(input, weight):
+    if input.dtype is not weight.dtype:
+        raise EmberRuntimeError(f"prelu: Type promoting not supported. Got "
+                                f"{input.dtype.scalar_name} and {weight.dtype.scalar_name}")
+    if weight.ndim > 1:
+        raise EmberRuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                                f"ndim = {weight.ndim}")
+    n = weight.numel()
+    if n == 1:
+        return weight.reshape(())
+    if input.ndim == 0:
+        raise EmberRuntimeError("Not allow zero-dim input tensor.")
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    if n != channels:
+        raise EmberRuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
+                                f"parameter numbers = {n} and channel size = {channels}.")
+    return weight.reshape((n,) + (1,) * (input.ndim - 2))
+
+
+@public("prelu", method=True)
+def prelu(input, weight):
+    """prelu(input, weight) -> Tensor: x if x > 0 else weight * x, one weight per channel
+    (dimension 1 of the input) or a single shared weight."""
+    return dispatch.binary(PRELU, input, _prelu_weight(input, weight))
+
+
+@public("hardshrink", method=True)
+def hardshrink(input, lambd=0.5):
+    """hardshrink(input, lambd=0.5) -> Tensor: 0 on [-lambd, lambd], x elsewhere."""
+    return dispatch.unary(HARDSHRINK, input, lambd=lambd)
+
+
+@public("rrelu")
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """rrelu(input, lower=1/8, upper=1/3, training=False) -> Tensor: randomized leaky ReLU.
+
+    In training each element x <= 0 is multiplied by a slope drawn from U(lower, upper); in
+    evaluation the slope is the fixed mean (lower + upper) / 2."""
+    if lower > upper:
+        raise EmberRuntimeError("Lower bound should be less than or equal to the upper bound")
+    if not training:
+        from .elementwise import _LEAKY
+        return _run(_LEAKY, input, inplace, {"slope": (lower + upper) / 2})
+    from ..tensor import wrap
+    from .random import _rng
+    a = input._array
+    slopes = _rng(None).uniform(lower, upper, a.shape)
+    noise = wrap(np.where(a <= 0, slopes, 1).astype(a.dtype))
+    return input.mul_(noise) if inplace else input * noise
+
+
+@public("threshold")
+def threshold(input, threshold, value, inplace=False):
+    """threshold(input, threshold, value) -> Tensor: x where x > threshold, else value."""
+    from .elementwise import _THRESH
+    return _run(_THRESH, input, inplace, {"threshold": threshold, "value": value})
+
+
+PUBLIC["threshold_"] = lambda input, threshold_, value: threshold(input, threshold_, value, True)
+PUBLIC["rrelu_"] = lambda input, lower=1.0 / 8, upper=1.0 / 3, training=False: rrelu(
+    input, lower, upper, training, True)
+PUBLIC["relu_"] = METHODS["relu_"]

@@ -1,0 +1,422 @@
+"""Recurrent layers as one op per layer and direction: ``rnn_seq``, ``lstm_seq``, ``gru_seq``.
+
+Note [Recurrent sequence ops]
+The input-to-hidden projection of every time step is one ``linear`` call made by the caller
+(``xg``: one row per (step, sequence), steps in order, sequences sorted by decreasing length
+inside a step, as in a PackedSequence's ``data``). The op then runs only the recurrence, the
+time loop staying inside one kernel, so a sequence costs one autograd node instead of several per
+step, and the weight gradient is one matmul over all steps instead of one per step.
+
+Rows of ``xg`` form steps of ``batch_sizes[t]`` rows (``None``: dense, every step holds all ``B``
+rows of the initial state). A step processes the first ``n`` sequences only; ``reverse`` runs
+the steps last to first, so a sequence's recurrence starts from the initial state at its own
+last step (sequences join as the batch grows).
+
+The op's single output keeps, per row, the new hidden state followed by what its derivative
+needs (cell state, gate activations): LSTM ``[h | c | i f g o]``, GRU ``[h | r z | n | W_hn h +
+b_hn]``, RNN ``[h]``. Callers slice what they return. Every column is a genuine output of the
+op and the rules take the gradient of all of them, so that under ``create_graph=True`` (when
+the rules differentiate through the activations they read back from the output) double
+backward stays exact.
+
+The rules are written in the rule dialect: the backward time loop builds its results from
+slices, ``m.concatenate`` and ``m.matmul``, with every factor that does not depend on the
+recurrent gradient computed for all steps at once before the loop.
+"""
+import numpy as np
+
+from .._errors import EmberRuntimeError
+from ..tensor import wrap
+from . import dispatch
+from .linalg_ops import linear
+from .registry import op, public
+
+
+# --- the step schedule --------------------------------------------------------------------------
+def schedule(n_rows, batch, batch_sizes, reverse):
+    """[(first row, rows)] of each step, in processing order."""
+    if batch_sizes is None:
+        steps = [(r, batch) for r in range(0, n_rows, batch)] if batch else []
+    else:
+        steps = []
+        r = 0
+        for n in batch_sizes:
+            steps.append((r, n))
+            r += n
+    if reverse:
+        steps.reverse()
+    return steps
+
+
+def final_rows(steps):
+    """Row of the last step of each sequence (index by sequence), or a slice when they are the
+    rows of one step (dense input, or the reverse direction whose last step holds them all)."""
+    r0, n = steps[-1]
+    if all(k <= n for _, k in steps):
+        return slice(r0, r0 + n)
+    idx = np.empty(max(k for _, k in steps), dtype=np.int64)
+    nxt = 0
+    for r0, n in reversed(steps):
+        if n > nxt:
+            idx[nxt:n] = np.arange(r0 + nxt, r0 + n)
+            nxt = n
+    return idx
+
+
+def _prev_rows(m, x0, ox, steps, batch_sizes, reverse):
+    """(N, D): row r holds the state that entered the step computing output row r, taken from
+    the initial state ``x0`` (B, D) or the outputs ``ox`` (N, D)."""
+    if batch_sizes is None:
+        b = x0.shape[0]
+        if not reverse:
+            return m.concatenate([x0, ox[:ox.shape[0] - b]], axis=0)
+        return m.concatenate([ox[b:], x0], axis=0)
+    b = x0.shape[0]
+    idx = np.empty(ox.shape[0], dtype=np.int64)
+    prev_r0 = prev_n = 0
+    for r0, n in steps:
+        k = min(n, prev_n)
+        idx[r0:r0 + k] = np.arange(b + prev_r0, b + prev_r0 + k)
+        idx[r0 + k:r0 + n] = np.arange(k, n)
+        prev_r0, prev_n = r0, n
+    return m.concatenate([x0, ox], axis=0)[idx]
+
+
+def _state_in(m, h, h0, k, n):
+    # the state entering a step of n rows when the previous step left k rows
+    if k == 0:
+        return h0[:n]
+    if n <= k:
+        return h if n == k else h[:n]
+    return m.concatenate([h, h0[k:n]], axis=0)
+
+
+def _add_rows(m, base, carry):
+    """``base`` (n rows) plus ``carry`` on its first rows (a carry may cover fewer rows)."""
+    if carry is None:
+        return base
+    k = carry.shape[0]
+    if k == base.shape[0]:
+        return base + carry
+    return m.concatenate([base[:k] + carry, base[k:]], axis=0)
+
+
+def _bptt(m, steps, reverse, step_fn):
+    """Run ``step_fn(r0, n, carries) -> (carries, record)`` over the steps backwards. Returns
+    the records in row order and the gradients of the initial states (one per carry)."""
+    carries = None
+    pieces = []
+    records = [None] * len(steps)
+    for s in range(len(steps) - 1, -1, -1):
+        r0, n = steps[s]
+        if carries is not None and carries[0].shape[0] > n:
+            # rows n.. of the later step started there from the initial state
+            pieces.append([c[n:] for c in carries])
+            carries = [c[:n] for c in carries]
+        carries, records[s] = step_fn(r0, n, carries)
+    pieces.append(carries)
+    pieces.reverse()
+    if reverse:         # steps ran last to first: put the records back in row order
+        records.reverse()
+    inits = [p[0] if len(pieces) == 1 else m.concatenate(list(p), axis=0)
+             for p in zip(*pieces)]
+    return records, inits
+
+
+def _cat_rows(m, parts):
+    return parts[0] if len(parts) == 1 else m.concatenate(parts, axis=0)
+
+
+# --- Elman RNN ----------------------------------------------------------------------------------
+@op("rnn_seq", keep="bc+out", node_name="RnnSeqBackward0")
+def _rnn_seq(m, xg, h0, w_hh, batch_sizes=None, reverse=False, nonlinearity="tanh"):
+    n_rows, hidden = xg.shape
+    out = m.empty((n_rows, hidden), dtype=xg.dtype)
+    w = w_hh.T
+    h, k = h0, 0
+    for r0, n in schedule(n_rows, h0.shape[0], batch_sizes, reverse):
+        hp = _state_in(m, h, h0, k, n)
+        rows = out[r0:r0 + n]
+        m.matmul(hp, w, out=rows)
+        rows += xg[r0:r0 + n]
+        if nonlinearity == "tanh":
+            m.tanh(rows, out=rows)
+        else:
+            m.maximum(rows, 0, out=rows)
+        h, k = rows, n
+    return out
+
+
+def _rnn_seq_grad(m, g, xg, h0, w_hh, out, batch_sizes=None, reverse=False,
+                  nonlinearity="tanh"):
+    steps = schedule(out.shape[0], h0.shape[0], batch_sizes, reverse)
+    slope = 1 - out * out if nonlinearity == "tanh" else out > 0
+
+    def step(r0, n, carries):
+        dpre = _add_rows(m, g[r0:r0 + n], carries and carries[0]) * slope[r0:r0 + n]
+        return [m.matmul(dpre, w_hh)], dpre
+
+    records, (dh0,) = _bptt(m, steps, reverse, step)
+    dxg = _cat_rows(m, records)
+    prev = _prev_rows(m, h0, out, steps, batch_sizes, reverse)
+    return dxg, dh0, m.matmul(m.swapaxes(dxg, 0, 1), prev)
+
+
+_rnn_seq.derivative(_rnn_seq_grad)
+
+
+# --- LSTM ---------------------------------------------------------------------------------------
+def _gate_affine(m, hidden, dtype, tanh_blocks, n_blocks):
+    """sigmoid(x) = (tanh(x/2) + 1)/2: one tanh over all gates, scaled per gate block."""
+    scale = np.full(n_blocks * hidden, 0.5, dtype=dtype)
+    shift = np.full(n_blocks * hidden, 0.5, dtype=dtype)
+    for b in tanh_blocks:
+        scale[b * hidden:(b + 1) * hidden] = 1
+        shift[b * hidden:(b + 1) * hidden] = 0
+    return m.asarray(scale), m.asarray(shift)
+
+
+@op("lstm_seq", keep="bcde+out", node_name="LstmSeqBackward0")
+def _lstm_seq(m, xg, h0, c0, w_hh, w_hr=None, batch_sizes=None, reverse=False):
+    n_rows = xg.shape[0]
+    b, p = h0.shape
+    hid = c0.shape[1]
+    a = p + hid
+    scale, shift = _gate_affine(m, hid, xg.dtype, (2,), 4)
+    xs = xg * scale
+    w = (w_hh * scale[:, None]).T
+    wr = None if w_hr is None else w_hr.T
+    out = m.empty((n_rows, a + 4 * hid), dtype=xg.dtype)
+    tmp = m.empty((b, 4 * hid), dtype=xg.dtype)
+    h, c, k = h0, c0, 0
+    for r0, n in schedule(n_rows, b, batch_sizes, reverse):
+        hp = _state_in(m, h, h0, k, n)
+        cp = _state_in(m, c, c0, k, n)
+        rows = out[r0:r0 + n]
+        gates = rows[:, a:]
+        t = tmp[:n]
+        m.matmul(hp, w, out=t)
+        m.add(t, xs[r0:r0 + n], out=gates)
+        m.tanh(gates, out=gates)
+        gates *= scale
+        gates += shift
+        cell = rows[:, p:a]
+        m.multiply(gates[:, hid:2 * hid], cp, out=cell)
+        cell += gates[:, :hid] * gates[:, 2 * hid:3 * hid]
+        tc = m.tanh(cell)
+        if wr is None:
+            m.multiply(gates[:, 3 * hid:], tc, out=rows[:, :p])
+        else:
+            tc *= gates[:, 3 * hid:]
+            rows[:, :p] = m.matmul(tc, wr)
+        h, c, k = rows[:, :p], cell, n
+    return out
+
+
+def _lstm_seq_grad(m, g, xg, h0, c0, w_hh, w_hr, out, batch_sizes=None, reverse=False):
+    n_rows = out.shape[0]
+    p = h0.shape[1]
+    hid = c0.shape[1]
+    a = p + hid
+    steps = schedule(n_rows, h0.shape[0], batch_sizes, reverse)
+    oc = out[:, p:a]
+    oi, of = out[:, a:a + hid], out[:, a + hid:a + 2 * hid]
+    og, oo = out[:, a + 2 * hid:a + 3 * hid], out[:, a + 3 * hid:]
+    gh, gc = g[:, :p], g[:, p:a]
+    tc = m.tanh(oc)
+    cprev = _prev_rows(m, c0, oc, steps, batch_sizes, reverse)
+    di, df, dgg, do = oi * (1 - oi), of * (1 - of), 1 - og * og, oo * (1 - oo)
+    # per step: d(gate pre-activations) = [dc*gi*i', dc*c_prev*f', dc*i*g', dhu*tanh(c)*o']
+    # plus the gradients arriving at the stored activations themselves
+    f3 = m.concatenate([og * di, cprev * df, oi * dgg], axis=1).reshape((n_rows, 3, hid))
+    fo = tc * do
+    kc = oo * (1 - tc * tc)
+    extra = g[:, a:] * m.concatenate([di, df, dgg, do], axis=1)
+
+    def step(r0, n, carries):
+        r1 = r0 + n
+        dh = _add_rows(m, gh[r0:r1], carries and carries[0])
+        dhu = dh if w_hr is None else m.matmul(dh, w_hr)
+        dc = _add_rows(m, gc[r0:r1] + dhu * kc[r0:r1], carries and carries[1])
+        d3 = (dc.reshape((n, 1, hid)) * f3[r0:r1]).reshape((n, 3 * hid))
+        dgates = m.concatenate([d3, dhu * fo[r0:r1]], axis=1) + extra[r0:r1]
+        return [m.matmul(dgates, w_hh), dc * of[r0:r1]], (dgates, dh)
+
+    records, (dh0, dc0) = _bptt(m, steps, reverse, step)
+    dxg = _cat_rows(m, [r[0] for r in records])
+    hprev = _prev_rows(m, h0, out[:, :p], steps, batch_sizes, reverse)
+    dw_hh = m.matmul(m.swapaxes(dxg, 0, 1), hprev)
+    dw_hr = None
+    if w_hr is not None:
+        dh_all = _cat_rows(m, [r[1] for r in records])
+        dw_hr = m.matmul(m.swapaxes(dh_all, 0, 1), oo * tc)
+    return dxg, dh0, dc0, dw_hh, dw_hr
+
+
+_lstm_seq.derivative(_lstm_seq_grad)
+
+
+# --- GRU ----------------------------------------------------------------------------------------
+@op("gru_seq", keep="bcd+out", node_name="GruSeqBackward0")
+def _gru_seq(m, xg, h0, w_hh, b_hh=None, batch_sizes=None, reverse=False):
+    n_rows = xg.shape[0]
+    b, hid = h0.shape
+    scale, _ = _gate_affine(m, hid, xg.dtype, (2,), 3)
+    xs = xg[:, :2 * hid] * 0.5
+    w = (w_hh * scale[:, None]).T
+    bias = None if b_hh is None else b_hh * scale
+    out = m.empty((n_rows, 5 * hid), dtype=xg.dtype)
+    tmp = m.empty((b, 3 * hid), dtype=xg.dtype)
+    h, k = h0, 0
+    for r0, n in schedule(n_rows, b, batch_sizes, reverse):
+        hp = _state_in(m, h, h0, k, n)
+        rows = out[r0:r0 + n]
+        t = tmp[:n]
+        m.matmul(hp, w, out=t)
+        if bias is not None:
+            t += bias
+        rz = rows[:, hid:3 * hid]
+        m.add(t[:, :2 * hid], xs[r0:r0 + n], out=rz)
+        m.tanh(rz, out=rz)
+        rz *= 0.5
+        rz += 0.5
+        hn = rows[:, 4 * hid:]
+        hn[...] = t[:, 2 * hid:]
+        new = rows[:, 3 * hid:4 * hid]
+        m.multiply(rz[:, :hid], hn, out=new)
+        new += xg[r0:r0 + n, 2 * hid:]
+        m.tanh(new, out=new)
+        hs = rows[:, :hid]
+        m.subtract(hp, new, out=hs)
+        hs *= rz[:, hid:]
+        hs += new
+        h, k = hs, n
+    return out
+
+
+def _gru_seq_grad(m, g, xg, h0, w_hh, b_hh, out, batch_sizes=None, reverse=False):
+    n_rows = out.shape[0]
+    hid = h0.shape[1]
+    steps = schedule(n_rows, h0.shape[0], batch_sizes, reverse)
+    oh, orr, oz = out[:, :hid], out[:, hid:2 * hid], out[:, 2 * hid:3 * hid]
+    on, ohn = out[:, 3 * hid:4 * hid], out[:, 4 * hid:]
+    gh, gr, gz, gn, ghn = (g[:, j * hid:(j + 1) * hid] for j in range(5))
+    hprev = _prev_rows(m, h0, oh, steps, batch_sizes, reverse)
+    dr, dz, dn = orr * (1 - orr), oz * (1 - oz), 1 - on * on
+    k_n, a_n = (1 - oz) * dn, gn * dn            # d(n pre-activation) = dh*k_n + a_n
+    k_z, a_z = (hprev - on) * dz, gz * dz        # d(z pre-activation) = dh*k_z + a_z
+    k_r, a_r = ohn * dr, gr * dr                 # d(r pre-activation) = dn_pre*k_r + a_r
+
+    def step(r0, n, carries):
+        r1 = r0 + n
+        dh = _add_rows(m, gh[r0:r1], carries and carries[0])
+        dn_pre = dh * k_n[r0:r1] + a_n[r0:r1]
+        dz_pre = dh * k_z[r0:r1] + a_z[r0:r1]
+        dr_pre = dn_pre * k_r[r0:r1] + a_r[r0:r1]
+        dhn = dn_pre * orr[r0:r1] + ghn[r0:r1]
+        dhg = m.concatenate([dr_pre, dz_pre, dhn], axis=1)
+        return [m.matmul(dhg, w_hh) + dh * oz[r0:r1]], (dhg, dn_pre)
+
+    records, (dh0,) = _bptt(m, steps, reverse, step)
+    dhg = _cat_rows(m, [r[0] for r in records])
+    dxg = m.concatenate([dhg[:, :2 * hid], _cat_rows(m, [r[1] for r in records])], axis=1)
+    dw_hh = m.matmul(m.swapaxes(dhg, 0, 1), hprev)
+    db_hh = None if b_hh is None else m.sum(dhg, axis=0)
+    return dxg, dh0, dw_hh, db_hh
+
+
+_gru_seq.derivative(_gru_seq_grad)
+
+
+# --- one layer in one direction -----------------------------------------------------------------
+def recurrent_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_sizes, reverse):
+    """Run one layer and direction over ``x`` (N, input_size), rows laid out as in Note
+    [Recurrent sequence ops]. ``mode``: "LSTM", "GRU", "RNN_TANH" or "RNN_RELU".
+
+    Returns (hidden states (N, hidden), final hidden state (B, hidden), final cell state or
+    None), the final states taken at each sequence's last step."""
+    bs = None if batch_sizes is None else tuple(batch_sizes)
+    if mode == "GRU":
+        xg = linear(x, w_ih, b_ih)
+        out = dispatch.apply(_gru_seq, (xg, h0, w_hh, b_hh),
+                             {"batch_sizes": bs, "reverse": reverse})
+        p = h0.shape[1]
+    else:
+        bias = b_ih if b_hh is None else (b_hh if b_ih is None else b_ih + b_hh)
+        xg = linear(x, w_ih, bias)
+        if mode == "LSTM":
+            out = dispatch.apply(_lstm_seq, (xg, h0, c0, w_hh, w_hr),
+                                 {"batch_sizes": bs, "reverse": reverse})
+        else:
+            out = dispatch.apply(_rnn_seq, (xg, h0, w_hh),
+                                 {"batch_sizes": bs, "reverse": reverse,
+                                  "nonlinearity": "tanh" if mode == "RNN_TANH" else "relu"})
+        p = h0.shape[1]
+    n_rows = out.shape[0]
+    if n_rows == 0:
+        raise EmberRuntimeError("Expected sequence length to be larger than 0 in RNN")
+    last = final_rows(schedule(n_rows, h0.shape[0], bs, reverse))
+    if isinstance(last, np.ndarray):
+        last = wrap(last)
+    fin = out[last]
+    c_n = fin[:, p:p + c0.shape[1]] if mode == "LSTM" else None
+    return out[:, :p], fin[:, :p], c_n
+
+
+# --- cells (torch.rnn_tanh_cell, torch.lstm_cell, ...) ------------------------------------------
+def _check_cell(input, hx, w_ih, w_hh, idx=0):
+    if input.shape[1] != w_ih.shape[1]:
+        raise EmberRuntimeError(f"input has inconsistent input_size: got {input.shape[1]} "
+                                f"expected {w_ih.shape[1]}")
+    if input.shape[0] != hx.shape[0]:
+        raise EmberRuntimeError(f"Input batch size {input.shape[0]} doesn't match hidden{idx} "
+                                f"batch size {hx.shape[0]}")
+    if hx.shape[1] != w_hh.shape[1]:
+        raise EmberRuntimeError(f"hidden{idx} has inconsistent hidden_size: got {hx.shape[1]}, "
+                                f"expected {w_hh.shape[1]}")
+
+
+def _cell(mode, input, hx, cx, w_ih, w_hh, b_ih, b_hh):
+    h, _, c = recurrent_layer(mode, input, hx, cx, w_ih, w_hh, b_ih, b_hh, None, None, False)
+    return h if c is None else (h, c)
+
+
+@public("rnn_tanh_cell")
+def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> Tensor:
+    h' = tanh(input @ w_ih.T + b_ih + hx @ w_hh.T + b_hh) for 2-D (batch, features) tensors."""
+    _check_cell(input, hx, w_ih, w_hh)
+    return _cell("RNN_TANH", input, hx, None, w_ih, w_hh, b_ih, b_hh)
+
+
+@public("rnn_relu_cell")
+def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> Tensor: the Elman cell
+    with ReLU."""
+    _check_cell(input, hx, w_ih, w_hh)
+    return _cell("RNN_RELU", input, hx, None, w_ih, w_hh, b_ih, b_hh)
+
+
+@public("lstm_cell")
+def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> (Tensor, Tensor): one LSTM
+    step; ``hx`` is (h, c), gates in the order input, forget, cell, output."""
+    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+        raise EmberRuntimeError("lstm_cell: hx must be a tuple (h, c) of two tensors")
+    h, c = hx
+    _check_cell(input, h, w_ih, w_hh, 0)
+    if c.shape[0] != input.shape[0]:
+        raise EmberRuntimeError(f"Input batch size {input.shape[0]} doesn't match hidden1 "
+                                f"batch size {c.shape[0]}")
+    if c.shape[1] != w_hh.shape[1]:
+        raise EmberRuntimeError(f"hidden1 has inconsistent hidden_size: got {c.shape[1]}, "
+                                f"expected {w_hh.shape[1]}")
+    return _cell("LSTM", input, h, c, w_ih, w_hh, b_ih, b_hh)
+
+
+@public("gru_cell")
+def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> Tensor: one GRU step, gates
+    in the order reset, update, new; n = tanh(x W_in + b_in + r * (h W_hn + b_hn))."""
+    _check_cell(input, hx, w_ih, w_hh)
+    return _cell("GRU", input, hx, None, w_ih, w_hh, b_ih, b_hh)
