@@ -133,11 +133,11 @@ def import_lib(name):
     return ember
 
 
-def time_step(step, n):
-    t0 = time.perf_counter()
+def time_step(step, n, clock=time.perf_counter):
+    t0 = clock()
     for _ in range(n):
         step()
-    return (time.perf_counter() - t0) / n
+    return (clock() - t0) / n
 
 
 # --- peak memory ----------------------------------------------------------------------------
@@ -197,6 +197,9 @@ def main():
     ap.add_argument("--quick", action="store_true", help="fewer rounds and steps")
     ap.add_argument("--only", default=None, help="run workloads whose name contains this text")
     ap.add_argument("--rounds", type=int, default=None, help="interleaved timing rounds")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="time with the process's CPU clock instead of the wall clock: steadier "
+                         "when other processes share the cores (both libraries run one thread)")
     ap.add_argument("--memory", action="store_true",
                     help="also measure peak memory (fresh subprocess per library)")
     ap.add_argument("--memory-child", nargs=2, metavar=("LIB", "WORKLOAD"),
@@ -207,6 +210,7 @@ def main():
         return
     libs = {name: import_lib(name) for name in ("torch", "ember")}
     rounds = args.rounds or (3 if args.quick else 7)
+    clock = time.process_time if args.cpu_time else time.perf_counter
     scale = 0.25 if args.quick else 1.0
     head = f"{'workload':34s} {'torch':>12s} {'ember':>12s} {'ember/torch':>12s}"
     if args.memory:
@@ -223,7 +227,7 @@ def main():
         times = {"torch": [], "ember": []}
         for _ in range(rounds):
             for lib in ("torch", "ember"):
-                times[lib].append(time_step(steps[lib], n))
+                times[lib].append(time_step(steps[lib], n, clock))
         t, e = statistics.median(times["torch"]), statistics.median(times["ember"])
         line = f"{name:34s} {t * 1e6:10.2f}µs {e * 1e6:10.2f}µs {e / t:11.2f}x"
         if args.memory and mem:

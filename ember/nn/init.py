@@ -223,8 +223,7 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    dt = tensor._array.dtype
-    flat = _rng(generator).standard_normal((rows, cols)).astype(dt)
+    flat = _rng(generator).standard_normal((rows, cols))     # QR in float64 for any dtype
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)

@@ -55,18 +55,16 @@ CELU.derivative(_elu_grad)
 @_elementwise("gelu")
 def GELU(m, a, approximate="none"):
     if approximate == "tanh":
-        inner = m.tanh((a + _TANH_C * a * a * a) * _TANH_K)
-        inner += 1
-        return 0.5 * a * inner
+        # 0.5 (1 + tanh(u)) = sigmoid(2u), which does not cancel where tanh(u) is near -1
+        return a * _same_dtype(m.special_expit((a + _TANH_C * a * a * a) * (2 * _TANH_K)), a)
     return _same_dtype(0.5 * a * (1 + m.special_erf(a * _SQRT1_2)), a)
 
 
 @GELU.derivative
 def _gelu_grad(m, g, a, out, approximate="none"):
     if approximate == "tanh":
-        t = m.tanh((a + _TANH_C * a * a * a) * _TANH_K)
-        dinner = _TANH_K * (1 + 3 * _TANH_C * a * a)
-        return g * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * dinner)
+        s = m.special_expit((a + _TANH_C * a * a * a) * (2 * _TANH_K))
+        return g * (s + a * s * (1 - s) * (2 * _TANH_K) * (1 + 3 * _TANH_C * a * a))
     cdf = 0.5 * (1 + m.special_erf(a * _SQRT1_2))
     pdf = m.exp(-0.5 * a * a) * _INV_SQRT_2PI
     return g * (cdf + a * pdf)
@@ -128,9 +126,9 @@ def HARDSWISH(m, a):
     return a * m.clip(a + 3, 0, 6) / 6
 
 
-# torch's boundaries: 0 below -3, x/3 + 1/2 on [-3, 3], 1 above
+# torch's boundaries: 0 up to -3, x/3 + 1/2 strictly between, 1 from 3 on
 HARDSWISH.derivative(lambda m, g, a, out:
-                     m.where(a < -3, 0, m.where(a <= 3, g * (a / 3 + 0.5), g)))
+                     m.where(a <= -3, 0, m.where(a < 3, g * (a / 3 + 0.5), g)))
 
 
 @_elementwise("softshrink")
@@ -290,3 +288,39 @@ PUBLIC["threshold_"] = lambda input, threshold_, value: threshold(input, thresho
 PUBLIC["rrelu_"] = lambda input, lower=1.0 / 8, upper=1.0 / 3, training=False: rrelu(
     input, lower, upper, training, True)
 PUBLIC["relu_"] = METHODS["relu_"]
+
+
+# --- distances ---------------------------------------------------------------------------------
+def _broadcast_pair(x1, x2):
+    """Expand two tensors to their common shape, with torch's message when they clash."""
+    s1, s2 = tuple(x1.shape), tuple(x2.shape)
+    if s1 == s2:
+        return x1, x2
+    n = max(len(s1), len(s2))
+    p1, p2 = (1,) * (n - len(s1)) + s1, (1,) * (n - len(s2)) + s2
+    shape = []
+    for i in range(n):
+        if p1[i] != p2[i] and p1[i] != 1 and p2[i] != 1:
+            raise EmberRuntimeError(f"The size of tensor a ({p1[i]}) must match the size of "
+                                    f"tensor b ({p2[i]}) at non-singleton dimension {i}")
+        shape.append(p2[i] if p1[i] == 1 else p1[i])
+    shape = tuple(shape)
+    return (x1 if s1 == shape else x1.expand(*shape)), (x2 if s2 == shape else x2.expand(*shape))
+
+
+@public("cosine_similarity")
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """cosine_similarity(x1, x2, dim=1, eps=1e-8) -> Tensor: sum(x1 * x2) / (||x1|| ||x2||)
+    along ``dim``, each norm clamped to at least eps (broadcasting x1 against x2)."""
+    x1, x2 = _broadcast_pair(x1, x2)
+    # torch clamps the norms outside autograd: the clamp changes values, not gradients
+    n1 = clamp_min_passthrough(x1.norm(2, dim, keepdim=True), eps)
+    n2 = clamp_min_passthrough(x2.norm(2, dim, keepdim=True), eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+@public("pairwise_distance")
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False) -> Tensor: the p-norm of
+    x1 - x2 + eps over the last dimension."""
+    return (x1 - x2 + eps).norm(p, -1, keepdim)

@@ -1,13 +1,20 @@
 """Convolution in 1, 2 and 3 spatial dimensions, and its adjoints.
 
-Forward is im2col over a strided window view of the (zero-padded) input followed by one batched
-GEMM per call (one matmul over all groups). Three ops close under differentiation, so double
-backward needs no extra code:
+Three ops close under differentiation, so double backward needs no extra code:
     y  = conv(x, w)                          (+ bias)
     gx = conv_input_grad(g, w)   — also the forward of transposed convolution
     gw = conv_weight_grad(g, x)
 with  d gx/dg = conv(., w),  d gx/dw = conv_weight_grad(g, .),
       d gw/dg = conv(x, .),  d gw/dx = conv_input_grad(g, .).
+
+Note [Conv workspace]: conv and conv_weight_grad are im2col + GEMM, but the column matrix is
+never built for the whole batch. It is K times the input (25x for a 5x5 kernel): 5 MB for
+LeNet's first layer at batch 64, freshly allocated memory that the kernel must page in (on this
+VM a page fault costs as much as the copy that fills the page). Instead one L2-sized buffer is
+filled with the columns of a few samples at a time and reused, each chunk's GEMM writing straight
+into its rows of the result. The weight gradient rebuilds the columns the same way rather than
+keeping the forward's: the rebuild reads a small, cache-warm input, which measured cheaper than
+holding and faulting in the full matrix (benchmarks/NOTES.md), and memory stays O(input).
 """
 import itertools
 
@@ -17,6 +24,7 @@ from . import dispatch
 from .registry import op
 
 _as_strided = np.lib.stride_tricks.as_strided
+_CHUNK_BYTES = 1 << 19     # column buffer per chunk of samples: well inside a 1 MiB L2
 
 
 def _prod(xs):
@@ -27,86 +35,145 @@ def _prod(xs):
 
 
 def _pad(x, padding):
+    """Zero padding of the spatial dimensions (np.pad costs ~5x more on these small arrays)."""
     if not any(padding):
         return x
-    return np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding])
+    spatial = x.shape[2:]
+    res = np.zeros(x.shape[:2] + tuple(n + 2 * p for n, p in zip(spatial, padding)), x.dtype)
+    res[(slice(None), slice(None)) + tuple(slice(p, p + n) for n, p in zip(spatial, padding))] = x
+    return res
 
 
 def _out_size(size, k, stride, padding, dilation):
     return (size + 2 * padding - dilation * (k - 1) - 1) // stride + 1
 
 
-def _cols(x, kshape, stride, padding, dilation, groups):
-    """im2col: (G, Cg*K, N*L) columns of input patches, and the output spatial shape.
+def _windows(x, kshape, stride, padding, dilation):
+    """(N, C, *k, *out) strided view of the input's patches (no copy), and ``out``.
 
-    The window view is ordered (C, *k, N, *out) so the copy that materialises it runs along
-    contiguous output rows, and the product with the weights is one GEMM per group."""
+    Ordered so that copying it runs along contiguous output rows and each sample's columns
+    (C*K, L) multiply the weights into a result already in (N, O, *out) order."""
     nd = len(kshape)
     xp = _pad(x, padding)
-    n, c = xp.shape[:2]
     out = tuple((xp.shape[2 + i] - dilation[i] * (kshape[i] - 1) - 1) // stride[i] + 1
                 for i in range(nd))
     st = xp.strides
-    win = _as_strided(xp, (c,) + tuple(kshape) + (n,) + out,
-                      (st[1],) + tuple(st[2 + i] * dilation[i] for i in range(nd)) + (st[0],)
+    win = _as_strided(xp, xp.shape[:2] + tuple(kshape) + out,
+                      st[:2] + tuple(st[2 + i] * dilation[i] for i in range(nd))
                       + tuple(st[2 + i] * stride[i] for i in range(nd)), writeable=False)
-    return win.reshape(groups, (c // groups) * _prod(kshape), n * _prod(out)), out
+    return win, out
 
 
-def _gemm(a, b):
-    """Batched (G, M, K) @ (G, K, N) as one 2-D BLAS call per group: NumPy's stacked matmul
-    leaves BLAS for a slow loop when the operands are transposed views."""
-    if a.shape[0] == 1:
-        return np.matmul(a[0], b[0])[None]
-    return np.stack([np.matmul(a[i], b[i]) for i in range(a.shape[0])])
+def _column_chunks(win, groups):
+    """Yield (n0, n1, cols) over the batch, cols the (n1-n0, [G,] Cg*K, L) columns of samples
+    n0:n1, all chunks sharing one buffer (Note [Conv workspace])."""
+    n, c = win.shape[:2]
+    nd = (win.ndim - 2) // 2
+    kshape, out = win.shape[2:2 + nd], win.shape[2 + nd:]
+    ck, lsz = (c // groups) * _prod(kshape), _prod(out)
+    shape = (ck, lsz) if groups == 1 else (groups, ck, lsz)
+    if all(k == 1 for k in kshape):
+        # a 1x1 kernel's columns are the input itself: a view where the strides allow
+        yield 0, n, win.reshape((n,) + shape)
+        return
+    step = max(1, min(n, _CHUNK_BYTES // max(1, c * _prod(kshape) * lsz * win.itemsize)))
+    buf = np.empty((step,) + win.shape[1:], dtype=win.dtype)
+    for n0 in range(0, n, step):
+        n1 = min(n, n0 + step)
+        part = buf[:n1 - n0]
+        np.copyto(part, win[n0:n1])
+        yield n0, n1, part.reshape((n1 - n0,) + shape)
 
 
-def _grad_rows(g, groups):
-    """(N, O, *out) -> (G, Og, N*L), the layout the GEMMs want."""
-    o = g.shape[1]
-    return np.swapaxes(g, 0, 1).reshape(groups, o // groups, -1)
+def _weights(w, groups):
+    """(O, C/G, *k) -> (Og, Cg*K) for one group (a plain 2-D GEMM operand), else (G, Og, Cg*K)."""
+    if groups == 1:
+        return w.reshape(w.shape[0], -1)
+    return w.reshape(groups, w.shape[0] // groups, -1)
 
 
 def _conv_kernel(m, x, w, b=None, *, stride, padding, dilation, groups):
     n = x.shape[0]
     o = w.shape[0]
-    cols, out = _cols(x, w.shape[2:], stride, padding, dilation, groups)
-    y = _gemm(w.reshape(groups, o // groups, -1), cols)              # (G, Og, N*L)
-    y = np.swapaxes(y.reshape((o, n) + out), 0, 1)
+    win, out = _windows(x, w.shape[2:], stride, padding, dilation)
+    lsz = _prod(out)
+    y = np.empty((n, o, lsz) if groups == 1 else (n, groups, o // groups, lsz),
+                 dtype=np.result_type(x, w))
+    wm = _weights(w, groups)
+    for n0, n1, cols in _column_chunks(win, groups):
+        np.matmul(wm, cols, out=y[n0:n1])
+    y = y.reshape((n, o) + out)
     if b is None:
-        return np.ascontiguousarray(y)
-    res = np.empty(y.shape, dtype=np.result_type(y, b))
-    np.add(y, b.reshape((1, o) + (1,) * len(out)), out=res)          # bias added while copying
-    return res
+        return y
+    bb = b.reshape((1, o) + (1,) * len(out))
+    if bb.dtype == y.dtype:
+        y += bb              # y is fresh: add the bias in place
+        return y
+    return y + bb
 
 
 def _input_grad_kernel(m, g, w, *, x_shape, stride, padding, dilation, groups):
+    """col2im without the column matrix: for each kernel offset, one GEMM (C, O) @ (O, L*N)
+    into a reused buffer, added at that offset's window of the (padded) input gradient.
+
+    Batch-last layout (C, *spatial, N): the GEMM needs g as one (O, L*N) matrix, and each add
+    then runs over contiguous blocks of out[-1] * N elements, not rows of out[-1]."""
     nd = g.ndim - 2
     n, o = g.shape[:2]
-    out = g.shape[2:]
-    kshape = w.shape[2:]
+    out = tuple(g.shape[2:])
+    kshape = tuple(w.shape[2:])
     c = x_shape[1]
-    wg = w.reshape(groups, o // groups, -1)
-    dcols = _gemm(np.swapaxes(wg, 1, 2), _grad_rows(g, groups))      # (G, Cg*K, N*L)
-    dcols = dcols.reshape((c,) + tuple(kshape) + (n,) + tuple(out))
-    padded = (n, c) + tuple(x_shape[2 + i] + 2 * padding[i] for i in range(nd))
-    dx = np.zeros(padded, dtype=dcols.dtype)
-    # col2im: one strided add per kernel offset (K iterations), never one per output pixel
-    for idx in itertools.product(*(range(k) for k in kshape)):
-        sl = (slice(None), slice(None)) + tuple(
+    cg, og = c // groups, o // groups
+    dt = np.result_type(g, w)
+    gt = np.ascontiguousarray(g.transpose(tuple(range(1, nd + 2)) + (0,)))    # (O, *out, N)
+    # per kernel offset, the (Cg, Og) transposed weight slice of each group
+    wk = w.reshape(groups, og, cg, -1).transpose(3, 0, 2, 1)                # (K, G, Cg, Og)
+    if groups == 1:
+        gt, wk = gt.reshape(o, -1), wk[:, 0]
+    else:
+        gt = gt.reshape(groups, og, -1)
+    part = np.empty((c,) + out + (n,), dtype=dt)
+    part_m = part.reshape(c, -1) if groups == 1 else part.reshape(groups, cg, -1)
+    dx = np.zeros((c,) + tuple(x_shape[2 + i] + 2 * padding[i] for i in range(nd)) + (n,),
+                  dtype=dt)
+    every = (slice(None),)
+    for j, idx in enumerate(itertools.product(*(range(k) for k in kshape))):
+        np.matmul(wk[j], gt, out=part_m)
+        sl = every + tuple(
             slice(idx[i] * dilation[i], idx[i] * dilation[i] + stride[i] * (out[i] - 1) + 1,
-                  stride[i]) for i in range(nd))
-        dx[sl] += np.swapaxes(dcols[(slice(None),) + idx], 0, 1)
-    if not any(padding):
-        return dx
-    crop = (slice(None), slice(None)) + tuple(slice(p, p + x_shape[2 + i])
-                                              for i, p in enumerate(padding))
-    return np.ascontiguousarray(dx[crop])
+                  stride[i]) for i in range(nd)) + every
+        dx[sl] += part
+    if any(padding):
+        dx = dx[every + tuple(slice(p, p + x_shape[2 + i]) for i, p in enumerate(padding))]
+    # back to (N, C, *spatial): one copy crops and transposes
+    return np.ascontiguousarray(dx.transpose((nd + 1, 0) + tuple(range(1, nd + 1))))
 
 
 def _weight_grad_kernel(m, g, x, *, w_shape, stride, padding, dilation, groups):
-    cols, out = _cols(x, w_shape[2:], stride, padding, dilation, groups)
-    return _gemm(_grad_rows(g, groups), np.swapaxes(cols, 1, 2)).reshape(w_shape)
+    """sum over samples of g[n] @ cols[n].T, the columns rebuilt chunk by chunk."""
+    n, o = g.shape[:2]
+    og = o // groups
+    win, out = _windows(x, w_shape[2:], stride, padding, dilation)
+    lsz = _prod(out)
+    ck = _prod(w_shape[1:])
+    dt = np.result_type(g, x)
+    acc = np.zeros((og, ck) if groups == 1 else (groups, og, ck), dtype=dt)
+    g = np.ascontiguousarray(g).reshape((n, o, lsz) if groups == 1 else (n, groups, og, lsz))
+    part = None
+    for n0, n1, cols in _column_chunks(win, groups):
+        cols_t = np.swapaxes(cols, -1, -2)                          # (m, [G,] L, Cg*K)
+        if og <= lsz:
+            # per-sample products no larger than the columns: one batched call and a sum
+            if part is None:
+                part = np.empty((n1 - n0,) + acc.shape, dtype=dt)
+            prods = np.matmul(g[n0:n1], cols_t, out=part[:n1 - n0])
+            acc += np.add.reduce(prods, axis=0)
+        else:
+            if part is None:
+                part = np.empty(acc.shape, dtype=dt)
+            for i in range(n1 - n0):
+                acc += np.matmul(g[n0 + i], cols_t[i], out=part)
+    return acc.reshape(w_shape)
 
 
 CONV = op("convolution", keep="ab", node_name="ConvolutionBackward0")(_conv_kernel)

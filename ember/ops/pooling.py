@@ -64,6 +64,107 @@ def gather_spatial(input, idx_t, nd):
                           {"nd": nd, "in_shape": tuple(input.shape)})
 
 
+# --- non-overlapping max pooling (kernel == stride, no padding or dilation, sizes divisible) ----
+# The common case (MaxPool2d(2)) needs no window copy, argmax or flat int64 index: each window
+# offset is a strided view of x, so the max is a chain of np.maximum over prod(k) views, and the
+# argmax is kept as a uint8 window offset. Backward writes g into each offset's view where the
+# offset matches; every input element belongs to exactly one window, so nothing accumulates.
+class _WindowArg:
+    """Where the forward kernel leaves the argmax window offsets (uint8, the output's shape)."""
+
+    __slots__ = ("arg",)
+
+    def __init__(self):
+        self.arg = None
+
+
+def _window_views(a, k):
+    """(offset, view) for each window offset of ``a`` (..., *(o_i * k_i)); views are (..., *o)."""
+    nd = len(k)
+    lead = a.shape[:a.ndim - nd]
+    split = lead
+    for i in range(nd):
+        split += (a.shape[a.ndim - nd + i] // k[i], k[i])
+    a = a.reshape(split)
+    every = (slice(None),) * len(lead)
+    for j, off in enumerate(np.ndindex(*k)):
+        yield j, a[every + tuple(x for o in off for x in (slice(None), o))]
+
+
+@op("max_pool_window", keep="b", node_name="MaxPool2DWithIndicesBackward0")
+def _max_pool_window(m, x, saved, k):
+    """Max over non-overlapping windows; the argmax offsets go to ``saved.arg``."""
+    views = _window_views(x, k)
+    _, best = next(views)
+    best = best.copy()
+    arg = np.zeros(best.shape, dtype=np.uint8)
+    mask = np.empty(best.shape, dtype=bool)
+    hit = np.empty(best.shape, dtype=np.uint8)
+    # Offsets are scanned in increasing order, so where one beats the running max it exceeds
+    # every offset stored so far: arg = max(arg, j * mask), two uint8 passes (np.copyto with
+    # where= is ~50x slower here).
+    for j, v in views:
+        np.greater(v, best, out=mask)          # strict: the first maximum wins, as in torch
+        np.maximum(arg, np.multiply(mask.view(np.uint8), j, out=hit), out=arg)
+        np.maximum(best, v, out=best)          # propagates NaN into the result, as torch does
+    if best.size and np.isnan(np.add.reduce(best, axis=None)):
+        # torch's scan also takes every NaN it meets, so a window's last NaN is its argmax; the
+        # comparisons above only ever stored offsets before the window's first NaN.
+        for j, v in _window_views(x, k):
+            np.maximum(arg, np.multiply(np.isnan(v, out=mask).view(np.uint8), j, out=hit),
+                       out=arg)
+    if saved is not None:
+        saved.arg = arg
+    return best
+
+
+@op("window_scatter", keep="b", node_name="MaxPool2DWithIndicesBackwardBackward0")
+def _window_scatter(m, g, arg, k):
+    """The adjoint of window_gather: g written at each window's argmax offset, zeros elsewhere."""
+    nd = len(k)
+    lead = g.shape[:g.ndim - nd]
+    shape = lead + tuple(g.shape[g.ndim - nd + i] * k[i] for i in range(nd))
+    # g * mask writes every element once, but 0 * inf is NaN: non-finite g takes the exact path
+    exact = not np.isfinite(np.add.reduce(g, axis=None))
+    res = np.zeros(shape, g.dtype) if exact else np.empty(shape, g.dtype)
+    mask = np.empty(arg.shape, dtype=bool)
+    for j, v in _window_views(res, k):
+        np.equal(arg, j, out=mask)
+        if exact:
+            np.copyto(v, g, where=mask)
+        else:
+            np.multiply(g, mask, out=v)
+    return res
+
+
+@op("window_gather", keep="b", node_name="MaxPool2DWithIndicesBackward0")
+def _window_gather(m, x, arg, k):
+    """Each window's element at its offset in ``arg``."""
+    views = _window_views(x, k)
+    _, res = next(views)
+    res = res.copy()
+    mask = np.empty(arg.shape, dtype=bool)
+    for j, v in views:
+        np.equal(arg, j, out=mask)
+        np.copyto(res, v, where=mask)
+    return res
+
+
+_max_pool_window.derivative((
+    lambda m, g, x, saved, out, k: _run(m, _window_scatter, (g, saved.arg), {"k": k}), None))
+_window_scatter.derivative((
+    lambda m, gg, g, arg, out, k: _run(m, _window_gather, (gg, arg), {"k": k}), None))
+_window_gather.derivative((
+    lambda m, gg, x, arg, out, k: _run(m, _window_scatter, (gg, arg), {"k": k}), None))
+
+
+def _non_overlapping(x, k, s, p, d):
+    if k != s or any(p) or any(v != 1 for v in d) or x.dtype.kind != "f":
+        return False
+    spatial = x.shape[x.ndim - len(k):]
+    return all(n >= kk and n % kk == 0 for n, kk in zip(spatial, k))
+
+
 def _pool_out(size, k, s, p, d, ceil_mode):
     eff = d * (k - 1) + 1
     span = size + 2 * p - eff
@@ -118,6 +219,9 @@ def max_pool_indices(x, k, s, p, d, ceil_mode, name="max_pool"):
 
 def max_pool(input, k, s, p, d, ceil_mode, return_indices, name="max_pool"):
     nd = len(k)
+    if not return_indices and _non_overlapping(input._array, k, s, p, d):
+        saved = _WindowArg() if input._edge is not None else None
+        return dispatch.apply(_max_pool_window, (input, saved), {"k": tuple(k)})
     idx, _ = max_pool_indices(input._array, k, s, p, d, ceil_mode, name)
     idx_t = wrap(idx)
     vals = gather_spatial(input, idx_t, nd)
@@ -154,8 +258,8 @@ def avg_pool(input, k, s, p, ceil_mode, count_include_pad, divisor_override):
             flat_pad += [0, extra[i]]
         xs = _pad(xs, tuple(flat_pad), "constant", 0.0)
     ones = wrap(np.ones((c, 1) + tuple(k), dtype=x.dtype))
-    summed = dispatch.apply(CONV, (xs, ones, None), {"stride": tuple(s), "padding": tuple(p),
-                                                     "dilation": d, "groups": c})
+    geom = {"stride": tuple(s), "padding": tuple(p), "dilation": d, "groups": c}
+    summed = dispatch.apply(CONV, (xs, ones, None), geom)
     if divisor_override:
         res = summed / divisor_override
     else:

@@ -12,12 +12,14 @@ rows of the initial state). A step processes the first ``n`` sequences only; ``r
 the steps last to first, so a sequence's recurrence starts from the initial state at its own
 last step (sequences join as the batch grows).
 
-The op's single output keeps, per row, the new hidden state followed by what its derivative
-needs (cell state, gate activations): LSTM ``[h | c | i f g o]``, GRU ``[h | r z | n | W_hn h +
-b_hn]``, RNN ``[h]``. Callers slice what they return. Every column is a genuine output of the
-op and the rules take the gradient of all of them, so that under ``create_graph=True`` (when
-the rules differentiate through the activations they read back from the output) double
-backward stays exact.
+The op's single output keeps the new hidden states followed by what the derivative needs, as
+row-major blocks of one flat array so that each step's rows of a block are contiguous (NumPy's
+elementwise loops run several times faster on them than on strided column slices): LSTM
+``[h (N, P) | c (N, H) | i f g o (N, 4H)]``, GRU ``[h | r z (N, 2H) | n | W_hn h + b_hn]``;
+RNN's output is just h (N, H). Callers take views of the blocks (``blocks``). Every block is a
+genuine output of the op and the rules take the gradient of all of them, so that under
+``create_graph=True`` (when the rules differentiate through the activations they read back
+from the output) double backward stays exact.
 
 The rules are written in the rule dialect: the backward time loop builds its results from
 slices, ``m.concatenate`` and ``m.matmul``, with every factor that does not depend on the
@@ -123,8 +125,25 @@ def _bptt(m, steps, reverse, step_fn):
     return records, inits
 
 
+def _no_gradient(m, g):
+    """Whether ``g`` is all zeros in plain backward: gradients seldom arrive at the stored
+    activations, and their terms can then be skipped. Never under create_graph, where the
+    rule's result must stay a function of ``g`` even where ``g`` happens to be zero."""
+    return not getattr(m, "is_tensor_namespace", False) and not g.any()
+
+
 def _cat_rows(m, parts):
     return parts[0] if len(parts) == 1 else m.concatenate(parts, axis=0)
+
+
+def blocks(flat, n_rows, widths):
+    """Views (n_rows, w) of consecutive row-major blocks of a flat array or Tensor."""
+    res = []
+    start = 0
+    for w in widths:
+        res.append(flat[start:start + n_rows * w].reshape((n_rows, w)))
+        start += n_rows * w
+    return res
 
 
 # --- Elman RNN ----------------------------------------------------------------------------------
@@ -132,7 +151,7 @@ def _cat_rows(m, parts):
 def _rnn_seq(m, xg, h0, w_hh, batch_sizes=None, reverse=False, nonlinearity="tanh"):
     n_rows, hidden = xg.shape
     out = m.empty((n_rows, hidden), dtype=xg.dtype)
-    w = w_hh.T
+    w = m.ascontiguousarray(w_hh.T)     # BLAS is markedly faster on a row-major operand
     h, k = h0, 0
     for r0, n in schedule(n_rows, h0.shape[0], batch_sizes, reverse):
         hp = _state_in(m, h, h0, k, n)
@@ -150,6 +169,8 @@ def _rnn_seq(m, xg, h0, w_hh, batch_sizes=None, reverse=False, nonlinearity="tan
 def _rnn_seq_grad(m, g, xg, h0, w_hh, out, batch_sizes=None, reverse=False,
                   nonlinearity="tanh"):
     steps = schedule(out.shape[0], h0.shape[0], batch_sizes, reverse)
+    if not steps:       # an empty batch: zero gradients
+        return g, h0 * 0, w_hh * 0
     slope = 1 - out * out if nonlinearity == "tanh" else out > 0
 
     def step(r0, n, carries):
@@ -181,57 +202,57 @@ def _lstm_seq(m, xg, h0, c0, w_hh, w_hr=None, batch_sizes=None, reverse=False):
     n_rows = xg.shape[0]
     b, p = h0.shape
     hid = c0.shape[1]
-    a = p + hid
     scale, shift = _gate_affine(m, hid, xg.dtype, (2,), 4)
     xs = xg * scale
-    w = (w_hh * scale[:, None]).T
-    wr = None if w_hr is None else w_hr.T
-    out = m.empty((n_rows, a + 4 * hid), dtype=xg.dtype)
-    tmp = m.empty((b, 4 * hid), dtype=xg.dtype)
+    w = m.ascontiguousarray((w_hh * scale[:, None]).T)
+    wr = None if w_hr is None else m.ascontiguousarray(w_hr.T)
+    out = m.empty(n_rows * (p + 5 * hid), dtype=xg.dtype)
+    hs, cs, gs = blocks(out, n_rows, (p, hid, 4 * hid))
     h, c, k = h0, c0, 0
     for r0, n in schedule(n_rows, b, batch_sizes, reverse):
+        r1 = r0 + n
         hp = _state_in(m, h, h0, k, n)
         cp = _state_in(m, c, c0, k, n)
-        rows = out[r0:r0 + n]
-        gates = rows[:, a:]
-        t = tmp[:n]
-        m.matmul(hp, w, out=t)
-        m.add(t, xs[r0:r0 + n], out=gates)
+        gates = gs[r0:r1]
+        m.matmul(hp, w, out=gates)
+        gates += xs[r0:r1]
         m.tanh(gates, out=gates)
         gates *= scale
         gates += shift
-        cell = rows[:, p:a]
+        cell = cs[r0:r1]
         m.multiply(gates[:, hid:2 * hid], cp, out=cell)
         cell += gates[:, :hid] * gates[:, 2 * hid:3 * hid]
         tc = m.tanh(cell)
         if wr is None:
-            m.multiply(gates[:, 3 * hid:], tc, out=rows[:, :p])
+            m.multiply(tc, gates[:, 3 * hid:], out=hs[r0:r1])
         else:
             tc *= gates[:, 3 * hid:]
-            rows[:, :p] = m.matmul(tc, wr)
-        h, c, k = rows[:, :p], cell, n
+            m.matmul(tc, wr, out=hs[r0:r1])
+        h, c, k = hs[r0:r1], cell, n
     return out
 
 
 def _lstm_seq_grad(m, g, xg, h0, c0, w_hh, w_hr, out, batch_sizes=None, reverse=False):
-    n_rows = out.shape[0]
     p = h0.shape[1]
     hid = c0.shape[1]
-    a = p + hid
+    n_rows = out.shape[0] // (p + 5 * hid)
     steps = schedule(n_rows, h0.shape[0], batch_sizes, reverse)
-    oc = out[:, p:a]
-    oi, of = out[:, a:a + hid], out[:, a + hid:a + 2 * hid]
-    og, oo = out[:, a + 2 * hid:a + 3 * hid], out[:, a + 3 * hid:]
-    gh, gc = g[:, :p], g[:, p:a]
+    if not steps:       # an empty batch: zero gradients
+        return (g.reshape((0, 4 * hid)), h0 * 0, c0 * 0, w_hh * 0,
+                None if w_hr is None else w_hr * 0)
+    oh, oc, og = blocks(out, n_rows, (p, hid, 4 * hid))
+    gh, gc, gg = blocks(g, n_rows, (p, hid, 4 * hid))
+    a_i, a_f = og[:, :hid], og[:, hid:2 * hid]
+    a_g, a_o = og[:, 2 * hid:3 * hid], og[:, 3 * hid:]
     tc = m.tanh(oc)
     cprev = _prev_rows(m, c0, oc, steps, batch_sizes, reverse)
-    di, df, dgg, do = oi * (1 - oi), of * (1 - of), 1 - og * og, oo * (1 - oo)
-    # per step: d(gate pre-activations) = [dc*gi*i', dc*c_prev*f', dc*i*g', dhu*tanh(c)*o']
+    d_i, d_f, d_g, d_o = a_i * (1 - a_i), a_f * (1 - a_f), 1 - a_g * a_g, a_o * (1 - a_o)
+    # per step: d(gate pre-activations) = [dc*g*i', dc*c_prev*f', dc*i*g', dhu*tanh(c)*o']
     # plus the gradients arriving at the stored activations themselves
-    f3 = m.concatenate([og * di, cprev * df, oi * dgg], axis=1).reshape((n_rows, 3, hid))
-    fo = tc * do
-    kc = oo * (1 - tc * tc)
-    extra = g[:, a:] * m.concatenate([di, df, dgg, do], axis=1)
+    f3 = m.concatenate([a_g * d_i, cprev * d_f, a_i * d_g], axis=1).reshape((n_rows, 3, hid))
+    fo = tc * d_o
+    kc = a_o * (1 - tc * tc)
+    extra = None if _no_gradient(m, gg) else gg * m.concatenate([d_i, d_f, d_g, d_o], axis=1)
 
     def step(r0, n, carries):
         r1 = r0 + n
@@ -239,17 +260,19 @@ def _lstm_seq_grad(m, g, xg, h0, c0, w_hh, w_hr, out, batch_sizes=None, reverse=
         dhu = dh if w_hr is None else m.matmul(dh, w_hr)
         dc = _add_rows(m, gc[r0:r1] + dhu * kc[r0:r1], carries and carries[1])
         d3 = (dc.reshape((n, 1, hid)) * f3[r0:r1]).reshape((n, 3 * hid))
-        dgates = m.concatenate([d3, dhu * fo[r0:r1]], axis=1) + extra[r0:r1]
-        return [m.matmul(dgates, w_hh), dc * of[r0:r1]], (dgates, dh)
+        dgates = m.concatenate([d3, dhu * fo[r0:r1]], axis=1)
+        if extra is not None:
+            dgates = dgates + extra[r0:r1]
+        return [m.matmul(dgates, w_hh), dc * a_f[r0:r1]], (dgates, dh)
 
     records, (dh0, dc0) = _bptt(m, steps, reverse, step)
     dxg = _cat_rows(m, [r[0] for r in records])
-    hprev = _prev_rows(m, h0, out[:, :p], steps, batch_sizes, reverse)
+    hprev = _prev_rows(m, h0, oh, steps, batch_sizes, reverse)
     dw_hh = m.matmul(m.swapaxes(dxg, 0, 1), hprev)
     dw_hr = None
     if w_hr is not None:
         dh_all = _cat_rows(m, [r[1] for r in records])
-        dw_hr = m.matmul(m.swapaxes(dh_all, 0, 1), oo * tc)
+        dw_hr = m.matmul(m.swapaxes(dh_all, 0, 1), a_o * tc)
     return dxg, dh0, dc0, dw_hh, dw_hr
 
 
@@ -263,59 +286,71 @@ def _gru_seq(m, xg, h0, w_hh, b_hh=None, batch_sizes=None, reverse=False):
     b, hid = h0.shape
     scale, _ = _gate_affine(m, hid, xg.dtype, (2,), 3)
     xs = xg[:, :2 * hid] * 0.5
-    w = (w_hh * scale[:, None]).T
+    w = m.ascontiguousarray((w_hh * scale[:, None]).T)
     bias = None if b_hh is None else b_hh * scale
-    out = m.empty((n_rows, 5 * hid), dtype=xg.dtype)
+    out = m.empty(n_rows * 5 * hid, dtype=xg.dtype)
+    hs, rzs, ns, hns = blocks(out, n_rows, (hid, 2 * hid, hid, hid))
     tmp = m.empty((b, 3 * hid), dtype=xg.dtype)
     h, k = h0, 0
     for r0, n in schedule(n_rows, b, batch_sizes, reverse):
+        r1 = r0 + n
         hp = _state_in(m, h, h0, k, n)
-        rows = out[r0:r0 + n]
         t = tmp[:n]
         m.matmul(hp, w, out=t)
         if bias is not None:
             t += bias
-        rz = rows[:, hid:3 * hid]
-        m.add(t[:, :2 * hid], xs[r0:r0 + n], out=rz)
+        rz = rzs[r0:r1]
+        m.add(t[:, :2 * hid], xs[r0:r1], out=rz)
         m.tanh(rz, out=rz)
         rz *= 0.5
         rz += 0.5
-        hn = rows[:, 4 * hid:]
+        hn = hns[r0:r1]
         hn[...] = t[:, 2 * hid:]
-        new = rows[:, 3 * hid:4 * hid]
+        new = ns[r0:r1]
         m.multiply(rz[:, :hid], hn, out=new)
-        new += xg[r0:r0 + n, 2 * hid:]
+        new += xg[r0:r1, 2 * hid:]
         m.tanh(new, out=new)
-        hs = rows[:, :hid]
-        m.subtract(hp, new, out=hs)
-        hs *= rz[:, hid:]
-        hs += new
-        h, k = hs, n
+        hcur = hs[r0:r1]
+        m.subtract(hp, new, out=hcur)
+        hcur *= rz[:, hid:]
+        hcur += new
+        h, k = hcur, n
     return out
 
 
 def _gru_seq_grad(m, g, xg, h0, w_hh, b_hh, out, batch_sizes=None, reverse=False):
-    n_rows = out.shape[0]
     hid = h0.shape[1]
+    n_rows = out.shape[0] // (5 * hid)
     steps = schedule(n_rows, h0.shape[0], batch_sizes, reverse)
-    oh, orr, oz = out[:, :hid], out[:, hid:2 * hid], out[:, 2 * hid:3 * hid]
-    on, ohn = out[:, 3 * hid:4 * hid], out[:, 4 * hid:]
-    gh, gr, gz, gn, ghn = (g[:, j * hid:(j + 1) * hid] for j in range(5))
+    if not steps:       # an empty batch: zero gradients
+        return g.reshape((0, 3 * hid)), h0 * 0, w_hh * 0, None if b_hh is None else b_hh * 0
+    oh, orz, on, ohn = blocks(out, n_rows, (hid, 2 * hid, hid, hid))
+    gh, grz, gn, ghn = blocks(g, n_rows, (hid, 2 * hid, hid, hid))
+    a_r, a_z = orz[:, :hid], orz[:, hid:]
     hprev = _prev_rows(m, h0, oh, steps, batch_sizes, reverse)
-    dr, dz, dn = orr * (1 - orr), oz * (1 - oz), 1 - on * on
-    k_n, a_n = (1 - oz) * dn, gn * dn            # d(n pre-activation) = dh*k_n + a_n
-    k_z, a_z = (hprev - on) * dz, gz * dz        # d(z pre-activation) = dh*k_z + a_z
-    k_r, a_r = ohn * dr, gr * dr                 # d(r pre-activation) = dn_pre*k_r + a_r
+    d_r, d_z, d_n = a_r * (1 - a_r), a_z * (1 - a_z), 1 - on * on
+    # d(n pre-act.) = dh*k_n + e_n, d(z pre-act.) = dh*k_z + e_z,
+    # d(r pre-act.) = dn_pre*k_r + e_r, d(W_hn h + b_hn) = dn_pre*r + ghn
+    k_n, k_z, k_r = (1 - a_z) * d_n, (hprev - on) * d_z, ohn * d_r
+    direct = not (_no_gradient(m, grz) and _no_gradient(m, gn) and _no_gradient(m, ghn))
+    if direct:
+        e_n, e_z, e_r = gn * d_n, grz[:, hid:] * d_z, grz[:, :hid] * d_r
 
     def step(r0, n, carries):
         r1 = r0 + n
         dh = _add_rows(m, gh[r0:r1], carries and carries[0])
-        dn_pre = dh * k_n[r0:r1] + a_n[r0:r1]
-        dz_pre = dh * k_z[r0:r1] + a_z[r0:r1]
-        dr_pre = dn_pre * k_r[r0:r1] + a_r[r0:r1]
-        dhn = dn_pre * orr[r0:r1] + ghn[r0:r1]
+        dn_pre = dh * k_n[r0:r1]
+        dz_pre = dh * k_z[r0:r1]
+        if direct:
+            dn_pre = dn_pre + e_n[r0:r1]
+            dz_pre = dz_pre + e_z[r0:r1]
+        dr_pre = dn_pre * k_r[r0:r1]
+        dhn = dn_pre * a_r[r0:r1]
+        if direct:
+            dr_pre = dr_pre + e_r[r0:r1]
+            dhn = dhn + ghn[r0:r1]
         dhg = m.concatenate([dr_pre, dz_pre, dhn], axis=1)
-        return [m.matmul(dhg, w_hh) + dh * oz[r0:r1]], (dhg, dn_pre)
+        return [m.matmul(dhg, w_hh) + dh * a_z[r0:r1]], (dhg, dn_pre)
 
     records, (dh0,) = _bptt(m, steps, reverse, step)
     dhg = _cat_rows(m, [r[0] for r in records])
@@ -329,6 +364,24 @@ _gru_seq.derivative(_gru_seq_grad)
 
 
 # --- one layer in one direction -----------------------------------------------------------------
+def _states(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_sizes, reverse):
+    """The input projection and the sequence op: (hidden states (N, P), cell states or None)."""
+    n_rows = x.shape[0]
+    attrs = {"batch_sizes": batch_sizes, "reverse": reverse}
+    if mode == "GRU":
+        xg = linear(x, w_ih, b_ih)
+        out = dispatch.apply(_gru_seq, (xg, h0, w_hh, b_hh), attrs)
+        return blocks(out, n_rows, (h0.shape[1],))[0], None
+    # b_hh only ever adds to the projection (GRU's b_hn is the exception above)
+    bias = b_ih if b_hh is None else (b_hh if b_ih is None else b_ih + b_hh)
+    xg = linear(x, w_ih, bias)
+    if mode == "LSTM":
+        out = dispatch.apply(_lstm_seq, (xg, h0, c0, w_hh, w_hr), attrs)
+        return tuple(blocks(out, n_rows, (h0.shape[1], c0.shape[1])))
+    attrs["nonlinearity"] = "tanh" if mode == "RNN_TANH" else "relu"
+    return dispatch.apply(_rnn_seq, (xg, h0, w_hh), attrs), None
+
+
 def recurrent_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_sizes, reverse):
     """Run one layer and direction over ``x`` (N, input_size), rows laid out as in Note
     [Recurrent sequence ops]. ``mode``: "LSTM", "GRU", "RNN_TANH" or "RNN_RELU".
@@ -336,31 +389,13 @@ def recurrent_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_sizes, 
     Returns (hidden states (N, hidden), final hidden state (B, hidden), final cell state or
     None), the final states taken at each sequence's last step."""
     bs = None if batch_sizes is None else tuple(batch_sizes)
-    if mode == "GRU":
-        xg = linear(x, w_ih, b_ih)
-        out = dispatch.apply(_gru_seq, (xg, h0, w_hh, b_hh),
-                             {"batch_sizes": bs, "reverse": reverse})
-        p = h0.shape[1]
-    else:
-        bias = b_ih if b_hh is None else (b_hh if b_ih is None else b_ih + b_hh)
-        xg = linear(x, w_ih, bias)
-        if mode == "LSTM":
-            out = dispatch.apply(_lstm_seq, (xg, h0, c0, w_hh, w_hr),
-                                 {"batch_sizes": bs, "reverse": reverse})
-        else:
-            out = dispatch.apply(_rnn_seq, (xg, h0, w_hh),
-                                 {"batch_sizes": bs, "reverse": reverse,
-                                  "nonlinearity": "tanh" if mode == "RNN_TANH" else "relu"})
-        p = h0.shape[1]
-    n_rows = out.shape[0]
-    if n_rows == 0:
+    if x.shape[0] == 0:
         raise EmberRuntimeError("Expected sequence length to be larger than 0 in RNN")
-    last = final_rows(schedule(n_rows, h0.shape[0], bs, reverse))
+    h_all, c_all = _states(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, bs, reverse)
+    last = final_rows(schedule(x.shape[0], h0.shape[0], bs, reverse))
     if isinstance(last, np.ndarray):
         last = wrap(last)
-    fin = out[last]
-    c_n = fin[:, p:p + c0.shape[1]] if mode == "LSTM" else None
-    return out[:, :p], fin[:, :p], c_n
+    return h_all, h_all[last], (None if c_all is None else c_all[last])
 
 
 # --- cells (torch.rnn_tanh_cell, torch.lstm_cell, ...) ------------------------------------------
@@ -377,7 +412,8 @@ def _check_cell(input, hx, w_ih, w_hh, idx=0):
 
 
 def _cell(mode, input, hx, cx, w_ih, w_hh, b_ih, b_hh):
-    h, _, c = recurrent_layer(mode, input, hx, cx, w_ih, w_hh, b_ih, b_hh, None, None, False)
+    # one step over the whole batch: the op's outputs are the new states themselves
+    h, c = _states(mode, input, hx, cx, w_ih, w_hh, b_ih, b_hh, None, None, False)
     return h if c is None else (h, c)
 
 

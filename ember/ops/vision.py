@@ -445,11 +445,25 @@ def _flat_index(ints, sizes):
     return flat, ok
 
 
+@op("nearest_inbounds", keep="", node_name="GridSampler2DBackward0")
+def _nearest_inbounds(m, coord, *, size):
+    """1 where the rounded coordinate addresses a pixel, else 0: piecewise constant, so its
+    derivative is zero, which is what torch reports for the grid under mode='nearest'."""
+    r = np.rint(coord)
+    return ((r >= 0) & (r < size)).astype(coord.dtype)
+
+
+_nearest_inbounds.derivative(lambda m, g, coord, out, size: m.zeros_like(g))
+
+
 def _grid_nearest(flat_in, coords, sizes):
     ints = [np.rint(cd._array).astype(np.int64) for cd in coords]
-    flat, ok = _flat_index(ints, sizes)
-    vals = _gather(flat_in, flat, None)
-    return vals * wrap(ok[:, None, :].astype(flat_in._array.dtype))
+    flat, _ = _flat_index(ints, sizes)
+    w = None
+    for cd, s in zip(coords, sizes):
+        wi = dispatch.unary(_nearest_inbounds, cd, size=s)
+        w = wi if w is None else w * wi
+    return _gather(flat_in, flat, None) * w.unsqueeze(1)
 
 
 def _grid_linear(flat_in, coords, sizes):

@@ -157,12 +157,17 @@ SHAPES = [(), (0,), (7,), (3, 4), (2, 3, 4)]
 def test_functional_matches_torch(name, shape, dtype):
     fn = UNARY[name]
     check_against_torch(lambda lib, x: fn(lib.nn.functional, x), [shape], dtype=dtype,
-                        low=-5.0, high=5.0, rtol=_rtol(name, dtype))
+                        low=-5.0, high=5.0, rtol=_rtol(name, dtype), atol=_atol(name, dtype))
 
 
 def _rtol(name, dtype):
     # torch's hardsigmoid gradient multiplies by 1/6 rounded to float32, even in float64
     return 1e-7 if name == "hardsigmoid" and dtype == "float64" else None
+
+
+def _atol(name, dtype):
+    # in float32 torch's tanh-GELU cancels in 1 + tanh(u) near u = -4; ember uses sigmoid(2u)
+    return 1e-5 if name == "gelu_tanh" and dtype == "float32" else None
 
 
 @pytest.mark.parametrize("name", sorted(UNARY))
@@ -261,7 +266,7 @@ def test_inplace_variants(name, fn):
     cot = np.random.default_rng(1).standard_normal((3, 4))
     tr.backward(torch.tensor(cot))
     er.backward(ember.tensor(cot))
-    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-7)   # hardsigmoid's 1/6
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
         fn(ember.nn.functional, ember.tensor(x, requires_grad=True))
 

@@ -183,45 +183,45 @@ def _mha_masks(spec, n, h, L, S, unbatched):
 
 
 MHA_CASES = [
-    ("self", dict(embed_dim=8, num_heads=2), dict()),
-    ("batch_first", dict(embed_dim=8, num_heads=2, batch_first=True), dict()),
-    ("one_head", dict(embed_dim=6, num_heads=1), dict()),
-    ("four_heads", dict(embed_dim=16, num_heads=4), dict()),
-    ("cross", dict(embed_dim=8, num_heads=2), dict(attn="cross", S=7)),
-    ("cross_kv_same", dict(embed_dim=8, num_heads=2, batch_first=True), dict(attn="kv", S=4)),
-    ("kdim_vdim", dict(embed_dim=8, num_heads=2, kdim=5, vdim=3), dict(attn="cross", S=6)),
-    ("kdim_vdim_bf", dict(embed_dim=8, num_heads=4, kdim=6, vdim=10, batch_first=True),
-     dict(attn="cross", S=6)),
-    ("no_bias", dict(embed_dim=8, num_heads=2, bias=False), dict()),
-    ("bias_kv", dict(embed_dim=8, num_heads=2, add_bias_kv=True), dict()),
-    ("zero_attn", dict(embed_dim=8, num_heads=2, add_zero_attn=True), dict()),
-    ("bias_kv_zero_attn_masks", dict(embed_dim=8, num_heads=2, add_bias_kv=True,
-                                     add_zero_attn=True), dict(masks=("bool2d", "kpm_bool"))),
-    ("no_weights", dict(embed_dim=8, num_heads=2), dict(need_weights=False)),
-    ("per_head_weights", dict(embed_dim=8, num_heads=2), dict(average=False)),
-    ("bool2d", dict(embed_dim=8, num_heads=2), dict(masks=("bool2d",))),
-    ("float2d", dict(embed_dim=8, num_heads=2), dict(masks=("float2d",))),
-    ("bool3d", dict(embed_dim=8, num_heads=2), dict(masks=("bool3d",))),
-    ("float3d_bf", dict(embed_dim=8, num_heads=2, batch_first=True), dict(masks=("float3d",))),
-    ("kpm_bool", dict(embed_dim=8, num_heads=2), dict(masks=("kpm_bool",))),
-    ("kpm_float", dict(embed_dim=8, num_heads=2), dict(masks=("kpm_float",))),
-    ("both_bool", dict(embed_dim=8, num_heads=2), dict(masks=("bool3d", "kpm_bool"))),
-    ("both_float_no_weights", dict(embed_dim=8, num_heads=2),
-     dict(masks=("float2d", "kpm_float"), need_weights=False)),
-    ("kpm_cross", dict(embed_dim=8, num_heads=2, batch_first=True),
-     dict(attn="cross", S=6, masks=("kpm_bool", "bool2d"))),
-    ("causal_hint", dict(embed_dim=8, num_heads=2), dict(masks=("causal_float",),
-                                                         is_causal=True, need_weights=False)),
-    ("causal_hint_weights", dict(embed_dim=8, num_heads=2),
-     dict(masks=("causal_bool",), is_causal=True)),
-    ("causal_hint_kpm", dict(embed_dim=8, num_heads=2, batch_first=True),
-     dict(masks=("causal_bool", "kpm_bool"), is_causal=True, need_weights=False)),
-    ("unbatched", dict(embed_dim=8, num_heads=2), dict(unbatched=True)),
-    ("unbatched_masks", dict(embed_dim=8, num_heads=2, batch_first=True),
-     dict(unbatched=True, masks=("bool3d", "kpm_bool"), average=False)),
-    ("unbatched_cross_kdim", dict(embed_dim=8, num_heads=2, kdim=4, vdim=4),
-     dict(unbatched=True, attn="cross", S=3)),
-    ("float64", dict(embed_dim=8, num_heads=2, dtype="float64"), dict(masks=("float2d",))),
+    ("self", {"embed_dim": 8, "num_heads": 2}, {}),
+    ("batch_first", {"embed_dim": 8, "num_heads": 2, "batch_first": True}, {}),
+    ("one_head", {"embed_dim": 6, "num_heads": 1}, {}),
+    ("four_heads", {"embed_dim": 16, "num_heads": 4}, {}),
+    ("cross", {"embed_dim": 8, "num_heads": 2}, {"attn": "cross", "S": 7}),
+    ("cross_kv_same", {"embed_dim": 8, "num_heads": 2, "batch_first": True}, {"attn": "kv", "S": 4}),
+    ("kdim_vdim", {"embed_dim": 8, "num_heads": 2, "kdim": 5, "vdim": 3}, {"attn": "cross", "S": 6}),
+    ("kdim_vdim_bf", {"embed_dim": 8, "num_heads": 4, "kdim": 6, "vdim": 10, "batch_first": True},
+     {"attn": "cross", "S": 6}),
+    ("no_bias", {"embed_dim": 8, "num_heads": 2, "bias": False}, {}),
+    ("bias_kv", {"embed_dim": 8, "num_heads": 2, "add_bias_kv": True}, {}),
+    ("zero_attn", {"embed_dim": 8, "num_heads": 2, "add_zero_attn": True}, {}),
+    ("bias_kv_zero_attn_masks", {"embed_dim": 8, "num_heads": 2, "add_bias_kv": True,
+                                     "add_zero_attn": True}, {"masks": ("bool2d", "kpm_bool")}),
+    ("no_weights", {"embed_dim": 8, "num_heads": 2}, {"need_weights": False}),
+    ("per_head_weights", {"embed_dim": 8, "num_heads": 2}, {"average": False}),
+    ("bool2d", {"embed_dim": 8, "num_heads": 2}, {"masks": ("bool2d",)}),
+    ("float2d", {"embed_dim": 8, "num_heads": 2}, {"masks": ("float2d",)}),
+    ("bool3d", {"embed_dim": 8, "num_heads": 2}, {"masks": ("bool3d",)}),
+    ("float3d_bf", {"embed_dim": 8, "num_heads": 2, "batch_first": True}, {"masks": ("float3d",)}),
+    ("kpm_bool", {"embed_dim": 8, "num_heads": 2}, {"masks": ("kpm_bool",)}),
+    ("kpm_float", {"embed_dim": 8, "num_heads": 2}, {"masks": ("kpm_float",)}),
+    ("both_bool", {"embed_dim": 8, "num_heads": 2}, {"masks": ("bool3d", "kpm_bool")}),
+    ("both_float_no_weights", {"embed_dim": 8, "num_heads": 2},
+     {"masks": ("float2d", "kpm_float"), "need_weights": False}),
+    ("kpm_cross", {"embed_dim": 8, "num_heads": 2, "batch_first": True},
+     {"attn": "cross", "S": 6, "masks": ("kpm_bool", "bool2d")}),
+    ("causal_hint", {"embed_dim": 8, "num_heads": 2}, {"masks": ("causal_float",),
+                                                         "is_causal": True, "need_weights": False}),
+    ("causal_hint_weights", {"embed_dim": 8, "num_heads": 2},
+     {"masks": ("causal_bool",), "is_causal": True}),
+    ("causal_hint_kpm", {"embed_dim": 8, "num_heads": 2, "batch_first": True},
+     {"masks": ("causal_bool", "kpm_bool"), "is_causal": True, "need_weights": False}),
+    ("unbatched", {"embed_dim": 8, "num_heads": 2}, {"unbatched": True}),
+    ("unbatched_masks", {"embed_dim": 8, "num_heads": 2, "batch_first": True},
+     {"unbatched": True, "masks": ("bool3d", "kpm_bool"), "average": False}),
+    ("unbatched_cross_kdim", {"embed_dim": 8, "num_heads": 2, "kdim": 4, "vdim": 4},
+     {"unbatched": True, "attn": "cross", "S": 3}),
+    ("float64", {"embed_dim": 8, "num_heads": 2, "dtype": "float64"}, {"masks": ("float2d",)}),
 ]
 
 
@@ -327,7 +327,7 @@ def test_mha_matches_torch(name, mod, opts):
 def test_mha_fully_masked_rows_follow_torch(need_weights):
     """A query with no key to attend: NaN when weights are returned, zeros otherwise (torch's
     two paths)."""
-    t, e = _pair_mha(dict(embed_dim=8, num_heads=2))
+    t, e = _pair_mha({"embed_dim": 8, "num_heads": 2})
     x = np.random.default_rng(0).standard_normal((3, 2, 8)).astype(np.float32)
     kpm = np.zeros((2, 3), bool)
     kpm[1] = True
@@ -342,7 +342,7 @@ def test_mha_fully_masked_rows_follow_torch(need_weights):
 
 
 def test_mha_float_attn_mask_gets_gradient():
-    t, e = _pair_mha(dict(embed_dim=8, num_heads=2))
+    t, e = _pair_mha({"embed_dim": 8, "num_heads": 2})
     rng = np.random.default_rng(0)
     x = rng.standard_normal((4, 2, 8)).astype(np.float32)
     am = rng.standard_normal((4, 4)).astype(np.float32)
@@ -357,7 +357,7 @@ def test_mha_float_attn_mask_gets_gradient():
 
 
 def test_mha_dropout_train_and_eval():
-    t, e = _pair_mha(dict(embed_dim=8, num_heads=2, dropout=0.5))
+    t, e = _pair_mha({"embed_dim": 8, "num_heads": 2, "dropout": 0.5})
     x = np.random.default_rng(0).standard_normal((5, 3, 8)).astype(np.float32)
     ember.manual_seed(0)
     out, w = e(ember.tensor(x), ember.tensor(x), ember.tensor(x), average_attn_weights=False)
@@ -448,3 +448,27 @@ def test_mha_gradcheck_float64():
         return m(x, x, x, attn_mask=mask)[0]
     assert ember.autograd.gradcheck(f, (x,))
     assert ember.autograd.gradgradcheck(f, (x,))
+
+
+def test_functional_mha_static_kv_and_separate_weights():
+    torch.manual_seed(0)
+    t = torch.nn.MultiheadAttention(8, 2, kdim=5, vdim=5)
+    rng = np.random.default_rng(1)
+    q = rng.standard_normal((4, 3, 8)).astype(np.float32)
+    kv = rng.standard_normal((6, 3, 5)).astype(np.float32)
+    sk = rng.standard_normal((6, 7, 4)).astype(np.float32)     # (N*H, S', head_dim)
+    sv = rng.standard_normal((6, 7, 4)).astype(np.float32)
+    outs = []
+    for lib in (torch, ember):
+        p = {k: lib.tensor(v.detach().numpy()) for k, v in t.state_dict().items()}
+        qt = lib.tensor(q, requires_grad=True)
+        out, w = lib.nn.functional.multi_head_attention_forward(
+            qt, lib.tensor(kv), lib.tensor(kv), 8, 2, None, p["in_proj_bias"], None, None,
+            False, 0.0, p["out_proj.weight"], p["out_proj.bias"], training=True,
+            use_separate_proj_weight=True, q_proj_weight=p["q_proj_weight"],
+            k_proj_weight=p["k_proj_weight"], v_proj_weight=p["v_proj_weight"],
+            static_k=lib.tensor(sk), static_v=lib.tensor(sv), average_attn_weights=False)
+        out.sum().backward()
+        outs.append((to_numpy(out), to_numpy(w), to_numpy(qt.grad)))
+    for a, b in zip(outs[1], outs[0]):
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)

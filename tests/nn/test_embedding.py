@@ -133,8 +133,8 @@ def test_embedding_functional_and_gradcheck():
 
 @pytest.mark.parametrize("call,err,match", [
     (lambda F, w: F.embedding(ember.tensor([1.0]), w), RuntimeError,
-     "Expected tensor for argument #1 'indices' to have one of the following scalar types: "
-     "Long, Int; but got torch.FloatTensor"),
+     ("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+      "Long, Int; but got torch.FloatTensor")),
     (lambda F, w: F.embedding(ember.tensor([3]), w), IndexError, "index out of range in self"),
     (lambda F, w: F.embedding(ember.tensor([-1]), w), IndexError, "index out of range in self"),
     (lambda F, w: F.embedding(ember.tensor([0]), w, padding_idx=3), AssertionError,

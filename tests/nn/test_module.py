@@ -162,3 +162,41 @@ def test_forward_hooks():
     h1.remove()
     h2.remove()
     assert m(ember.ones(1, 2)).abs().sum().item() != 0
+
+
+def test_full_backward_hooks_match_torch():
+    def run(lib):
+        lib.manual_seed(0)
+        m = lib.nn.Linear(3, 2)
+        with lib.no_grad():
+            m.weight.copy_(lib.tensor([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]]))
+            m.bias.copy_(lib.tensor([0.01, -0.02]))
+        seen = {}
+
+        def pre(mod, grad_output):
+            seen["pre"] = grad_output[0].detach().numpy().copy()
+            return (grad_output[0] * 2,)
+
+        def post(mod, grad_input, grad_output):
+            seen["in"] = grad_input[0].detach().numpy().copy()
+            seen["out"] = grad_output[0].detach().numpy().copy()
+        m.register_full_backward_pre_hook(pre)
+        m.register_full_backward_hook(post)
+        x = lib.tensor([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]], requires_grad=True)
+        (m(x) * lib.tensor([[1.0, -1.0], [2.0, 0.5]])).sum().backward()
+        seen["x.grad"] = x.grad.numpy().copy()
+        seen["w.grad"] = m.weight.grad.numpy().copy()
+        return seen
+    t, e = run(torch), run(ember)
+    assert t.keys() == e.keys()
+    for k in t:
+        np.testing.assert_allclose(e[k], t[k], rtol=1e-6, atol=1e-7, err_msg=k)
+
+
+def test_apply_and_named_modules_prefix():
+    m = ember.nn.Sequential(ember.nn.Linear(2, 2), ember.nn.Sequential(ember.nn.Linear(2, 1)))
+    names = []
+    m.apply(lambda mod: names.append(type(mod).__name__))
+    assert names == ["Linear", "Linear", "Sequential", "Sequential"]
+    assert [n for n, _ in m.named_parameters(prefix="net")] == [
+        "net.0.weight", "net.0.bias", "net.1.0.weight", "net.1.0.bias"]

@@ -295,34 +295,13 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     return write_out(res, out)
 
 
-def _broadcast_pair(x1, x2):
-    """Expand two tensors to their common shape, with torch's message when they clash."""
-    s1, s2 = tuple(x1.shape), tuple(x2.shape)
-    if s1 == s2:
-        return x1, x2
-    n = max(len(s1), len(s2))
-    p1, p2 = (1,) * (n - len(s1)) + s1, (1,) * (n - len(s2)) + s2
-    shape = []
-    for i in range(n):
-        if p1[i] != p2[i] and p1[i] != 1 and p2[i] != 1:
-            raise EmberRuntimeError(f"The size of tensor a ({p1[i]}) must match the size of "
-                                    f"tensor b ({p2[i]}) at non-singleton dimension {i}")
-        shape.append(p2[i] if p1[i] == 1 else p1[i])
-    shape = tuple(shape)
-    return (x1 if s1 == shape else x1.expand(*shape)), (x2 if s2 == shape else x2.expand(*shape))
-
-
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """cosine_similarity(x1, x2, dim=1, eps=1e-8) -> Tensor: sum(x1 * x2) / (||x1|| ||x2||)
     along ``dim``, each norm clamped to at least eps (broadcasting x1 against x2)."""
-    x1, x2 = _broadcast_pair(x1, x2)
-    # torch clamps the norms outside autograd: the clamp changes values, not gradients
-    n1 = _act.clamp_min_passthrough(x1.norm(2, dim, keepdim=True), eps)
-    n2 = _act.clamp_min_passthrough(x2.norm(2, dim, keepdim=True), eps)
-    return ((x1 / n1) * (x2 / n2)).sum(dim)
+    return _act.cosine_similarity(x1, x2, dim, eps)
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False) -> Tensor: the p-norm of
     x1 - x2 + eps over the last dimension."""
-    return (x1 - x2 + eps).norm(p, -1, keepdim)
+    return _act.pairwise_distance(x1, x2, p, eps, keepdim)

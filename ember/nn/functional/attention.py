@@ -12,16 +12,19 @@ import numpy as np
 
 from ... import dtypes as _dt
 from ..._errors import EmberRuntimeError
-from ..._state import state
 from ...ops import embedding as _emb
 from ...ops.attention import attention_softmax
 from ...ops.creation import zeros
 from ...ops.linalg_ops import linear as _linear
 from ...ops.shape import cat
-from ...tensor import Tensor, wrap
+from ...tensor import wrap
 
-__all__ = ["scaled_dot_product_attention", "embedding", "embedding_bag",
-           "multi_head_attention_forward"]
+__all__ = [
+    "embedding",
+    "embedding_bag",
+    "multi_head_attention_forward",
+    "scaled_dot_product_attention",
+]
 
 
 def _dropout(x, p):
@@ -459,7 +462,7 @@ def mha_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight
     key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", attn_mask,
                                        "attn_mask")
     if is_causal and attn_mask is None:
-        raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "
+        raise EmberRuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "
                            "Transformer module method `generate_square_subsequent_mask` to "
                            "create this mask.")
     use_causal = is_causal and key_padding_mask is None and not need_weights
@@ -488,14 +491,14 @@ def mha_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight
     if attn_mask is not None:
         if attn_mask.ndim == 2:
             if tuple(attn_mask.shape) != (L, S):
-                raise RuntimeError(f"The shape of the 2D attn_mask is {attn_mask.shape}, but "
+                raise EmberRuntimeError(f"The shape of the 2D attn_mask is {attn_mask.shape}, but "
                                    f"should be {(L, S)}.")
         elif attn_mask.ndim == 3:
             if tuple(attn_mask.shape) != (n * h, L, S):
-                raise RuntimeError(f"The shape of the 3D attn_mask is {attn_mask.shape}, but "
+                raise EmberRuntimeError(f"The shape of the 3D attn_mask is {attn_mask.shape}, but "
                                    f"should be {(n * h, L, S)}.")
         else:
-            raise RuntimeError(f"attn_mask's dimension {attn_mask.ndim} is not supported")
+            raise EmberRuntimeError(f"attn_mask's dimension {attn_mask.ndim} is not supported")
     if bias_k is not None and bias_v is not None:
         if static_k is not None:
             raise AssertionError("bias cannot be added to static key.")
@@ -577,8 +580,3 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
                        use_separate_proj_weight, q_proj_weight, k_proj_weight, v_proj_weight,
                        static_k, static_v, average_attn_weights, is_causal)
 
-
-def requires_grad_anywhere(*tensors):
-    """Whether autograd would record a graph through any of ``tensors``."""
-    return state.grad_enabled and any(isinstance(t, Tensor) and t.requires_grad
-                                      for t in tensors)

@@ -105,17 +105,12 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """mse_loss(input, target, reduction='mean', weight=None) -> Tensor: mean (input - target)²
     (with ``weight``: sum(w d²) / sum(w))."""
-    _warn_size(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    if weight is not None:
-        d = input - target
-        return _weighted_regression(d * d, weight, input, reduction)
-    _check_reduction(reduction)
-    try:
-        return dispatch.binary(_nn._mse, input, target, reduction=reduction)
-    except EmberRuntimeError:
-        raise EmberRuntimeError(f"mse_loss: the size of input {list(input.shape)} and target "
-                                f"{list(target.shape)} cannot be broadcast together") from None
+    if weight is None:
+        return _nn.mse_loss(input, target, reduction)      # the fused op (warns on sizes)
+    _warn_size(input, target)
+    d = input - target
+    return _weighted_regression(d * d, weight, input, reduction)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):

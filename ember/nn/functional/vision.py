@@ -95,12 +95,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes "
                          "and requires a 4-D tensor as input")
     valid = mode in ("nearest", "nearest-exact", "area") and input.ndim in (3, 4, 5)
-    if mode in _MODE_DIMS and input.ndim in (3, 4, 5):
+    if mode in _MODE_DIMS:
         need = _MODE_DIMS[mode]
-        if input.ndim != need:
+        valid = input.ndim == need
+        # torch names the expected rank only for the linear family
+        if not valid and mode in ("linear", "bilinear", "trilinear") and input.ndim in (3, 4, 5):
             raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {need}D "
                                       "input")
-        valid = True
     if not valid:
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
                                   f"{input.ndim}D) for the modes: {_INTERP_MODES} (got {mode})")

@@ -345,11 +345,11 @@ def _store(module, name, value):
     attribute, as torch's containers do."""
     if isinstance(value, Tensor) and not isinstance(value, Parameter):
         value = Parameter(value)
-    if isinstance(value, Parameter):
+    if isinstance(value, Parameter) and name not in module._parameters:
+        module.__dict__.pop(name, None)       # a plain object stored here before
         module.register_parameter(name, value)
     else:
-        module._parameters.pop(name, None)
-        object.__setattr__(module, name, value)
+        setattr(module, name, value)          # Module's rules: a Parameter slot takes None/Parameter
 
 
 class ParameterList(Module):

@@ -10,10 +10,13 @@ import math
 import numbers
 import warnings
 
+import numpy as np
+
 from ..._errors import EmberRuntimeError
 from ...ops import rnn_ops
 from ...ops.creation import empty, zeros
 from ...ops.shape import cat, stack
+from ...tensor import wrap
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -238,8 +241,6 @@ class RNNBase(Module):
 
 
 def _batch_sizes_tensor(batch_sizes):
-    import numpy as np
-    from ...tensor import wrap
     return wrap(np.asarray(batch_sizes, dtype=np.int64))
 
 
@@ -248,16 +249,15 @@ class _SingleStateRNN(RNNBase):
     def forward(self, input, hx=None):
         orig = input
         input, batch_sizes, sorted_indices, unsorted_indices, batched = self._unpack_input(input)
-        if batch_sizes is None:
-            if hx is not None:
-                if not batched:
-                    if hx.dim() != 2:
-                        raise EmberRuntimeError(f"For unbatched 2-D input, hx should also be "
-                                                f"2-D but got {hx.dim()}-D tensor")
-                    hx = hx.unsqueeze(1)
-                elif hx.dim() != 3:
-                    raise EmberRuntimeError(f"For batched 3-D input, hx should also be 3-D but "
-                                            f"got {hx.dim()}-D tensor")
+        if batch_sizes is None and hx is not None:
+            if not batched:
+                if hx.dim() != 2:
+                    raise EmberRuntimeError(f"For unbatched 2-D input, hx should also be "
+                                            f"2-D but got {hx.dim()}-D tensor")
+                hx = hx.unsqueeze(1)
+            elif hx.dim() != 3:
+                raise EmberRuntimeError(f"For batched 3-D input, hx should also be 3-D but "
+                                        f"got {hx.dim()}-D tensor")
         if hx is None:
             hx = self._zeros_state(input, batch_sizes, self.hidden_size)
         else:

@@ -2,12 +2,16 @@
 names (so state dicts load unchanged) and mask conventions (True / -inf = may not attend)."""
 import copy
 import math
+import warnings
 
 from ... import dtypes as _dt
+from ..._errors import EmberRuntimeError
 from ..._state import state
 from ...ops.creation import full
 from .. import functional as F
 from .. import init
+from ..functional.attention import _to_additive
+from . import activation as _act
 from .activation import ReLU
 from .attention import MultiheadAttention
 from .container import ModuleList
@@ -35,14 +39,14 @@ def _get_activation_fn(activation):
         return F.relu
     if activation == "gelu":
         return _gelu()
-    raise RuntimeError(f"activation should be relu/gelu, not {activation}")
+    raise EmberRuntimeError(f"activation should be relu/gelu, not {activation}")
 
 
 def _relu_or_gelu(activation):
     """torch's activation_relu_or_gelu flag: 1 relu, 2 gelu, 0 anything else."""
     if activation is F.relu or isinstance(activation, ReLU):
         return 1
-    gelu_module = getattr(__import__("ember").nn, "GELU", None)
+    gelu_module = getattr(_act, "GELU", None)
     if activation is _gelu() or activation is _gelu_erf or \
             (gelu_module is not None and isinstance(activation, gelu_module)):
         return 2
@@ -58,6 +62,17 @@ def _padding_positions(key_padding_mask):
     if key_padding_mask.dtype is _dt.bool_:
         return key_padding_mask
     return key_padding_mask != 0
+
+
+def _same_mask_types(key_padding_mask, mask, kpm_name, mask_name, dtype):
+    """torch converts both masks to float here, warning when their types differ; converting
+    only in that case keeps bool masks on the cheaper bool path and warns once, not once per
+    attention call."""
+    if key_padding_mask is None or mask is None or key_padding_mask.dtype is mask.dtype:
+        return key_padding_mask, mask
+    warnings.warn(f"Support for mismatched {kpm_name} and {mask_name} is deprecated. Use same "
+                  "type for both instead.", stacklevel=3)
+    return _to_additive(key_padding_mask, dtype), _to_additive(mask, dtype)
 
 
 class TransformerEncoderLayer(Module):
@@ -96,6 +111,8 @@ class TransformerEncoderLayer(Module):
         self.activation = activation
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+        src_key_padding_mask, src_mask = _same_mask_types(
+            src_key_padding_mask, src_mask, "src_key_padding_mask", "src_mask", src.dtype)
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
@@ -224,6 +241,8 @@ class TransformerEncoder(Module):
         self.mask_check = mask_check
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+        src_key_padding_mask, mask = _same_mask_types(
+            src_key_padding_mask, mask, "src_key_padding_mask", "mask", src.dtype)
         zero_padded = None
         if src_key_padding_mask is not None and self._nested_like(src, mask):
             pad = _padding_positions(src_key_padding_mask)
@@ -345,9 +364,9 @@ class Transformer(Module):
         batched = src.ndim == 3
         bdim = 0 if self.batch_first else 1
         if batched and src.shape[bdim] != tgt.shape[bdim]:
-            raise RuntimeError("the batch number of src and tgt must be equal")
+            raise EmberRuntimeError("the batch number of src and tgt must be equal")
         if src.shape[-1] != self.d_model or tgt.shape[-1] != self.d_model:
-            raise RuntimeError("the feature number of src and tgt must be equal to d_model")
+            raise EmberRuntimeError("the feature number of src and tgt must be equal to d_model")
         memory = self.encoder(src, mask=src_mask, src_key_padding_mask=src_key_padding_mask,
                               is_causal=src_is_causal)
         return self.decoder(tgt, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,

@@ -14,8 +14,8 @@ import numpy as np
 from ..._errors import EmberRuntimeError
 from ...tensor import Tensor, wrap
 
-__all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence", "pad_packed_sequence",
-           "pad_sequence", "unpad_sequence", "pack_sequence", "unpack_sequence"]
+__all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence", "pack_sequence",
+           "pad_packed_sequence", "pad_sequence", "unpack_sequence", "unpad_sequence"]
 
 _PackedSequenceBase = namedtuple("PackedSequence_",
                                  ["data", "batch_sizes", "sorted_indices", "unsorted_indices"])
