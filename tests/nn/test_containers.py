@@ -22,6 +22,11 @@ def _same_structure(t, e):
     assert [n for n, _ in e.named_modules()] == [n for n, _ in t.named_modules()]
 
 
+def _del_first(q):
+    del q[0]
+    return q
+
+
 # --- Sequential --------------------------------------------------------------------------------
 def _seq(lib):
     nn = lib.nn
@@ -48,7 +53,7 @@ SEQ_OPS = [
     ("imul", lambda lib, s: s.__imul__(2)),
     ("named", lambda lib, s: lib.nn.Sequential(OrderedDict(a=s[0], b=s[1], c=s[2]))),
     ("named-slice", lambda lib, s: lib.nn.Sequential(OrderedDict(a=s[0], b=s[1], c=s[2]))[1:]),
-    ("named-del-renumbers", lambda lib, s: (lambda q: (q.__delitem__(0), q)[1])(
+    ("named-del-renumbers", lambda lib, s: _del_first(
         lib.nn.Sequential(OrderedDict(a=s[0], b=s[1], c=s[2])))),
     ("empty", lambda lib, s: lib.nn.Sequential()),
 ]

@@ -265,6 +265,13 @@ def test_zero_batch():
         assert tuple(eo.shape) == tuple(to.shape)
         for a, b in zip(_flat(eh), _flat(th)):
             assert tuple(a.shape) == tuple(b.shape)
+    for name in ("LSTMCell", "GRUCell", "RNNCell"):
+        t, e = _pair(f"{name}(4, 6)")
+        tx, ex = torch.zeros(0, 4, requires_grad=True), ember.zeros(0, 4, requires_grad=True)
+        touts, eouts = _flat(t(tx)), _flat(e(ex))
+        _backward_both(touts, eouts)
+        _close(ex.grad, tx.grad, "input grad")
+        _compare_params(t, e)
 
 
 # --- cells --------------------------------------------------------------------------------------

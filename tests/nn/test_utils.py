@@ -186,15 +186,16 @@ def test_legacy_weight_norm_matches_torch(layer, dim, x_shape):
 def test_legacy_weight_norm_twice_errors():
     with pytest.warns(FutureWarning):
         m = U_E.weight_norm(ember.nn.Linear(2, 2))
-        with pytest.raises(RuntimeError, match="Cannot register two weight_norm hooks"):
-            U_E.weight_norm(m)
+    with pytest.warns(FutureWarning), pytest.raises(RuntimeError, match="Cannot register two "
+                                                                        "weight_norm hooks"):
+        U_E.weight_norm(m)
 
 
 @pytest.mark.parametrize("layer,x_shape,kw", [("Linear(3, 4)", (2, 3), {}),
                                               ("Conv2d(2, 3, 3)", (1, 2, 5, 5),
-                                               dict(n_power_iterations=3)),
+                                               {"n_power_iterations": 3}),
                                               ("ConvTranspose2d(2, 3, 2)", (1, 2, 3, 3), {}),
-                                              ("Linear(5, 2)", (2, 5), dict(eps=1e-3, dim=1))])
+                                              ("Linear(5, 2)", (2, 5), {"eps": 1e-3, "dim": 1})])
 @pytest.mark.parametrize("train", [True, False])
 def test_legacy_spectral_norm_matches_torch(layer, x_shape, kw, train):
     torch.manual_seed(0)
@@ -336,22 +337,22 @@ def test_parametrization_shape_check():
 # --- parametrizations --------------------------------------------------------------------------
 PARAMETRIZED = [
     ("weight_norm", {}, "Linear(3, 4)", (2, 3)),
-    ("weight_norm", dict(dim=None), "Linear(3, 4)", (2, 3)),
-    ("weight_norm", dict(dim=1), "Conv2d(2, 3, 3)", (1, 2, 5, 5)),
+    ("weight_norm", {"dim": None}, "Linear(3, 4)", (2, 3)),
+    ("weight_norm", {"dim": 1}, "Conv2d(2, 3, 3)", (1, 2, 5, 5)),
     ("spectral_norm", {}, "Linear(5, 3)", (2, 5)),
-    ("spectral_norm", dict(n_power_iterations=2), "Conv1d(2, 4, 3)", (2, 2, 6)),
+    ("spectral_norm", {"n_power_iterations": 2}, "Conv1d(2, 4, 3)", (2, 2, 6)),
     ("spectral_norm", {}, "ConvTranspose2d(2, 3, 2)", (1, 2, 3, 3)),
     ("orthogonal", {}, "Linear(4, 4)", (2, 4)),
     ("orthogonal", {}, "Linear(3, 5)", (2, 3)),
     ("orthogonal", {}, "Linear(5, 3)", (2, 5)),
-    ("orthogonal", dict(orthogonal_map="cayley"), "Linear(4, 4)", (2, 4)),
-    ("orthogonal", dict(orthogonal_map="cayley"), "Linear(3, 5)", (2, 3)),
-    ("orthogonal", dict(orthogonal_map="householder"), "Linear(4, 4)", (2, 4)),
-    ("orthogonal", dict(orthogonal_map="householder", use_trivialization=False), "Linear(3, 5)",
+    ("orthogonal", {"orthogonal_map": "cayley"}, "Linear(4, 4)", (2, 4)),
+    ("orthogonal", {"orthogonal_map": "cayley"}, "Linear(3, 5)", (2, 3)),
+    ("orthogonal", {"orthogonal_map": "householder"}, "Linear(4, 4)", (2, 4)),
+    ("orthogonal", {"orthogonal_map": "householder", "use_trivialization": False}, "Linear(3, 5)",
      (2, 3)),
-    ("orthogonal", dict(orthogonal_map="householder", use_trivialization=False), "Linear(4, 3)",
+    ("orthogonal", {"orthogonal_map": "householder", "use_trivialization": False}, "Linear(4, 3)",
      (2, 4)),
-    ("orthogonal", dict(orthogonal_map="householder", use_trivialization=False), "Linear(4, 4)",
+    ("orthogonal", {"orthogonal_map": "householder", "use_trivialization": False}, "Linear(4, 4)",
      (2, 4)),
 ]
 
@@ -460,3 +461,37 @@ def test_model_with_parametrizations_trains():
     model.eval()
     np.testing.assert_allclose(fresh(x).detach().numpy(), model(x).detach().numpy(), rtol=1e-5,
                                atol=1e-6)
+
+
+def test_parametrized_weight_norm_loads_legacy_checkpoints():
+    with pytest.warns(FutureWarning):
+        old = U_E.weight_norm(ember.nn.Linear(3, 4))
+    new = U_E.parametrizations.weight_norm(ember.nn.Linear(3, 4))
+    new.load_state_dict(old.state_dict())
+    x = ember.randn(2, 3)
+    np.testing.assert_allclose(new(x).detach().numpy(), old(x).detach().numpy(), rtol=1e-6)
+    # torch's own legacy checkpoint loads the same way
+    with pytest.warns(FutureWarning):
+        t = U_T.weight_norm(torch.nn.Linear(3, 4))
+    new.load_state_dict(_to_ember(t.state_dict()))
+    np.testing.assert_allclose(new(x).detach().numpy(),
+                               t(torch.tensor(x.numpy())).detach().numpy(), rtol=1e-5)
+
+
+@pytest.mark.parametrize("module", ["ember.nn.modules.vision", "ember.nn.modules.fold",
+                                    "ember.nn.modules.lazy", "ember.nn.modules.container",
+                                    "ember.nn.init", "ember.nn.utils.clip_grad",
+                                    "ember.nn.utils.parametrize",
+                                    "ember.nn.utils.parametrizations"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+    mod = importlib.import_module(module)
+    globs = {"ember": ember, "register_parametrization":
+             ember.nn.utils.parametrize.register_parametrization}
+    finder, runner = doctest.DocTestFinder(), doctest.DocTestRunner(verbose=False)
+    tests = [t for t in finder.find(mod, globs=globs) if t.examples]
+    assert tests
+    for t in tests:
+        runner.run(t)
+    assert runner.failures == 0

@@ -90,8 +90,9 @@ class Sequential(Module):
 
     def __add__(self, other):
         if not isinstance(other, Sequential):
-            raise ValueError("add operator supports only objects of Sequential class, but "
-                             f"{type(other)} is given.")
+            raise ValueError(  # noqa: TRY004
+                "add operator supports only objects of Sequential class, but "
+                f"{type(other)} is given.")
         ret = Sequential()
         for layer in chain(self, other):
             ret.append(layer)
@@ -99,8 +100,9 @@ class Sequential(Module):
 
     def __iadd__(self, other):
         if not isinstance(other, Sequential):
-            raise ValueError("add operator supports only objects of Sequential class, but "
-                             f"{type(other)} is given.")
+            raise ValueError(  # noqa: TRY004
+                "add operator supports only objects of Sequential class, but "
+                f"{type(other)} is given.")
         offset = len(self)
         for i, module in enumerate(list(other)):
             self.add_module(str(i + offset), module)
@@ -137,7 +139,7 @@ class Sequential(Module):
     def insert(self, index, module):
         """insert(index, module) -> self: ``module`` before position ``index``."""
         if not isinstance(module, Module):
-            raise AssertionError(f"module should be of type: {Module}")
+            raise AssertionError(f"module should be of type: {Module}")  # noqa: TRY004
         n = len(self._modules)
         if not -n <= index <= n:
             raise IndexError(f"Index out of range: {index}")
@@ -349,7 +351,7 @@ def _store(module, name, value):
         module.__dict__.pop(name, None)       # a plain object stored here before
         module.register_parameter(name, value)
     else:
-        setattr(module, name, value)          # Module's rules: a Parameter slot takes None/Parameter
+        setattr(module, name, value)    # Module's rules: a Parameter slot takes None/Parameter
 
 
 class ParameterList(Module):
@@ -488,7 +490,7 @@ class ParameterDict(Module):
         return k, v
 
     def get(self, key, default=None):
-        return self[key] if key in self else default
+        return self[key] if key in self else default  # noqa: SIM401 (this *is* get)
 
     def fromkeys(self, keys, default=None):
         return ParameterDict((k, default) for k in keys)

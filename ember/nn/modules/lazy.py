@@ -111,6 +111,19 @@ class LazyModuleMixin:
         super().__init__(*args, **kwargs)
         self._initialize_hook = self.register_forward_pre_hook(self._infer_parameters,
                                                                with_kwargs=True)
+        self._load_hook = self._register_load_state_dict_pre_hook(self._lazy_load_hook)
+
+    def _lazy_load_hook(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                        unexpected_keys, error_msgs):
+        """Loading a materialised checkpoint gives uninitialized entries their shapes."""
+        regs = list(self._parameters.items()) + list(self._buffers.items())
+        for name, param in regs:
+            key = prefix + name
+            if key in state_dict and param is not None and is_lazy(param):
+                src = state_dict[key]
+                if not is_lazy(src):
+                    with no_grad():
+                        param.materialize(tuple(src.shape))
 
     def has_uninitialized_params(self):
         """Whether any parameter or buffer of this module is still uninitialized."""
@@ -126,7 +139,9 @@ class LazyModuleMixin:
         if module.has_uninitialized_params():
             raise EmberRuntimeError(f"module {self._get_name()} has not been fully initialized")
         module._initialize_hook.remove()
+        module._load_hook.remove()
         del module.__dict__["_initialize_hook"]
+        del module.__dict__["_load_hook"]
         if module.cls_to_become is not None:
             module.__class__ = module.cls_to_become
 
@@ -168,6 +183,12 @@ class LazyLinear(LazyModuleMixin, Linear):
                 if self.bias is not None:
                     self.bias.materialize((self.out_features,))
                 self.reset_parameters()
+        if self.in_features == 0:       # materialised by load_state_dict before any forward
+            if input.shape[-1] != self.weight.shape[-1]:
+                raise EmberRuntimeError(
+                    f"The in_features inferred from input: {input.shape[-1]} is not equal to "
+                    f"in_features from self.weight: {self.weight.shape[-1]}")
+            self.in_features = input.shape[-1]
 
 
 class _LazyConvMixin(LazyModuleMixin):

@@ -425,6 +425,13 @@ class Module:
         if not hasattr(state_dict, "items"):
             raise EmberTypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing, unexpected, errors = [], [], []
+        pre_hooked = [(mp, m) for mp, m in self.named_modules() if m._load_state_dict_pre_hooks]
+        if pre_hooked:
+            state_dict = OrderedDict(state_dict)      # hooks may rename keys: not the caller's
+            for mprefix, m in pre_hooked:
+                for hook in list(m._load_state_dict_pre_hooks.values()):
+                    hook(m, state_dict, mprefix + "." if mprefix else "", {}, strict, missing,
+                         unexpected, errors)
         own = {}
         for mprefix, m in self.named_modules():
             p = mprefix + "." if mprefix else ""
@@ -542,6 +549,19 @@ class Module:
 
     def register_backward_hook(self, hook):
         return self.register_full_backward_hook(hook)
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs), run by load_state_dict before any entry is copied; it may
+        edit ``state_dict`` (rename old keys, materialise lazy parameters)."""
+        h = _Handle(self._load_state_dict_pre_hooks)
+        self._load_state_dict_pre_hooks[h.id] = hook
+        return h
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        if with_module:
+            return self.register_load_state_dict_pre_hook(hook)
+        return self.register_load_state_dict_pre_hook(lambda module, *args: hook(*args))
 
     def register_state_dict_hook(self, hook):
         h = _Handle(self._state_dict_hooks)

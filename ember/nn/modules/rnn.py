@@ -10,13 +10,10 @@ import math
 import numbers
 import warnings
 
-import numpy as np
-
 from ..._errors import EmberRuntimeError
 from ...ops import rnn_ops
 from ...ops.creation import empty, zeros
 from ...ops.shape import cat, stack
-from ...tensor import wrap
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -231,17 +228,13 @@ class RNNBase(Module):
                 x = x.transpose(0, 1)
         return x, stack(h_n), (None if cx is None else stack(c_n))
 
-    def _finish(self, out, batch_sizes, sorted_indices, unsorted_indices, batched):
-        if batch_sizes is not None:
-            return PackedSequence(out, _batch_sizes_tensor(batch_sizes), sorted_indices,
-                                  unsorted_indices)
+    def _finish(self, out, orig, batched):
+        if isinstance(orig, PackedSequence):
+            return PackedSequence(out, orig.batch_sizes, orig.sorted_indices,
+                                  orig.unsorted_indices)
         if not batched:
             return out.squeeze(0 if self.batch_first else 1)
         return out
-
-
-def _batch_sizes_tensor(batch_sizes):
-    return wrap(np.asarray(batch_sizes, dtype=np.int64))
 
 
 class _SingleStateRNN(RNNBase):
@@ -264,7 +257,7 @@ class _SingleStateRNN(RNNBase):
             hx = self.permute_hidden(hx, sorted_indices)
         self.check_forward_args(input, hx, batch_sizes)
         out, h_n, _ = self._run(input, batch_sizes, hx, None)
-        out = self._finish(out, batch_sizes, sorted_indices, unsorted_indices, batched)
+        out = self._finish(out, orig, batched)
         if isinstance(orig, PackedSequence):
             return out, self.permute_hidden(h_n, unsorted_indices)
         return out, (h_n if batched else h_n.squeeze(1))
@@ -374,7 +367,7 @@ class LSTM(RNNBase):
             hx = self.permute_hidden(hx, sorted_indices)
         self.check_forward_args(input, hx, batch_sizes)
         out, h_n, c_n = self._run(input, batch_sizes, hx[0], hx[1])
-        out = self._finish(out, batch_sizes, sorted_indices, unsorted_indices, batched)
+        out = self._finish(out, orig, batched)
         if isinstance(orig, PackedSequence):
             return out, self.permute_hidden((h_n, c_n), unsorted_indices)
         if not batched:

@@ -11,8 +11,13 @@ from ..._errors import EmberRuntimeError
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor, wrap
 
-__all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm",
-           "clip_grads_with_norm_"]
+__all__ = [
+    "clip_grad_norm",
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "clip_grads_with_norm_",
+    "get_total_norm",
+]
 
 
 def _vector_norm(a, p):

@@ -15,7 +15,7 @@ from ..modules.module import Module
 from . import parametrize
 from .weight_norm import _weight_norm, norm_except_dim
 
-__all__ = ["weight_norm", "spectral_norm", "orthogonal"]
+__all__ = ["orthogonal", "spectral_norm", "weight_norm"]
 
 
 # --- weight_norm -------------------------------------------------------------------------------
@@ -43,6 +43,15 @@ def weight_norm(module, name="weight", dim=0):
         ['bias', 'parametrizations.weight.original0', 'parametrizations.weight.original1']
     """
     parametrize.register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+
+    def _load_legacy_keys(state_dict, prefix, *args):
+        # checkpoints of the legacy hook (``weight_g``/``weight_v``) load into the new layout
+        g_key, v_key = f"{prefix}{name}_g", f"{prefix}{name}_v"
+        if g_key in state_dict and v_key in state_dict:
+            state_dict[f"{prefix}parametrizations.{name}.original0"] = state_dict.pop(g_key)
+            state_dict[f"{prefix}parametrizations.{name}.original1"] = state_dict.pop(v_key)
+
+    module._register_load_state_dict_pre_hook(_load_legacy_keys)
     return module
 
 
@@ -114,7 +123,8 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
     ``dim`` defaults to 1 for transposed convolutions, else 0."""
     weight = getattr(module, name, None)
     if not isinstance(weight, Tensor):
-        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
+        raise ValueError(  # noqa: TRY004
+            f"Module '{module}' has no parameter or buffer with name '{name}'")
     if dim is None:
         from ..modules.conv import _ConvTranspose
         dim = 1 if isinstance(module, _ConvTranspose) else 0
@@ -324,7 +334,8 @@ def orthogonal(module, name="weight", orthogonal_map=None, *, use_trivialization
     the matrix exponential (square), Householder reflections (tall/wide) or the Cayley map."""
     weight = getattr(module, name, None)
     if not isinstance(weight, Tensor):
-        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
+        raise ValueError(  # noqa: TRY004
+            f"Module '{module}' has no parameter or buffer with name '{name}'")
     if weight.ndim < 2:
         raise ValueError(f"Expected a matrix or batch of matrices. Got a tensor of {weight.ndim} "
                          "dimensions.")

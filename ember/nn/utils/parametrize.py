@@ -15,8 +15,14 @@ from ...tensor import Tensor
 from ..modules.container import ModuleDict, ModuleList
 from ..parameter import Parameter
 
-__all__ = ["register_parametrization", "remove_parametrizations", "is_parametrized", "cached",
-           "type_before_parametrizations", "ParametrizationList"]
+__all__ = [
+    "ParametrizationList",
+    "cached",
+    "is_parametrized",
+    "register_parametrization",
+    "remove_parametrizations",
+    "type_before_parametrizations",
+]
 
 _cache_enabled = 0
 _cache = {}
@@ -50,7 +56,8 @@ def _maybe_set(dest, src):
 
 def _check_result(what, x, dtype, shape, name_y, name_x):
     if not isinstance(x, Tensor):
-        raise ValueError(f"{what} must return a tensor. Got {type(x).__name__}.")
+        raise ValueError(  # noqa: TRY004
+            f"{what} must return a tensor. Got {type(x).__name__}.")
     if x.dtype != dtype:
         raise ValueError(f"Registering a parametrization may not change the dtype of the tensor, "
                          f"unless the `unsafe` flag is enabled.\n{name_y}.dtype: {dtype}\n"
@@ -80,8 +87,9 @@ class ParametrizationList(ModuleList):
                     except NotImplementedError:
                         pass
         if not isinstance(new, (Tensor, collections.abc.Sequence)):
-            raise ValueError("'right_inverse' must return a Tensor or a Sequence of tensors "
-                             f"(list, tuple...). Got {type(new).__name__}")
+            raise ValueError(  # noqa: TRY004
+                "'right_inverse' must return a Tensor or a Sequence of tensors "
+                f"(list, tuple...). Got {type(new).__name__}")
         self.is_tensor = isinstance(new, Tensor)
         self.ntensors = 1 if self.is_tensor else len(new)
         if self.is_tensor:
@@ -95,9 +103,10 @@ class ParametrizationList(ModuleList):
         else:
             for i, orig_i in enumerate(new):
                 if not isinstance(orig_i, Tensor):
-                    raise ValueError("'right_inverse' must return a Tensor or a Sequence of "
-                                     f"tensors (list, tuple...). Got element {i} of the sequence "
-                                     f"with type {type(orig_i).__name__}.")
+                    raise ValueError(  # noqa: TRY004
+                        "'right_inverse' must return a Tensor or a Sequence of "
+                        f"tensors (list, tuple...). Got element {i} of the sequence "
+                        f"with type {type(orig_i).__name__}.")
                 if isinstance(original, Parameter):
                     orig_i = Parameter(orig_i.detach(), original.requires_grad)
                 else:
@@ -135,8 +144,9 @@ class ParametrizationList(ModuleList):
                 for i, t in enumerate(value):
                     orig_i = getattr(self, f"original{i}")
                     if not isinstance(t, Tensor):
-                        raise ValueError(f"`right_inverse` must return a sequence of tensors. "
-                                         f"Got element {i} of type {type(t).__name__}")
+                        raise ValueError(  # noqa: TRY004
+                            f"`right_inverse` must return a sequence of tensors. "
+                            f"Got element {i} of type {type(t).__name__}")
                     if orig_i.dtype != t.dtype:
                         raise ValueError(f"Tensor {i} returned by `right_inverse` has dtype "
                                          f"{t.dtype} while `original{i}` has dtype "

@@ -6,7 +6,7 @@ import numpy as np
 from ...autograd.grad_mode import no_grad
 from ...tensor import wrap
 
-__all__ = ["spectral_norm", "remove_spectral_norm"]
+__all__ = ["remove_spectral_norm", "spectral_norm"]
 
 
 def _normalize_np(x, eps):
@@ -73,8 +73,8 @@ class SpectralNorm:
 
     @staticmethod
     def apply(module, name, n_power_iterations, dim, eps):
-        from ..modules.lazy import is_lazy
         from ...ops.random import _rng
+        from ..modules.lazy import is_lazy
         for hook in module._forward_pre_hooks.values():
             if isinstance(hook, SpectralNorm) and hook.name == name:
                 raise RuntimeError(f"Cannot register two spectral_norm hooks on the same "

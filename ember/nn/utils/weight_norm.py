@@ -5,7 +5,7 @@ import warnings
 
 from ..parameter import Parameter
 
-__all__ = ["weight_norm", "remove_weight_norm", "norm_except_dim"]
+__all__ = ["norm_except_dim", "remove_weight_norm", "weight_norm"]
 
 
 def norm_except_dim(v, pow=2, dim=0):
