@@ -4,9 +4,10 @@ pixel/channel shuffles, fractional max pooling.
 Every interpolation mode is separable, so ``interpolate`` is one ``resample`` per spatial axis:
 output position j along the axis reads the input at a few *taps* ``idx[j, t]`` with weights
 ``w[j, t]`` (1 tap for nearest, 2 for linear, 4 for cubic, a whole window for area and
-antialiasing). ``resample`` and its adjoint ``resample_t`` are linear in the data, so each is the
-other's derivative and the pair closes under differentiation (double backward needs no extra
-code). The same holds for ``im2col``/``col2im``. grid_sample is composed from differentiable ops
+antialiasing). ``resample`` is linear in the data: its adjoint is ``resample`` again with the
+transposed taps (which outputs read each input), so it closes under differentiation (double
+backward needs no extra code) and every backward is a gather, never a scatter. ``im2col`` and
+``col2im`` are each other's adjoints likewise. grid_sample is composed from differentiable ops
 (spatial_gather from ops/pooling.py plus arithmetic), so gradients flow to both the input and the
 grid at any order.
 """
@@ -36,52 +37,82 @@ def opmath(np_dtype):
 
 
 # --- separable resampling ----------------------------------------------------------------------
-@op("resample", keep="bc", node_name="UpsampleBackward0")
-def _resample(m, x, idx, w, *, axis, in_size):
-    """y[..., j, ...] = sum_t w[j, t] * x[..., idx[j, t], ...] along ``axis`` (w None: 1 tap,
-    weight 1)."""
-    xa = np.moveaxis(x, axis, -1)
-    if w is None:
-        y = xa[..., idx[:, 0]]
-    else:
-        w = w.astype(x.dtype, copy=False)
-        y = xa[..., idx[:, 0]] * w[:, 0]
-        for t in range(1, idx.shape[1]):
-            y += xa[..., idx[:, t]] * w[:, t]
+def _along(w, axis, ndim):
+    """Weights of one tap column shaped to broadcast along ``axis`` of an ndim array."""
+    return w.reshape((-1,) + (1,) * (ndim - axis - 1))
+
+
+_DENSE_MAX_IN = 64      # below this input length one BLAS matmul beats gathering taps
+
+
+def _apply_matrix(x, mat, axis):
+    """y[..., j, ...] = sum_i mat[j, i] x[..., i, ...]."""
+    if axis == x.ndim - 1:
+        if x.flags.c_contiguous:       # one 2-D GEMM instead of a stack of small ones
+            return (x.reshape(-1, x.shape[-1]) @ mat.T).reshape(x.shape[:-1] + (mat.shape[0],))
+        return x @ mat.T
+    if axis == x.ndim - 2:
+        return np.matmul(mat, x)
+    y = np.moveaxis(x, axis, -1) @ mat.T
     return np.ascontiguousarray(np.moveaxis(y, -1, axis))
 
 
-@op("resample_t", keep="bc", node_name="UpsampleBackwardBackward0")
-def _resample_t(m, g, idx, w, *, axis, in_size):
-    """The adjoint of resample: each g[..., j, ...] * w[j, t] added back at idx[j, t]. Taps of
-    one index t are sorted along j, so equal targets form runs summed by one reduceat."""
-    ga = np.moveaxis(g, axis, -1)
-    res = np.zeros(ga.shape[:-1] + (in_size,), dtype=g.dtype)
-    if idx.shape[0]:
-        for t in range(idx.shape[1]):
-            col = idx[:, t]
-            vals = ga if w is None else ga * w[:, t].astype(g.dtype, copy=False)
-            if np.any(col[1:] < col[:-1]):
-                order = np.argsort(col, kind="stable")
-                col, vals = col[order], vals[..., order]
-            starts = np.flatnonzero(np.concatenate(([True], col[1:] != col[:-1])))
-            res[..., col[starts]] += np.add.reduceat(vals, starts, axis=-1)
-    return np.ascontiguousarray(np.moveaxis(res, -1, axis))
+@op("resample", keep="bcde", node_name="UpsampleBackward0")
+def _resample(m, x, idx, w, idx_t, w_t, *, axis):
+    """y[..., j, ...] = sum_t w[j, t] * x[..., idx[j, t], ...] along ``axis`` (w None: one tap
+    of weight 1). ``idx_t``/``w_t`` are the same linear map transposed (which outputs read each
+    input): the gradient is this op again with the two tap sets swapped."""
+    in_size = x.shape[axis]
+    if w is None:
+        col = idx[:, 0]
+        reps = col.size // in_size
+        if reps and col.size == reps * in_size and np.array_equal(
+                col, np.repeat(np.arange(in_size), reps)):
+            return np.repeat(x, reps, axis=axis)          # integer nearest upscale
+        return np.take(x, col, axis=axis)
+    w = w.astype(x.dtype, copy=False)
+    if in_size <= _DENSE_MAX_IN and x.dtype.kind in "fc":
+        mat = np.zeros((idx.shape[0], in_size), dtype=x.dtype)
+        np.add.at(mat, (np.repeat(np.arange(idx.shape[0]), idx.shape[1]), idx.ravel()),
+                  w.ravel())
+        return _apply_matrix(x, mat, axis)
+    y = np.take(x, idx[:, 0], axis=axis)
+    y *= _along(w[:, 0], axis, x.ndim)
+    for t in range(1, idx.shape[1]):
+        y += np.take(x, idx[:, t], axis=axis) * _along(w[:, t], axis, x.ndim)
+    return y
 
 
 _resample.derivative((
-    lambda m, g, x, idx, w, out, axis, in_size: _run(m, _resample_t, (g, idx, w),
-                                                     {"axis": axis, "in_size": in_size}),
-    None, None))
-_resample_t.derivative((
-    lambda m, gg, g, idx, w, out, axis, in_size: _run(m, _resample, (gg, idx, w),
-                                                      {"axis": axis, "in_size": in_size}),
-    None, None))
+    lambda m, g, x, idx, w, idx_t, w_t, out, axis: _run(m, _resample, (g, idx_t, w_t, idx, w),
+                                                        {"axis": axis}),
+    None, None, None, None))
+
+
+def transpose_taps(idx, w, in_size):
+    """The taps of the transposed map: for every input index, the outputs that read it and
+    their weights (rows padded with weight-0 taps)."""
+    out, taps = idx.shape
+    wv = np.ones(idx.size) if w is None else w.ravel()
+    i, j = idx.ravel(), np.repeat(np.arange(out), taps)
+    nz = wv != 0
+    i, j, wv = i[nz], j[nz], wv[nz]
+    order = np.argsort(i, kind="stable")
+    i, j, wv = i[order], j[order], wv[order]
+    counts = np.bincount(i, minlength=in_size)
+    width = max(int(counts.max()) if counts.size else 0, 1)
+    pos = np.arange(i.size) - (np.cumsum(counts) - counts)[i]
+    idx_t = np.zeros((in_size, width), dtype=np.int64)
+    w_t = np.zeros((in_size, width), dtype=np.float64 if w is None else w.dtype)
+    idx_t[i, pos] = j
+    w_t[i, pos] = wv
+    return idx_t, w_t
 
 
 def resample(x, axis, idx, w):
     """Run the resample op along ``axis`` with taps ``idx`` (out, T) and weights ``w``."""
-    return dispatch.apply(_resample, (x, idx, w), {"axis": axis, "in_size": x.shape[axis]})
+    idx_t, w_t = transpose_taps(idx, w, x.shape[axis])
+    return dispatch.apply(_resample, (x, idx, w, idx_t, w_t), {"axis": axis})
 
 
 def _scale(in_size, out_size, align_corners, scale, dt):

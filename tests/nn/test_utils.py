@@ -495,3 +495,17 @@ def test_docstring_examples(module):
     for t in tests:
         runner.run(t)
     assert runner.failures == 0
+
+
+def test_parametrized_module_deepcopy_and_pickle():
+    import copy
+    import pickle
+    m = U_E.parametrizations.orthogonal(ember.nn.Linear(4, 4))
+    m2 = copy.deepcopy(m)
+    assert type(m2).__name__ == "ParametrizedLinear"
+    assert m2.parametrizations.weight.original is not m.parametrizations.weight.original
+    x = ember.randn(2, 4)
+    np.testing.assert_array_equal(m2(x).detach().numpy(), m(x).detach().numpy())
+    with pytest.raises(RuntimeError, match="Serialization of parametrized modules is only "
+                                           "supported through state_dict"):
+        pickle.dumps(m)

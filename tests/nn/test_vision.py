@@ -60,6 +60,30 @@ def test_interpolate_matches_torch(mode, shape, kw, dtype):
                         atol=1e-5 if dtype == "float32" else None)
 
 
+@pytest.mark.parametrize("mode,shape,kw", INTERP[::3], ids=[f"{m}-{k}" for m, _, k in INTERP[::3]])
+def test_interpolate_gather_path(mode, shape, kw, monkeypatch):
+    """Inputs longer than the dense-matrix threshold resample by gathering taps: force that
+    path on small inputs (values, gradients, and the gradient's own gradient)."""
+    from ember.ops import vision
+    monkeypatch.setattr(vision, "_DENSE_MAX_IN", 0)
+    check_against_torch(lambda lib, x: F(lib).interpolate(x, mode=mode, **kw), [shape],
+                        "float64")
+    x = ember.tensor(np.random.default_rng(0).standard_normal(shape[:2] + tuple(
+        min(s, 4) for s in shape[2:])), requires_grad=True)
+    def fn(t):
+        return ember.nn.functional.interpolate(t, mode=mode, **kw)
+    assert ember.autograd.gradcheck(fn, (x,))
+    assert ember.autograd.gradgradcheck(fn, (x,))
+
+
+def test_interpolate_large_inputs():
+    check_against_torch(lambda lib, x: F(lib).interpolate(x, size=(100, 37), mode="bicubic"),
+                        [(1, 2, 70, 90)], rtol=1e-4, atol=1e-5)
+    check_against_torch(lambda lib, x: F(lib).interpolate(x, scale_factor=0.3, mode="bilinear",
+                                                          antialias=True),
+                        [(1, 2, 70, 90)], rtol=1e-4, atol=1e-5)
+
+
 def test_interpolate_noncontiguous_and_empty_batch():
     check_against_torch(lambda lib, x: F(lib).interpolate(x, scale_factor=2, mode="bilinear"),
                         [(2, 3, 4, 5)], noncontig=True)

@@ -8,6 +8,7 @@ and makes assignments to ``module.weight`` go through ``right_inverse``. state_d
 reprs are torch's.
 """
 import collections.abc
+import copy
 from contextlib import contextmanager
 
 from ...autograd.grad_mode import no_grad
@@ -173,8 +174,20 @@ def _inject_new_class(module):
                            "saving_loading_models.html#saving-loading-a-general-checkpoint-for-"
                            "inference-and-or-resuming-training")
 
+    def default_deepcopy(self, memo):
+        obj = memo.get(id(self))
+        if obj is not None:
+            return obj
+        replica = self.__new__(self.__class__)
+        memo[id(self)] = replica
+        replica.__dict__ = copy.deepcopy(self.__dict__, memo)
+        return replica
+
+    dct = {"__getstate__": getstate}
+    if not hasattr(cls, "__deepcopy__"):
+        dct["__deepcopy__"] = default_deepcopy
     # one class per module: the properties injected below belong to this instance alone
-    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), {"__getstate__": getstate})
+    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), dct)
 
 
 def _inject_property(module, tensor_name):
