@@ -6,7 +6,9 @@
 
 Each workload is a function ``make(lib) -> step`` written against the torch API; ``lib`` is the
 ``torch`` module or ``ember``. Both run in this process with one BLAS/intra-op thread, in
-interleaved rounds; the table shows the median time per step and ember/torch.
+interleaved rounds; the table shows the median time per step of each and the median over rounds
+of ember/torch within a round (the two timings of a round see the same machine load, so this
+ratio is steadier than the ratio of medians when other processes share the cores).
 
 Peak memory (``--memory``; the workloads marked ``memory`` below) is measured in a fresh
 subprocess per library, so neither library's imports or allocator state enter the other's number:
@@ -18,6 +20,7 @@ rise of ``getrusage().ru_maxrss``, which misses peaks below one reached during s
 child also reports tracemalloc's peak over the same steps (NumPy reports its buffers to
 tracemalloc): an allocator-independent cross-check of the RSS figure."""
 import argparse
+import functools
 import os
 import statistics
 import subprocess
@@ -121,7 +124,7 @@ WORKLOADS = [("seed linear regression step", seed_linear_regression, 2000, False
 for _expr in ("a + b", "a * b", "a.sum()", "a @ b (2x2)"):
     for _g in (False, True):
         WORKLOADS.append((f"{_expr}{' (grad)' if _g else ''}",
-                          (lambda e, g: lambda lib: _tiny(lib, e, g))(_expr, _g), 20000, False))
+                          functools.partial(_tiny, expr=_expr, grad=_g), 20000, False))
 
 
 def import_lib(name):
@@ -229,7 +232,8 @@ def main():
             for lib in ("torch", "ember"):
                 times[lib].append(time_step(steps[lib], n, clock))
         t, e = statistics.median(times["torch"]), statistics.median(times["ember"])
-        line = f"{name:34s} {t * 1e6:10.2f}µs {e * 1e6:10.2f}µs {e / t:11.2f}x"
+        ratio = statistics.median(b / a for a, b in zip(times["torch"], times["ember"]))
+        line = f"{name:34s} {t * 1e6:10.2f}µs {e * 1e6:10.2f}µs {ratio:11.2f}x"
         if args.memory and mem:
             tm, _, _ = peak_memory("torch", name)
             em, traced, _ = peak_memory("ember", name)

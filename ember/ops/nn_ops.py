@@ -179,6 +179,86 @@ def _nll_from_logp(logp, coef_array, reduction):
     return dispatch.apply(_nll_coef, (logp, coef))
 
 
+# --- fused cross-entropy for class indices --------------------------------------------------------
+# The common classifier loss, (N, C) logits and class-index targets without label smoothing, as one
+# kernel and one rule: loss_i = (logsumexp(x_i) - x_i[t_i]) * cw_i, gradient (softmax - onehot)
+# * cw * g. The per-row coefficient cw folds in class weights, ignore_index and the mean's
+# divisor. Forward keeps its softmax (the size of the log_softmax torch keeps) for the rule; under
+# create_graph the rule recomputes it with the softmax op, so double backward is differentiable.
+class _SavedSoftmax:
+    __slots__ = ("p",)
+
+    def __init__(self):
+        self.p = None
+
+
+@op("cross_entropy_index", keep="abce", node_name="NllLossBackward0")
+def _ce_index(m, x, t, cw, valid, saved, reduction="mean"):
+    """sum_i (logsumexp(x_i) - x_i[t_i]) * cw_i (per row for reduction "none"); ``valid`` is
+    None or the rows that count, ``saved.p`` receives softmax(x) for the rule."""
+    sh = x - x.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(sh).sum(axis=1))
+    loss = lse - sh[np.arange(x.shape[0]), t]
+    loss *= cw
+    if valid is not None:
+        loss[~valid] = 0                     # an ignored row adds nothing, even if not finite
+    if saved is not None:
+        # softmax as exp(log_softmax), torch's own formula, so training follows torch's rounding
+        sh -= lse[:, None]
+        saved.p = np.exp(sh, out=sh)
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    if reduction == "mean" and valid is not None and not valid.any():
+        total = total.dtype.type(np.nan)      # every target ignored: torch's mean is 0/0
+    return total
+
+
+def _ce_index_grad(m, g, x, t, cw, valid, saved, out, reduction="mean"):
+    if getattr(m, "is_tensor_namespace", False):
+        from ..tensor import wrap
+        onehot = np.zeros(tuple(x.shape), dtype=x._array.dtype)
+        onehot[np.arange(len(t)), t] = 1
+        return (softmax(x, 1) - wrap(onehot)) * (g * wrap(cw)).reshape(-1, 1)
+    p = saved.p if saved is not None and saved.p is not None else _softmax.forward(m, x, 1)
+    c = g * cw
+    gx = p * c[:, None]
+    gx[np.arange(len(t)), t] -= c
+    return gx
+
+
+_ce_index.derivative((_ce_index_grad, None, None, None, None))
+
+
+def _fused_cross_entropy(x, target, weight, ignore_index, reduction):
+    """cross_entropy for 2-D float logits and class indices, label_smoothing == 0, N > 0."""
+    n, c = x.shape
+    dt = x._array.dtype
+    t = target if target.dtype == np.int64 else target.astype(np.int64)
+    valid = None
+    if t.min() < 0 or t.max() >= c or 0 <= ignore_index < c:
+        ok = t != ignore_index
+        bad = ok & ((t < 0) | (t >= c))
+        if bad.any():
+            raise EmberIndexError(f"Target {int(t[bad][0])} is out of bounds (expected class "
+                                  f"indices in [0, {c - 1}] or ignore_index={ignore_index})")
+        if not ok.all():
+            valid = ok
+            t = np.where(ok, t, 0)
+    if weight is None and valid is None:
+        cw = np.full(n, 1.0 / n if reduction == "mean" else 1.0, dtype=dt)
+    else:
+        cw = np.ones(n, dtype=dt) if weight is None else weight.astype(dt, copy=False)[t]
+        if valid is not None:
+            cw *= valid
+        if reduction == "mean":
+            cw = cw / cw.sum()                # a zero total weight gives NaN/inf, as in torch,
+            if valid is not None:
+                cw[~valid] = 0                # but ignored rows keep a zero gradient
+    saved = _SavedSoftmax() if x._edge is not None else None
+    return dispatch.apply(_ce_index, (x, t, cw, valid, saved), {"reduction": reduction})
+
+
 def _check_targets(name, input, target, weight):
     if input.ndim == 0:
         raise EmberRuntimeError(f"{name}: input must have at least 1 dimension (got a 0-dim "
@@ -202,6 +282,11 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     x = input.unsqueeze(0) if squeeze else input
     t = target.unsqueeze(0) if squeeze else target
     tk = t._array.dtype.kind
+    if tk in "iu" and x.ndim == 2 and not label_smoothing and x.shape[0] and x.shape[1] \
+            and x._array.dtype.kind == "f" and tuple(t.shape) == (x.shape[0],):
+        res = _fused_cross_entropy(x, t._array, None if weight is None else weight._array,
+                                   ignore_index, reduction)
+        return res.squeeze(0) if squeeze and reduction == "none" else res
     logp = log_softmax(x, 1)
     dt = logp._array.dtype
     w = None if weight is None else weight._array

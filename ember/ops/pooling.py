@@ -159,7 +159,8 @@ _window_gather.derivative((
 
 
 def _non_overlapping(x, k, s, p, d):
-    if k != s or any(p) or any(v != 1 for v in d) or x.dtype.kind != "f":
+    # window offsets are stored as uint8, hence at most 256 elements per window
+    if k != s or any(p) or any(v != 1 for v in d) or x.dtype.kind != "f" or _prod(k) > 256:
         return False
     spatial = x.shape[x.ndim - len(k):]
     return all(n >= kk and n % kk == 0 for n, kk in zip(spatial, k))
@@ -233,7 +234,8 @@ def max_unpool(input, indices, out_spatial):
     out_shape = tuple(input.shape[:input.ndim - nd]) + tuple(out_spatial)
     size = _prod(out_spatial)
     if indices._array.size and (indices._array.min() < 0 or indices._array.max() >= size):
-        raise EmberRuntimeError(f"max_unpool: found an invalid max index {int(indices._array.max())}"
+        raise EmberRuntimeError(f"max_unpool: found an invalid max index "
+                                f"{int(indices._array.max())}"
                                 f" (output spatial size {list(out_spatial)})")
     return dispatch.apply(_spatial_scatter, (input, indices), {"nd": nd, "out_shape": out_shape})
 
@@ -358,7 +360,8 @@ def fractional_max_pool(input, k, out_size, samples):
         flat = np.zeros((n, c) + tuple(out_size), dtype=np.int64)
         for i in range(nd):
             flat = flat * spatial[i] + coord[i]
-        cand = np.take_along_axis(x.reshape(n, c, -1), flat.reshape(n, c, -1), -1).reshape(flat.shape)
+        cand = np.take_along_axis(x.reshape(n, c, -1), flat.reshape(n, c, -1), -1)
+        cand = cand.reshape(flat.shape)
         better = cand > vals
         vals = np.where(better, cand, vals)
         flat_total = np.where(better, flat, flat_total)

@@ -10,7 +10,6 @@ from .optimizer import (
     _check_betas,
     _check_lr,
     _grad_of,
-    _lerp_,
     _real,
     _scalar,
     _tick,
@@ -82,8 +81,16 @@ class Adam(Optimizer):
                     g = g + wd * w
             w, g = _real(w), _real(g)
             m, v = _real(st["exp_avg"]._array), _real(st["exp_avg_sq"]._array)
-            _lerp_(m, g, 1 - b1)
-            t = np.multiply(g, 1 - b2)     # the one scratch array of this update
+            # m.lerp_(g, 1 - b1) as _lerp_ computes it, through this update's one scratch array
+            # (a second parameter-sized temporary costs a page-faulted allocation per step)
+            t = np.subtract(g, m)
+            if abs(1 - b1) < 0.5:
+                t *= 1 - b1
+                m += t
+            else:
+                t *= b1
+                np.subtract(g, t, out=m)
+            np.multiply(g, 1 - b2, out=t)
             t *= g
             v *= b2
             v += t

@@ -57,9 +57,10 @@ def test_lenet_cnn_reaches_98_percent():
     ember.manual_seed(0)
     xtr, ytr, xte, yte = _digits()
     xtr, xte = xtr[:, None], xte[:, None]
+    # 98.9-99.4% over seeds 0-3 (the margin keeps rounding-level changes from flipping it)
     model = nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(32 * 2 * 2, 64), nn.ReLU(), nn.Linear(64, 10))
-    _train(model, xtr, ytr, epochs=20, lr=0.1)
+        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(64 * 2 * 2, 128), nn.ReLU(), nn.Dropout(0.2), nn.Linear(128, 10))
+    _train(model, xtr, ytr, epochs=20, lr=0.05)
     assert _accuracy(model, xte, yte) >= 0.98
