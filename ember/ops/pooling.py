@@ -335,35 +335,3 @@ def lp_pool(input, p, k, s, ceil_mode):
     avg = avg_pool(powed, k, s, (0,) * nd, ceil_mode, True, None)
     kw = _prod(k)
     return (avg.sign() * avg.abs().relu()).mul(kw).pow(1.0 / p)
-
-
-def fractional_max_pool(input, k, out_size, samples):
-    """Pseudo-random pooling regions (Graham 2014) from ``samples`` in [0, 1) per (N, C, dim)."""
-    nd = len(k)
-    x = input._array
-    spatial = x.shape[-nd:]
-    n, c = x.shape[0], x.shape[1]
-    flat_total = np.zeros((n, c) + tuple(out_size), dtype=np.int64)
-    vals = np.full((n, c) + tuple(out_size), -np.inf, dtype=x.dtype)
-    starts = []
-    for i in range(nd):
-        alpha = (spatial[i] - k[i]) / (out_size[i] - 1) if out_size[i] > 1 else 0
-        u = samples[..., i]
-        seq = np.floor((np.arange(out_size[i])[None, None, :] + u[..., None]) * alpha) - \
-            np.floor(u[..., None] * alpha)
-        seq = seq.astype(np.int64)
-        seq[..., -1] = spatial[i] - k[i]
-        starts.append(seq)
-    for koff in np.ndindex(*k):
-        coord = [starts[i].reshape((n, c) + (1,) * i + (out_size[i],) + (1,) * (nd - 1 - i))
-                 + koff[i] for i in range(nd)]
-        flat = np.zeros((n, c) + tuple(out_size), dtype=np.int64)
-        for i in range(nd):
-            flat = flat * spatial[i] + coord[i]
-        cand = np.take_along_axis(x.reshape(n, c, -1), flat.reshape(n, c, -1), -1)
-        cand = cand.reshape(flat.shape)
-        better = cand > vals
-        vals = np.where(better, cand, vals)
-        flat_total = np.where(better, flat, flat_total)
-    idx_t = wrap(flat_total)
-    return gather_spatial(input, idx_t, nd), idx_t
