@@ -8,7 +8,6 @@ import numpy as _np
 # PyTorch computes IEEE results (inf, nan) silently; NumPy would warn on each. ember follows torch.
 _np.seterr(divide="ignore", over="ignore", invalid="ignore", under="ignore")
 
-from . import dtypes as _dtypes_mod  # noqa: E402
 from .dtypes import (  # noqa: E402,F401
     dtype, get_default_dtype, set_default_dtype, promote_types, result_type, can_cast, finfo, iinfo,
     bool_ as bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
@@ -23,7 +22,7 @@ from . import _tensor_methods  # noqa: E402,F401  (binds methods and operators)
 from .ops.registry import PUBLIC as _PUBLIC  # noqa: E402
 from .ops.random import Generator, default_generator  # noqa: E402,F401
 from ._printing import set_printoptions, get_printoptions  # noqa: E402,F401
-from . import autograd  # noqa: E402
+from . import autograd  # noqa: E402,F401
 from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa: E402,F401
                        is_grad_enabled, is_inference_mode_enabled)
 from ._storage import UntypedStorage  # noqa: E402,F401

@@ -90,7 +90,8 @@ def _special(name):
 
 
 def make_namespace():
-    ns = types.SimpleNamespace(**{k: getattr(numpy, k) for k in dir(numpy) if not k.startswith("_")})
+    public = {k: getattr(numpy, k) for k in dir(numpy) if not k.startswith("_")}
+    ns = types.SimpleNamespace(**public)
     ns.conj = _conj
     ns.scatter_basic = _scatter_basic
     ns.scatter_advanced = _scatter_advanced

@@ -41,15 +41,10 @@ def _make(out, op, inputs, edges, attrs):
     return t
 
 
-def _as_array_out(out):
-    # NumPy returns scalars for 0-d results; ember keeps arrays everywhere.
-    return out if type(out) is np.ndarray else np.asarray(out)
-
-
 def unary(op, a, **attrs):
     """Run a one-input op (elementwise or not) on Tensor ``a``."""
     A = a._array
-    if op.dtype_rule == "float" and A.dtype.kind not in _FLOAT_KINDS and A.dtype != _dt.bfloat16.np:
+    if op.dtype_rule == "float" and A.dtype.kind not in _FLOAT_KINDS and A.dtype != _BF16:
         A = A.astype(_float_np())
     out = op.forward(_xp, A, **attrs) if attrs else op.forward(_xp, A)
     if type(out) is not np.ndarray:
@@ -87,7 +82,7 @@ def binary(op, a, b, **attrs):
         if not isinstance(A, np.ndarray) or A.dtype.kind not in _FLOAT_KINDS:
             if isinstance(A, np.ndarray) and A.dtype != _dt.bfloat16.np:
                 A = A.astype(_float_np())
-        if isinstance(B, np.ndarray) and B.dtype.kind not in _FLOAT_KINDS and B.dtype != _dt.bfloat16.np:
+        if isinstance(B, np.ndarray) and B.dtype.kind not in _FLOAT_KINDS and B.dtype != _BF16:
             B = B.astype(_float_np())
     try:
         out = op.forward(_xp, A, B, **attrs) if attrs else op.forward(_xp, A, B)
@@ -95,7 +90,8 @@ def binary(op, a, b, **attrs):
         raise _broadcast_error(op, a, b, exc) from None
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    if state.grad_enabled and op.grad is not None and (edges[0] is not None or edges[1] is not None):
+    if state.grad_enabled and op.grad is not None and (
+            edges[0] is not None or edges[1] is not None):
         return _make(out, op, (a, b), edges, attrs)
     return _make(out, op, (a, b), None, attrs)
 

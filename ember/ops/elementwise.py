@@ -161,7 +161,8 @@ _ROUND.grad = lambda m, g, a, out, decimals=0: g * 0
 @public("round", method=True)
 def round(input, *, decimals=0, out=None):
     """round(input, *, decimals=0, out=None) -> Tensor: round half to even."""
-    res = dispatch.unary(_ROUND, input, decimals=decimals) if decimals else dispatch.unary(_ROUND, input)
+    res = (dispatch.unary(_ROUND, input, decimals=decimals) if decimals
+           else dispatch.unary(_ROUND, input))
     return write_out(res, out)
 
 
@@ -567,7 +568,8 @@ def _scalar_attr_op(name, kernel, grad, keep="a"):
 
 _LEAKY = _scalar_attr_op("leaky_relu", lambda m, a, slope=0.01: m.where(a > 0, a, a * slope),
                          lambda m, g, a, out, slope=0.01: m.where(a > 0, g, g * slope))
-_THRESH = _scalar_attr_op("threshold", lambda m, a, threshold, value: m.where(a > threshold, a, value),
+_THRESH = _scalar_attr_op("threshold",
+                          lambda m, a, threshold, value: m.where(a > threshold, a, value),
                           lambda m, g, a, out, threshold, value: m.where(a > threshold, g, 0))
 _HARDTANH = _scalar_attr_op(
     "hardtanh", lambda m, a, lo=-1.0, hi=1.0: m.clip(a, lo, hi),

@@ -223,7 +223,7 @@ def einsum(equation, *operands):
 
 
 def _einsum_grad(m, g, *args, equation):
-    arrays, out = args[:-1], args[-1]
+    arrays = args[:-1]          # the last positional is the kept output, unused here
     ins, _, res = equation.partition("->")
     ins = ins.split(",")
     if not _:
