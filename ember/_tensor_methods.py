@@ -4,6 +4,7 @@ import numpy as np
 from . import dtypes as _dt
 from ._errors import EmberRuntimeError, EmberTypeError
 from .ops import dispatch
+from .ops import elementwise as _elementwise
 from .ops.elementwise import _B, ADD, DIV, MUL, SUB
 from .ops.linalg_ops import matmul
 from .ops.registry import METHODS, OPS, op
@@ -63,6 +64,26 @@ for _name, _o in _ARITH.items():
     setattr(Tensor, f"__{_name}__", _forward(_o))
     setattr(Tensor, f"__r{_name}__", _reflected(_o))
     setattr(Tensor, f"__i{_name}__", _in_place(_o))
+
+_refuse = _elementwise.refuse_bool_sub
+
+
+def _sub(self, other):
+    _refuse(self, other)
+    return _binary(SUB, self, other)
+
+
+def _rsub(self, other):
+    _refuse(self, other)
+    return _binary(SUB, other, self)
+
+
+def _isub(self, other):
+    _refuse(self, other)
+    return _inplace(SUB, self, (other,))
+
+
+Tensor.__sub__, Tensor.__rsub__, Tensor.__isub__ = _sub, _rsub, _isub
 
 for _name, _o in (("eq", "eq"), ("ne", "ne"), ("lt", "lt"), ("le", "le"), ("gt", "gt"),
                   ("ge", "ge")):

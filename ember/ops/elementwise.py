@@ -38,6 +38,13 @@ def _relu(m, a):
 _SUB_MSG = "Subtraction, the `-` operator, with"
 
 
+def refuse_bool_sub(a, b):
+    """torch refuses `-` when either operand is boolean, before any promotion."""
+    for x in (a, b):
+        if x.__class__ is bool or (isinstance(x, Tensor) and x._array.dtype == np.bool_):
+            _no_bool(True, _SUB_MSG)
+
+
 def _no_bool(x, what):
     """torch refuses arithmetic negation of masks; NumPy would raise a TypeError of its own."""
     if x.__class__ is bool or getattr(x, "dtype", None) == np.bool_:
@@ -207,8 +214,7 @@ def _fmod(m, a, b):
 
 BINARY_ROWS = [
     binary("add", "add", grad=(lambda m, g, a, b, out: g, lambda m, g, a, b, out: g)),
-    binary("sub", "subtract", kernel=lambda m, a, b: _no_bool(a, _SUB_MSG) or _no_bool(b, _SUB_MSG)
-           or m.subtract(a, b), grad=(lambda m, g, a, b, out: g, lambda m, g, a, b, out: -g)),
+    binary("sub", "subtract", grad=(lambda m, g, a, b, out: g, lambda m, g, a, b, out: -g)),
     binary("mul", "multiply", keep="ab", keep_for=("b", "a"),
            grad=(lambda m, g, a, b, out: g * m.conj(b), lambda m, g, a, b, out: g * m.conj(a))),
     binary("div", "true_divide", keep="ab", keep_for=("b", "ab"), dtype_rule="float",
@@ -288,12 +294,14 @@ def add(input, other, *, alpha=1, out=None):
 @public("sub", "subtract", method=True)
 def sub(input, other, *, alpha=1, out=None):
     """sub(input, other, *, alpha=1, out=None) -> Tensor: input - alpha * other."""
+    refuse_bool_sub(input, other)
     return write_out(dispatch.binary(SUB, input, _scaled(other, alpha)), out)
 
 
 @public("rsub")
 def rsub(input, other, *, alpha=1):
     """rsub(input, other, *, alpha=1) -> Tensor: other - alpha * input."""
+    refuse_bool_sub(input, other)
     return dispatch.binary(SUB, other, _scaled(input, alpha))
 
 
@@ -333,7 +341,12 @@ def _inplace_binary(op):
 
 
 METHODS["add_"] = _inplace_binary(ADD)
-METHODS["sub_"] = METHODS["subtract_"] = _inplace_binary(SUB)
+def _sub_(self, other, *, alpha=1):
+    refuse_bool_sub(self, other)
+    return dispatch.apply_inplace(SUB, self, (_scaled(other, alpha),))
+
+
+METHODS["sub_"] = METHODS["subtract_"] = _sub_
 METHODS["mul_"] = METHODS["multiply_"] = _inplace_binary(MUL)
 
 
