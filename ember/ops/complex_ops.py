@@ -9,7 +9,6 @@ view of complex data (real, imag) sends ``g`` back as ``g`` and ``i g`` respecti
 import numpy as np
 
 from .._errors import EmberRuntimeError
-from ..tensor import Tensor
 from . import dispatch
 from .registry import METHODS, op, public, unary
 
@@ -52,7 +51,7 @@ METHODS["resolve_conj"] = lambda self: self
 METHODS["resolve_neg"] = lambda self: self
 METHODS["is_conj"] = lambda self: False
 METHODS["is_neg"] = lambda self: False
-PUBLIC_RESOLVE = public("resolve_conj", "resolve_neg")(lambda input: input)
+public("resolve_conj", "resolve_neg")(lambda input: input)
 
 _AS_REAL = op("view_as_real", keep="shape", kind="view")(
     lambda m, a: a.view(np.float32 if a.dtype == np.complex64 else np.float64).reshape(
@@ -133,7 +132,3 @@ def complex(real, imag):
         raise EmberRuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
                                 f"{real.dtype} and {imag.dtype}")
     return dispatch.apply(_complex, (real, imag))
-
-
-def is_complex_tensor(t):
-    return isinstance(t, Tensor) and t.is_complex()

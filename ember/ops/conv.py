@@ -44,10 +44,6 @@ def _pad(x, padding):
     return res
 
 
-def _out_size(size, k, stride, padding, dilation):
-    return (size + 2 * padding - dilation * (k - 1) - 1) // stride + 1
-
-
 def _windows(x, kshape, stride, padding, dilation):
     """(N, C, *k, *out) strided view of the input's patches (no copy), and ``out``.
 

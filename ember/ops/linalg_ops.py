@@ -1,9 +1,7 @@
 """Products through BLAS: matmul, mm, bmm, mv, dot, vdot, outer, einsum, linear, addmm."""
-import numpy as np
 
 from .. import dtypes as _dt
 from .._errors import EmberRuntimeError
-from ..tensor import Tensor
 from . import dispatch
 from ._public import write_out
 from .registry import op, public
@@ -276,7 +274,3 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         prod = prod * alpha
     base = input if beta == 1 else input * beta
     return write_out(base + prod if beta != 0 else prod + input * 0, out)
-
-
-def np_dtype_of(t):
-    return t._array.dtype if isinstance(t, Tensor) else np.dtype(type(t))

@@ -645,7 +645,3 @@ def _scan_(opdef):
 
 METHODS["cumsum_"] = _scan_(_CUMSUM)
 METHODS["cumprod_"] = _scan_(_CUMPROD)
-
-
-def is_tensor(x):
-    return isinstance(x, Tensor)
