@@ -106,6 +106,79 @@ def lenet(lib):
     return step
 
 
+def transformer_lm(lib):
+    """Decoder-only Transformer LM: token + learned position embeddings, 2 pre-norm encoder
+    layers (d_model 128, 4 heads, GELU) under a causal mask, final LayerNorm, a Linear to a
+    1000-word vocabulary; context 64, batch 32, cross-entropy, AdamW. Dropout is 0 so both
+    libraries do the same arithmetic (no RNG streams to compare)."""
+    nn = lib.nn
+    lib.manual_seed(0)
+    vocab, d, heads, ctx, batch, layers = 1000, 128, 4, 64, 32, 2
+
+    class DecoderLM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tok = nn.Embedding(vocab, d)
+            self.pos = nn.Embedding(ctx, d)
+            layer = nn.TransformerEncoderLayer(d, heads, dim_feedforward=4 * d, dropout=0.0,
+                                               activation="gelu", batch_first=True,
+                                               norm_first=True)
+            # nested tensors are an inference path; torch warns when norm_first rules it out
+            self.blocks = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+            self.norm = nn.LayerNorm(d)
+            self.head = nn.Linear(d, vocab)
+
+        def forward(self, idx, pos, mask):
+            x = self.tok(idx) + self.pos(pos)
+            return self.head(self.norm(self.blocks(x, mask=mask, is_causal=True)))
+
+    model = DecoderLM()
+    idx = lib.randint(0, vocab, (batch, ctx))
+    target = lib.randint(0, vocab, (batch * ctx,))
+    pos = lib.arange(ctx)
+    mask = nn.Transformer.generate_square_subsequent_mask(ctx)
+    opt = lib.optim.AdamW(model.parameters(), lr=3e-4)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss_fn(model(idx, pos, mask).reshape(-1, vocab), target).backward()
+        opt.step()
+    return step
+
+
+def lstm_lm(lib):
+    """The classic word-level LSTM LM: Embedding(1000, 200) -> LSTM(200, 200) -> Linear(200,
+    1000), sequence 35, batch 20, cross-entropy, SGD. Truncated BPTT without carrying the
+    hidden state between steps (every step starts from zeros), the same in both libraries."""
+    nn = lib.nn
+    lib.manual_seed(0)
+    vocab, emb, hidden, seq, batch = 1000, 200, 200, 35, 20
+
+    class WordLM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(vocab, emb)
+            self.rnn = nn.LSTM(emb, hidden)
+            self.out = nn.Linear(hidden, vocab)
+
+        def forward(self, x):
+            h, _ = self.rnn(self.emb(x))
+            return self.out(h)
+
+    model = WordLM()
+    x = lib.randint(0, vocab, (seq, batch))
+    y = lib.randint(0, vocab, (seq * batch,))
+    opt = lib.optim.SGD(model.parameters(), lr=1.0)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss_fn(model(x).reshape(-1, vocab), y).backward()
+        opt.step()
+    return step
+
+
 def _tiny(lib, expr, grad):
     a = lib.ones(5, requires_grad=grad)
     b = lib.ones(5, requires_grad=grad)
@@ -120,7 +193,9 @@ def _tiny(lib, expr, grad):
 WORKLOADS = [("seed linear regression step", seed_linear_regression, 2000, False),
              ("seed MLP step", seed_mlp, 2000, False),
              ("MLP 784-512-256-10 Adam step", mlp784, 40, True),
-             ("LeNet-5 SGD-momentum step", lenet, 20, True)]
+             ("LeNet-5 SGD-momentum step", lenet, 20, True),
+             ("Transformer LM AdamW step", transformer_lm, 3, True),
+             ("LSTM LM SGD step", lstm_lm, 10, True)]
 for _expr in ("a + b", "a * b", "a.sum()", "a @ b (2x2)"):
     for _g in (False, True):
         WORKLOADS.append((f"{_expr}{' (grad)' if _g else ''}",
@@ -143,6 +218,57 @@ def time_step(step, n, clock=time.perf_counter):
     return (clock() - t0) / n
 
 
+def fmt_time(sec):
+    if sec is None:
+        return "n/a"
+    if sec >= 1e-3:
+        return f"{sec * 1e3:.2f}ms"
+    return f"{sec * 1e6:.2f}µs"
+
+
+def first_line(exc):
+    text = f"{type(exc).__name__}: {exc}".strip().splitlines()
+    return text[0][:60] if text else type(exc).__name__
+
+
+def compile_step(ember, step):
+    """(compiled step, seconds of its first call, None) or (None, None, error text)."""
+    if not hasattr(ember, "compile"):
+        return None, None, "no ember.compile"
+    try:
+        cstep = ember.compile(step)
+        t0 = time.perf_counter()
+        cstep()
+        return cstep, time.perf_counter() - t0, None
+    except Exception as exc:  # noqa: BLE001 (a compiler failure is a table entry, not a crash)
+        return None, None, first_line(exc)
+
+
+# --- GEMM peak ------------------------------------------------------------------------------
+def gemm_rate(libs, n=1024, repeats=5):
+    """Best fp32 GEMM rate (GFLOP/s) of an n x n x n product, per library, one thread."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n), dtype=np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+    out = np.empty_like(a)
+    runs = {"numpy": lambda: np.matmul(a, b, out=out)}
+    torch = libs.get("torch")
+    if torch is not None:
+        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+        tout = torch.empty(n, n)
+        runs["torch"] = lambda: torch.mm(ta, tb, out=tout)
+    rates = {}
+    for name, fn in runs.items():
+        fn()
+        best = min(time_step(fn, 1) for _ in range(repeats))
+        rates[name] = 2 * n ** 3 / best / 1e9
+    return rates
+
+
+MLP784_FLOPS = 3 * 2 * 128 * (784 * 512 + 512 * 256 + 256 * 10)   # forward + backward
+
+
 # --- peak memory ----------------------------------------------------------------------------
 def _status_kib(field):
     with open("/proc/self/status") as f:
@@ -163,14 +289,17 @@ def _reset_peak():
 
 
 def memory_child(lib_name, workload, steps=5):
-    """Runs in a fresh interpreter: prints 'rss_kib tracemalloc_kib method' for one library."""
+    """Runs in a fresh interpreter: prints 'rss_kib tracemalloc_kib method' for one library
+    (``torch``, ``ember`` or ``ember-compiled``: the compiled step's peak includes its trace)."""
     import gc
     import resource
-    lib = import_lib(lib_name)
+    lib = import_lib("torch" if lib_name == "torch" else "ember")
     make = next(w[1] for w in WORKLOADS if w[0] == workload)
     step = make(lib)
+    if lib_name == "ember-compiled":
+        step = lib.compile(step)
     gc.collect()
-    tracing = lib_name == "ember"
+    tracing = lib_name != "torch"
     if tracing:
         import tracemalloc
         tracemalloc.start()
@@ -187,59 +316,135 @@ def memory_child(lib_name, workload, steps=5):
     print(peak - rss0, traced, "VmHWM" if reset else "ru_maxrss")
 
 
-def peak_memory(lib_name, workload):
-    """(rss rise KiB, tracemalloc peak KiB or -1, method) from a fresh subprocess."""
+def peak_memory(lib_name, workload, steps=5):
+    """(rss rise KiB, tracemalloc peak KiB or -1, method) from a fresh subprocess, or None
+    when the child fails (a compiler that cannot handle the workload)."""
     out = subprocess.run([sys.executable, os.path.abspath(__file__), "--memory-child", lib_name,
-                          workload], capture_output=True, text=True, check=True, cwd=ROOT)
+                          workload, str(steps)], capture_output=True, text=True, cwd=ROOT,
+                         check=False)
+    if out.returncode:
+        return None
     rss, traced, method = out.stdout.split()[-3:]
     return int(rss), int(traced), method
 
 
+def _mib(kib):
+    return "n/a" if kib is None else f"{kib / 1024:.1f}"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="fewer rounds and steps")
+    ap.add_argument("--quick", action="store_true", help="fewer rounds and steps (< 1 minute)")
+    ap.add_argument("--smoke", action="store_true",
+                    help="one round of two steps per workload, no memory: checks that it runs")
     ap.add_argument("--only", default=None, help="run workloads whose name contains this text")
     ap.add_argument("--rounds", type=int, default=None, help="interleaved timing rounds")
     ap.add_argument("--cpu-time", action="store_true",
                     help="time with the process's CPU clock instead of the wall clock: steadier "
                          "when other processes share the cores (both libraries run one thread)")
     ap.add_argument("--memory", action="store_true",
-                    help="also measure peak memory (fresh subprocess per library)")
-    ap.add_argument("--memory-child", nargs=2, metavar=("LIB", "WORKLOAD"),
-                    help=argparse.SUPPRESS)
+                    help="measure peak memory even with --smoke")
+    ap.add_argument("--no-memory", action="store_true", help="skip the peak-memory columns")
+    ap.add_argument("--no-compile", action="store_true", help="skip the ember.compile columns")
+    ap.add_argument("--list", action="store_true", help="print the workload names and exit")
+    ap.add_argument("--memory-child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.list:
+        print("\n".join(w[0] for w in WORKLOADS))
+        return
     if args.memory_child:
-        memory_child(*args.memory_child)
+        lib_name, workload, *rest = args.memory_child
+        memory_child(lib_name, workload, *(int(r) for r in rest))
         return
     libs = {name: import_lib(name) for name in ("torch", "ember")}
-    rounds = args.rounds or (3 if args.quick else 7)
+    ember = libs["ember"]
+    rounds = args.rounds or (1 if args.smoke else 3 if args.quick else 7)
     clock = time.process_time if args.cpu_time else time.perf_counter
     scale = 0.25 if args.quick else 1.0
-    head = f"{'workload':34s} {'torch':>12s} {'ember':>12s} {'ember/torch':>12s}"
-    if args.memory:
-        head += f" {'torch MiB':>10s} {'ember MiB':>10s} {'ratio':>6s} {'ember tm':>9s}"
+    # each memory figure costs a fresh interpreter (torch's import alone takes seconds), which
+    # --quick cannot afford within its minute
+    memory = (args.memory or not (args.smoke or args.quick)) and not args.no_memory
+    compiled = not args.no_compile and hasattr(ember, "compile")
+    mem_steps = 2 if args.quick else 5
+
+    rates = gemm_rate(libs, repeats=2 if args.smoke or args.quick else 5)
+    peak = max(rates.values())
+    print(f"fp32 GEMM peak, 1 thread, 1024^3: {peak:.1f} GFLOP/s ("
+          + ", ".join(f"{k} {v:.1f}" for k, v in rates.items()) + ")")
+    if not compiled:
+        print("ember.compile: " + ("skipped" if args.no_compile else "not available"))
+    head = f"{'workload':30s} {'torch':>10s} {'ember':>10s} {'e/torch':>8s}"
+    if compiled:
+        head += f" {'compiled':>10s} {'c/torch':>8s} {'1st call':>10s}"
+    if memory:
+        head += f" | {'MiB torch':>9s} {'ember':>6s} {'e/t':>5s}"
+        head += f" {'compiled':>8s}" if compiled else ""
     print(head)
+    gflops = {}
+    errors = []
     for name, make, n, mem in WORKLOADS:
         if args.only and args.only not in name:
             continue
-        n = max(int(n * scale), 10)
+        n = 2 if args.smoke else max(int(n * scale), 1)
         steps = {lib: make(mod) for lib, mod in libs.items()}
-        for s in steps.values():
-            for _ in range(min(n, 50)):
-                s()
-        times = {"torch": [], "ember": []}
+        first = None
+        if compiled:
+            cstep, first, err = compile_step(ember, make(ember))
+            if cstep is not None:
+                steps["compiled"] = cstep
+            else:
+                errors.append(f"{name}: ember.compile: {err}")
+        warm = 1 if args.smoke or args.quick and n < 10 else min(n, 50)
+        for lib in list(steps):
+            try:
+                for _ in range(warm):
+                    steps[lib]()
+            except Exception as exc:
+                if lib != "compiled":
+                    raise
+                errors.append(f"{name}: compiled step: {first_line(exc)}")
+                del steps[lib]
+        times = {lib: [] for lib in steps}
         for _ in range(rounds):
-            for lib in ("torch", "ember"):
-                times[lib].append(time_step(steps[lib], n, clock))
-        t, e = statistics.median(times["torch"]), statistics.median(times["ember"])
-        ratio = statistics.median(b / a for a, b in zip(times["torch"], times["ember"]))
-        line = f"{name:34s} {t * 1e6:10.2f}µs {e * 1e6:10.2f}µs {ratio:11.2f}x"
-        if args.memory and mem:
-            tm, _, _ = peak_memory("torch", name)
-            em, traced, _ = peak_memory("ember", name)
-            line += (f" {tm / 1024:10.1f} {em / 1024:10.1f} {em / max(tm, 1):5.2f}x"
-                     f" {traced / 1024:9.1f}")
+            for lib in list(steps):
+                try:
+                    times[lib].append(time_step(steps[lib], n, clock))
+                except Exception as exc:
+                    if lib != "compiled":
+                        raise
+                    errors.append(f"{name}: compiled step: {first_line(exc)}")
+                    del steps[lib], times[lib]
+        med = {lib: statistics.median(ts) for lib, ts in times.items()}
+        ratio = {lib: statistics.median(b / a for a, b in zip(times["torch"], ts))
+                 for lib, ts in times.items()}
+        line = (f"{name:30s} {fmt_time(med['torch']):>10s} {fmt_time(med['ember']):>10s}"
+                f" {ratio['ember']:7.2f}x")
+        if compiled:
+            if "compiled" in med:
+                line += (f" {fmt_time(med['compiled']):>10s} {ratio['compiled']:7.2f}x"
+                         f" {fmt_time(first):>10s}")
+            else:
+                line += f" {'n/a':>10s} {'n/a':>8s} {fmt_time(first):>10s}"
+        if memory and mem:
+            tm = peak_memory("torch", name, mem_steps)
+            em = peak_memory("ember", name, mem_steps)
+            tk = tm and tm[0]
+            ek = em and em[0]
+            r = f"{ek / max(tk, 1):4.2f}x" if tk and ek is not None else "n/a"
+            line += f" | {_mib(tk):>9s} {_mib(ek):>6s} {r:>5s}"
+            if compiled:
+                cm = peak_memory("ember-compiled", name, mem_steps) if "compiled" in med \
+                    else None
+                line += f" {_mib(cm and cm[0]):>8s}"
         print(line, flush=True)
+        if make is mlp784:
+            gflops = {lib: MLP784_FLOPS / t / 1e9 for lib, t in med.items()}
+    if gflops:
+        print(f"MLP 784 GFLOP/s (fwd+bwd GEMMs {MLP784_FLOPS / 1e9:.3f} GFLOP/step; "
+              f"peak {peak:.1f}): " + ", ".join(
+                  f"{lib} {g:.1f} ({100 * g / peak:.0f}%)" for lib, g in gflops.items()))
+    for e in errors:
+        print("n/a:", e)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,9 @@ from . import autograd  # noqa: E402,F401
 from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa: E402,F401
                        is_grad_enabled, is_inference_mode_enabled)
 from ._storage import UntypedStorage  # noqa: E402,F401
+from ._layout import (memory_format, layout, contiguous_format, channels_last,  # noqa: E402,F401
+                      channels_last_3d, preserve_format, strided)
+from ._diagnostics import StaleGradWarning, GrowingGraphWarning  # noqa: E402,F401
 
 for _k, _v in _ALIASES.items():
     globals()[_k] = _v
@@ -59,7 +62,9 @@ def get_num_threads():
     try:
         from threadpoolctl import threadpool_info
         info = threadpool_info()
-        return max((i["num_threads"] for i in info), default=1)
+        # builtins.max: this module's ``max`` is ember.max
+        import builtins
+        return builtins.max((i["num_threads"] for i in info), default=1)
     except ImportError:
         import os
         return os.cpu_count() or 1
@@ -70,11 +75,18 @@ def set_num_threads(n):
     try:
         from threadpoolctl import threadpool_limits
         global _thread_limit
-        _thread_limit = threadpool_limits(int(n))
+        # operator.index, not int: this module's ``int`` is the dtype ember.int (torch's name)
+        import operator
+        _thread_limit = threadpool_limits(operator.index(n))
     except ImportError:
         pass
 
 
 from . import nn, optim  # noqa: E402,F401
+from . import linalg  # noqa: E402,F401
+from . import special, fft, signal  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
+from . import distributed  # noqa: E402,F401  (mpi4py loads only in init_process_group)
+from .utils.dlpack import from_dlpack  # noqa: E402,F401
 from .serialization import save, load  # noqa: E402,F401
+from .compile import compile  # noqa: E402,F401  (the function shadows the package name)

@@ -215,6 +215,35 @@ def special_expit(x):
     return _t(x).sigmoid()
 
 
+# special functions whose derivative is another special function (ops/special_ops.py)
+def special_gammaln(x):
+    return dispatch.unary(OPS["lgamma"], _t(x))
+
+
+def special_digamma(x):
+    return dispatch.unary(OPS["digamma"], _t(x))
+
+
+def special_polygamma(n, x):
+    return dispatch.unary(OPS["polygamma"], _t(x), n=n)
+
+
+def special_i0(x):
+    return dispatch.unary(OPS["i0"], _t(x))
+
+
+def special_i1(x):
+    return dispatch.unary(OPS["special_i1"], _t(x))
+
+
+def special_i0e(x):
+    return dispatch.unary(OPS["special_i0e"], _t(x))
+
+
+def special_i1e(x):
+    return dispatch.unary(OPS["special_i1e"], _t(x))
+
+
 def logaddexp(a, b):
     from .ops.elementwise import _B
     return dispatch.binary(_B["logaddexp"], a, b)

@@ -7,7 +7,7 @@ from .ops import dispatch
 from .ops import elementwise as _elementwise
 from .ops.elementwise import _B, ADD, DIV, MUL, SUB
 from .ops.linalg_ops import matmul
-from .ops.registry import METHODS, OPS, op
+from .ops.registry import METHODS, OPS, PUBLIC, op, public
 from .tensor import Tensor
 
 _binary = dispatch.binary
@@ -121,8 +121,11 @@ def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, mem
     """to(dtype) / to(device) / to(device, dtype) / to(other) -> Tensor: self when nothing
     changes (unless copy=True), else a converted copy that stays in the graph."""
     from .device import check_device, device as _device
+    flags = []
     for a in args:
-        if isinstance(a, Tensor):
+        if isinstance(a, bool):           # to(dtype, non_blocking, copy): positional flags
+            flags.append(a)
+        elif isinstance(a, Tensor):
             dtype = a.dtype
         elif isinstance(a, _dt.dtype):
             dtype = a
@@ -130,6 +133,8 @@ def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, mem
             device = a
         elif a is not None:
             dtype = _dt.to_dtype(a)
+    if len(flags) > 1:
+        copy = flags[1]
     check_device(device)
     d = self.dtype if dtype is None else _dt.to_dtype(dtype)
     return _convert(self, d, copy)
@@ -198,6 +203,63 @@ _FILL_V.derivative((lambda m, g, a, v, out: g * 0, lambda m, g, a, v, out: m.sum
 
 METHODS["fill_"] = fill_
 METHODS["zero_"] = lambda self: fill_(self, 0)
+
+
+@public("fill")
+def fill(input, value):
+    """fill(input, value) -> Tensor: a copy of ``input`` with every element set to ``value``."""
+    return fill_(input.clone(), value)
+
+
+@public("zero_")
+def zero_(input):
+    """zero_(input) -> input: every element set to zero, in place."""
+    return fill_(input, 0)
+
+
+# --- storage resizing and shape reductions ------------------------------------------------------
+def resize_(self, *sizes, memory_format=None):
+    """resize_(*sizes) -> self: reshape to ``sizes``, keeping the leading elements in memory order
+    (new elements are zero; torch leaves them uninitialised)."""
+    shape = tuple(sizes[0]) if len(sizes) == 1 and not isinstance(sizes[0], int) else sizes
+    if self._edge is not None:
+        raise EmberRuntimeError("cannot resize variables that require grad")
+    flat = self._array.reshape(-1)
+    n = int(np.prod(shape, dtype=np.int64))
+    new = np.zeros(n, flat.dtype)
+    new[:min(n, flat.size)] = flat[:n]
+    self._array = new.reshape(shape)
+    return self
+
+
+METHODS["resize_"] = resize_
+METHODS["resize_as_"] = lambda self, other, memory_format=None: resize_(self, other.shape)
+PUBLIC["resize_as_"] = METHODS["resize_as_"]
+
+
+def sum_to_size(self, *size):
+    """sum_to_size(*size) -> Tensor: sum this tensor down to ``size`` (which it broadcasts to)."""
+    shape = tuple(size[0]) if len(size) == 1 and not isinstance(size[0], int) else size
+    lead = self.ndim - len(shape)
+    if lead < 0 or any(s != 1 and s != t for s, t in zip(shape, self.shape[lead:])):
+        raise EmberRuntimeError(f"size {{{', '.join(map(str, shape))}}} is not expandable to "
+                                f"size {{{', '.join(map(str, self.shape))}}}.")
+    dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
+                                      if s == 1 and self.shape[lead + i] != 1)
+    if not dims:
+        return self
+    return self.sum(dims, keepdim=True).reshape(shape)
+
+
+METHODS["sum_to_size"] = sum_to_size
+METHODS["__rdiv__"] = lambda self, other: self.__rtruediv__(other)
+
+
+def _chalf(self, memory_format=None):
+    raise EmberTypeError("ember has no complex32 (chalf) dtype; use cfloat() for complex64")
+
+
+METHODS["chalf"] = _chalf
 
 
 def bind():

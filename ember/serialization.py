@@ -62,7 +62,18 @@ _DTYPES = {d.name: d for d in _dt.ALL}
 
 class CheckpointError(EmberRuntimeError):
     """A file cannot be read as a checkpoint: truncated, corrupted, not a checkpoint at all, or
-    (``UnsafeCheckpointError``) it asks to run code."""
+    (``UnsafeCheckpointError``) it asks to run code.
+
+    Example::
+
+        >>> import io
+        >>> try:
+        ...     torch.load(io.BytesIO(b'not a checkpoint'))
+        ... except RuntimeError as e:
+        ...     print(type(e).__name__)
+        ...
+        CheckpointError
+    """
 
 
 # =============================================================================================
@@ -84,6 +95,15 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
 
     Writing to a path is atomic: the data goes to a temporary file in the same directory, is
     flushed to disk, then renamed over ``f``; if anything fails, the old file is left as it was.
+
+    Example::
+
+        >>> import io
+        >>> buf = io.BytesIO()
+        >>> torch.save({'weights': torch.arange(3.), 'step': 10}, buf)
+        >>> _ = buf.seek(0)
+        >>> torch.load(buf)
+        {'weights': tensor([0., 1., 2.]), 'step': 10}
     """
     path = None if hasattr(f, "write") else _fspath(f)
     if format is None:
@@ -353,6 +373,20 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     string, a dict from saved location (``"cuda:0"``) to device, or a callable
     ``(storage, location) -> storage or device`` as in torch. ``pickle_module``, ``mmap`` and
     other pickle arguments are accepted for torch compatibility and ignored.
+
+    Example::
+
+        >>> import io
+        >>> model = nn.Linear(2, 1)
+        >>> buf = io.BytesIO()
+        >>> torch.save(model.state_dict(), buf)
+        >>> _ = buf.seek(0)
+        >>> state = torch.load(buf)
+        >>> restored = nn.Linear(2, 1)
+        >>> restored.load_state_dict(state)
+        <All keys matched successfully>
+        >>> bool((restored.weight == model.weight).all())
+        True
     """
     if hasattr(f, "read"):
         return _load_stream(f, _display_name(f), map_location)

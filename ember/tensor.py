@@ -65,6 +65,28 @@ def wrap(array, edge=None):
 
 
 class Tensor:
+    """Tensor: an n-dimensional array of one dtype, with autograd history.
+
+    Build tensors with ``ember.tensor(data)``, ``ember.zeros(*size)``, ``ember.randn(*size)``
+    and the other creation functions; ``ember.Tensor(*size)`` and ``ember.Tensor(data)`` are the
+    legacy constructors (float32). The data lives in a NumPy array: view operations
+    (``view``, ``transpose``, slicing, ``detach``, ``numpy()``) share that memory, so a write
+    through one is seen by all. ``requires_grad=True`` makes ember record the operations that
+    use the tensor, so that ``backward()`` can compute gradients.
+
+    Example::
+
+        >>> x = torch.tensor([[1., 2., 3.], [4., 5., 6.]])
+        >>> x
+        tensor([[1., 2., 3.],
+                [4., 5., 6.]])
+        >>> x.shape, x.dtype
+        (torch.Size([2, 3]), torch.float32)
+        >>> row = x[0]           # a view: same memory
+        >>> row[0] = 10.
+        >>> x[0, 0]
+        tensor(10.)
+    """
     __slots__ = ("_array", "_edge", "_device", "_grad", "_vc", "_view", "_meta", "__weakref__")
 
     # Let NumPy defer to our reflected operators (np_array + tensor -> Tensor.__radd__).
@@ -86,7 +108,14 @@ class Tensor:
         return Size(self._array.shape)
 
     def size(self, dim=None):
-        """size(dim=None) -> Size or int."""
+        """size(dim=None) -> Size or int: the shape, or the length of dimension ``dim``.
+
+        Example::
+
+            >>> x = torch.zeros(2, 3)
+            >>> x.size(), x.size(1), x.size(-1)
+            (torch.Size([2, 3]), 3, 3)
+        """
         if dim is None:
             return Size(self._array.shape)
         return self._array.shape[_size_dim(dim, self._array.ndim)]
@@ -114,13 +143,25 @@ class Tensor:
         return self._array.ndim
 
     def dim(self):
-        """dim() -> int: number of dimensions."""
+        """dim() -> int: number of dimensions.
+
+        Example::
+
+            >>> torch.zeros(2, 3).dim()
+            2
+        """
         return self._array.ndim
 
     ndimension = dim
 
     def numel(self):
-        """numel() -> int: number of elements."""
+        """numel() -> int: number of elements.
+
+        Example::
+
+            >>> torch.zeros(2, 3).numel()
+            6
+        """
         return self._array.size
 
     nelement = numel
@@ -137,7 +178,15 @@ class Tensor:
         return self._array.nbytes
 
     def stride(self, dim=None):
-        """stride(dim=None): strides in elements, as torch counts them."""
+        """stride(dim=None) -> tuple or int: how many elements to step in memory to move one
+        position along each dimension (or along ``dim``).
+
+        Example::
+
+            >>> x = torch.zeros(2, 3)
+            >>> x.stride(), x.t().stride()
+            ((3, 1), (1, 3))
+        """
         a = self._array
         st = tuple(s // a.itemsize for s in a.strides) if a.itemsize else a.strides
         return st if dim is None else st[_size_dim(dim, a.ndim)]
@@ -151,6 +200,15 @@ class Tensor:
         return offset // max(a.itemsize, 1)
 
     def is_contiguous(self, memory_format=None):
+        """is_contiguous(memory_format=torch.contiguous_format) -> bool: whether the elements
+        lie in memory in row-major order without gaps.
+
+        Example::
+
+            >>> x = torch.zeros(2, 3)
+            >>> x.is_contiguous(), x.t().is_contiguous(), x.t().contiguous().is_contiguous()
+            (True, False, True)
+        """
         a = self._array
         if a.flags.c_contiguous:
             return True
@@ -190,7 +248,14 @@ class Tensor:
         self.requires_grad_(flag)
 
     def requires_grad_(self, requires_grad=True):
-        """requires_grad_(requires_grad=True) -> Tensor: start (or stop) recording ops on a leaf."""
+        """requires_grad_(requires_grad=True) -> Tensor: start (or stop) recording the
+        operations on this leaf tensor, in place; returns the tensor.
+
+        Example::
+
+            >>> torch.ones(2).requires_grad_()
+            tensor([1., 1.], requires_grad=True)
+        """
         from .autograd.node import AccumulateGrad
         e = self._edge
         if e is not None and type(e) is not AccumulateGrad:
@@ -216,11 +281,29 @@ class Tensor:
 
     @property
     def is_leaf(self):
+        """True for tensors no recorded operation produced: user-created tensors and all
+        tensors that do not require grad. Only leaves get ``.grad`` filled by backward.
+
+        Example::
+
+            >>> w = torch.ones(2, requires_grad=True)
+            >>> w.is_leaf, (w * 2).is_leaf
+            (True, False)
+        """
         from .autograd.node import AccumulateGrad
         return self._edge is None or type(self._edge) is AccumulateGrad
 
     @property
     def grad_fn(self):
+        """The graph node that produced this tensor (``None`` for leaves); backward starts
+        from it.
+
+        Example::
+
+            >>> w = torch.ones(2, requires_grad=True)
+            >>> (w * w).sum().grad_fn.name()
+            'SumBackward0'
+        """
         from .autograd.node import AccumulateGrad, Slot
         e = self._edge
         if e is None or type(e) is AccumulateGrad:
@@ -264,7 +347,17 @@ class Tensor:
         return bool(self._meta and self._meta.get("retains_grad"))
 
     def retain_grad(self):
-        """retain_grad(): keep ``.grad`` for this non-leaf tensor during backward."""
+        """retain_grad(): keep ``.grad`` for this non-leaf tensor during backward.
+
+        Example::
+
+            >>> w = torch.ones(2, requires_grad=True)
+            >>> h = w * 2
+            >>> h.retain_grad()
+            >>> h.sum().backward()
+            >>> h.grad
+            tensor([1., 1.])
+        """
         if self._edge is None:
             raise EmberRuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.is_leaf or self.retains_grad:
@@ -282,7 +375,18 @@ class Tensor:
 
     def register_hook(self, hook):
         """register_hook(hook): ``hook(grad) -> Tensor or None`` runs when this tensor's gradient
-        is computed; returns a handle with ``remove()``."""
+        is computed (a returned tensor replaces the gradient); returns a handle with
+        ``remove()``.
+
+        Example::
+
+            >>> w = torch.tensor([1., 2.], requires_grad=True)
+            >>> handle = w.register_hook(lambda g: g * 10)
+            >>> (w * 3).sum().backward()
+            >>> w.grad
+            tensor([30., 30.])
+            >>> handle.remove()
+        """
         if self._edge is None:
             raise EmberRuntimeError("cannot register a hook on a tensor that doesn't require "
                                     "gradient")
@@ -304,12 +408,37 @@ class Tensor:
         return _Handle(leaf.post_acc_hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """backward(gradient=None, retain_graph=None, create_graph=False, inputs=None)."""
+        """backward(gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        compute the gradient of this tensor with respect to the graph's leaves and add it to
+        their ``.grad``.
+
+        Args:
+            gradient: the gradient of the final result with respect to this tensor; may be
+                omitted for a one-element tensor (it is then 1).
+            retain_graph: keep the graph's saved values, to call backward through it again.
+            create_graph: record the backward computation too, for higher-order derivatives.
+            inputs: only accumulate into these tensors' ``.grad``.
+
+        Example::
+
+            >>> w = torch.tensor([2., 3.], requires_grad=True)
+            >>> (w * w).sum().backward()
+            >>> w.grad
+            tensor([4., 6.])
+        """
         from .autograd import backward
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
-        """detach() -> Tensor: the same memory, cut from the graph."""
+        """detach() -> Tensor: a tensor on the same memory that is cut from the graph (it does
+        not require grad).
+
+        Example::
+
+            >>> w = torch.tensor([2., 3.], requires_grad=True)
+            >>> w.detach()
+            tensor([2., 3.])
+        """
         t = wrap(self._array)
         # shares the version counter, as torch's detach does, but is no view for autograd:
         # writing into it never touches its source's graph
@@ -367,7 +496,13 @@ class Tensor:
 
     # -- conversion -------------------------------------------------------------------------
     def item(self):
-        """item() -> number: the value of a one-element tensor as a Python number."""
+        """item() -> number: the value of a one-element tensor as a Python number.
+
+        Example::
+
+            >>> torch.tensor([[7]]).item(), torch.tensor(2.5).item()
+            (7, 2.5)
+        """
         a = self._array
         if a.size != 1:
             raise EmberRuntimeError(f"a Tensor with {a.size} elements cannot be converted to "
@@ -376,14 +511,31 @@ class Tensor:
         return v
 
     def tolist(self):
-        """tolist(): nested Python lists (a number for a 0-dim tensor)."""
+        """tolist(): nested Python lists (a number for a 0-dim tensor).
+
+        Example::
+
+            >>> torch.tensor([[1., 2.], [3., 4.]]).tolist()
+            [[1.0, 2.0], [3.0, 4.0]]
+        """
         a = self._array
         if a.dtype == _dt.bfloat16.np or a.dtype == np.float16:
             a = a.astype(np.float32)
         return a.tolist()
 
     def numpy(self, *, force=False):
-        """numpy(*, force=False) -> ndarray sharing this tensor's memory."""
+        """numpy(*, force=False) -> ndarray sharing this tensor's memory.
+
+        A tensor that requires grad must be detached first (or pass ``force=True``).
+
+        Example::
+
+            >>> t = torch.zeros(3)
+            >>> a = t.numpy()
+            >>> a[0] = 5
+            >>> t
+            tensor([5., 0., 0.])
+        """
         if self._edge is not None and not force:
             raise EmberRuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                     "tensor.detach().numpy() instead.")
@@ -397,6 +549,16 @@ class Tensor:
         if dtype is not None and a.dtype != dtype:
             return a.astype(dtype)
         return a.copy() if copy else a
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """__dlpack__(*, stream=None, max_version=None, dl_device=None, copy=None) -> PyCapsule
+        sharing this tensor's memory (the array's own DLPack export; CPU only)."""
+        from .utils.dlpack import export_capsule
+        return export_capsule(self, stream, max_version, dl_device, copy)
+
+    def __dlpack_device__(self):
+        """__dlpack_device__() -> (device type, index): (1, 0), DLPack's code for the CPU."""
+        return self._array.__dlpack_device__()
 
     def __len__(self):
         if self._array.ndim == 0:

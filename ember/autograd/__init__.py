@@ -5,6 +5,7 @@ from .._errors import EmberRuntimeError, EmberTypeError
 from .._state import state
 from ..ops.registry import METHODS as _METHODS
 from ..ops.registry import PUBLIC as _PUBLIC
+from ..tensor import Tensor, wrap
 from . import graph  # noqa: F401
 from .anomaly import (
     detect_anomaly,
@@ -51,15 +52,30 @@ __all__ = [
 _METHODS["is_inference"] = is_inference
 _PUBLIC["is_anomaly_enabled"] = is_anomaly_enabled
 _PUBLIC["is_anomaly_check_nan_enabled"] = is_anomaly_check_nan_enabled
-_PUBLIC["set_anomaly_enabled"] = lambda enabled, check_nan=True: set_detect_anomaly(enabled,
-                                                                                    check_nan)
+
+
+def _set_anomaly_enabled(enabled, check_nan=True):
+    """set_anomaly_enabled(enabled, check_nan=True): switch anomaly detection on or off for the
+    rest of the program (the functional form of ``autograd.detect_anomaly``).
+
+    Example::
+
+        >>> torch.set_anomaly_enabled(True)
+        >>> torch.is_anomaly_enabled()
+        True
+        >>> torch.set_anomaly_enabled(False)
+    """
+    set_detect_anomaly(enabled, check_nan)
+
+
+_set_anomaly_enabled.__name__ = _set_anomaly_enabled.__qualname__ = "set_anomaly_enabled"
+_PUBLIC["set_anomaly_enabled"] = _set_anomaly_enabled
 _PUBLIC["is_inference"] = is_inference
 
 
 def _as_seq(x, what="tensors"):
     if x is None:
         return None
-    from ..tensor import Tensor
     if isinstance(x, Tensor):
         return [x]
     return list(x)
@@ -67,7 +83,6 @@ def _as_seq(x, what="tensors"):
 
 def _root_grads(outputs, grad_outputs, create_graph):
     """The gradient each root starts with: the given one (checked) or ones for a scalar."""
-    from ..tensor import Tensor, wrap
     if grad_outputs is not None and len(grad_outputs) != len(outputs):
         raise EmberRuntimeError(f"grad requires one gradient per output: got {len(outputs)} "
                                 f"outputs and {len(grad_outputs)} gradients")
@@ -113,25 +128,24 @@ def _size(t):
 
 def _no_graph_reason(t):
     """Why ``t`` has no graph, as far as ember can tell (torch says nothing here)."""
-    if is_inference(t):
-        return (": it is an inference tensor, made inside inference_mode(), which records no "
-                "graph")
-    if t._meta is not None and t._meta.get("detached"):
-        return ": it was returned by .detach(), which cuts it out of the graph"
-    if not state.grad_enabled:
-        return (": grad mode is off here (inside no_grad() or set_grad_enabled(False)), so "
-                "results computed in this region do not require grad")
-    return (": it has requires_grad=False (a tensor needs requires_grad=True to start a graph; "
-            "results of ops only require grad when an input does and grad mode is on, i.e. not "
-            "inside no_grad(), inference_mode() or set_grad_enabled(False), and .detach() cuts "
-            "a tensor out of the graph)")
+    from .._diagnostics import no_graph_reason
+    return no_graph_reason(t, state.grad_enabled)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
              grad_variables=None, inputs=None):
     """backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     accumulate d(tensors)/d(leaves) into the leaves' ``.grad`` (only into ``inputs`` when
-    given)."""
+    given).
+
+    Example::
+
+        >>> a = torch.tensor([1., 2.], requires_grad=True)
+        >>> b = torch.tensor(3., requires_grad=True)
+        >>> torch.autograd.backward([(a * b).sum(), b * b])
+        >>> a.grad, b.grad
+        (tensor([3., 3.]), tensor(9.))
+    """
     outputs = _as_seq(tensors)
     if grad_tensors is None:
         grad_tensors = grad_variables
@@ -154,7 +168,18 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
          only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
     allow_unused=None, materialize_grads=False) -> tuple of Tensors: d(outputs)/d(inputs),
-    without touching ``.grad``."""
+    without touching ``.grad``.
+
+    Example::
+
+        >>> x = torch.tensor([1., 2., 3.], requires_grad=True)
+        >>> y = (x ** 2).sum()
+        >>> torch.autograd.grad(y, x)
+        (tensor([2., 4., 6.]),)
+        >>> (dx,) = torch.autograd.grad((x ** 3).sum(), x, create_graph=True)
+        >>> torch.autograd.grad(dx.sum(), x)
+        (tensor([ 6., 12., 18.]),)
+    """
     from ..tensor import wrap
     outs = _as_seq(outputs)
     ins = _as_seq(inputs)

@@ -18,7 +18,22 @@ class detect_anomaly:
     debugging backward. Nodes made inside remember the forward line that created them; a
     backward that produces NaN raises ``Function 'SqrtBackward0' returned nan values in its 0th
     output.`` followed by that line, and any error in a node's backward is preceded by a
-    warning showing it."""
+    warning showing it.
+
+    Example::
+
+        >>> import warnings
+        >>> x = torch.tensor([0.], requires_grad=True)
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")   # the mode warns that it is slow
+        ...     with torch.autograd.detect_anomaly():
+        ...         y = x.sqrt() * 0
+        ...         try:
+        ...             y.backward()
+        ...         except RuntimeError as e:
+        ...             print(str(e).splitlines()[0])
+        Function 'SqrtBackward0' returned nan values in its 0th output.
+    """
 
     def __init__(self, check_nan=True):
         self.check_nan = check_nan
@@ -48,7 +63,17 @@ class detect_anomaly:
 
 class set_detect_anomaly:
     """set_detect_anomaly(mode, check_nan=True): turn anomaly detection on or off; takes effect
-    at once, and as a context manager restores the previous setting on exit."""
+    at once, and as a context manager restores the previous setting on exit.
+
+    Example::
+
+        >>> with torch.autograd.set_detect_anomaly(True):
+        ...     print(torch.is_anomaly_enabled())
+        ...
+        True
+        >>> torch.is_anomaly_enabled()
+        False
+    """
 
     def __init__(self, mode, check_nan=True):
         self.prev = (state.anomaly, state.anomaly_check_nan)
@@ -62,10 +87,22 @@ class set_detect_anomaly:
 
 
 def is_anomaly_enabled():
-    """is_anomaly_enabled() -> bool."""
+    """is_anomaly_enabled() -> bool.
+
+    Example::
+
+        >>> torch.is_anomaly_enabled()
+        False
+    """
     return state.anomaly
 
 
 def is_anomaly_check_nan_enabled():
-    """is_anomaly_check_nan_enabled() -> bool."""
+    """is_anomaly_check_nan_enabled() -> bool.
+
+    Example::
+
+        >>> torch.is_anomaly_check_nan_enabled()
+        True
+    """
     return state.anomaly_check_nan

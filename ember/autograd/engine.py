@@ -9,13 +9,35 @@ import warnings
 
 import numpy as np
 
+from .._diagnostics import SAMPLE as _SAMPLE
+from .._diagnostics import sample_root as _sample_root
 from .._errors import EmberRuntimeError
 from .._state import state
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap
 from .node import FREED_MSG, AccumulateGrad, Slot
 
 _XP = None
 _getrefcount = sys.getrefcount
+_backward_calls = 0
+
+# Note [Ready leaves]: by default a leaf's gradient lands in ``.grad`` after every node ran. While
+# some user (DistributedDataParallel) has asked for it, leaves that carry post-accumulate hooks
+# are accumulated as soon as the last node feeding them ran, so their hooks fire during backward
+# (torch's order) and can start communication while the rest of the graph is still running.
+_ready_leaf_users = 0
+# Callbacks queued by hooks during a backward; they run once it finished (torch's queue_callback).
+_queued = []
+
+
+def want_ready_leaves(on=True):
+    """Turn on (or off, paired with an earlier on) Note [Ready leaves]."""
+    global _ready_leaf_users
+    _ready_leaf_users += 1 if on else -1
+
+
+def queue_callback(callback):
+    """queue_callback(callback): run ``callback()`` when the current backward pass finished."""
+    _queued.append(callback)
 
 
 def _xp():
@@ -46,9 +68,12 @@ def _fit(g, shape, np_dtype, tensor_mode):
     if type(g) is not np.ndarray:
         g = np.asarray(g)
     if g.shape != shape:
-        full = np.broadcast_shapes(g.shape, shape)
-        if full != g.shape:
-            g = np.broadcast_to(g, full)
+        # broadcast_shapes costs ~2 µs: only a gradient smaller than its input needs it
+        lead = g.ndim - len(shape)
+        if lead < 0 or 1 in g.shape[lead:]:
+            full = np.broadcast_shapes(g.shape, shape)
+            if full != g.shape:
+                g = np.broadcast_to(g, full)
         g = _xp().sum_to(g, shape)
     if g.dtype != np_dtype:
         if g.dtype.kind == "c" and np_dtype.kind != "c":
@@ -74,6 +99,11 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
 
     With ``inputs`` given, returns their gradients; with ``accumulate`` they are also (and only
     they are) accumulated into ``.grad`` as torch's ``backward(inputs=...)`` does."""
+    if state.tracer is not None:
+        # ember.compile records this backward (it runs its own copy of the loop below and
+        # falls back to it when a case is beyond what it can replay)
+        return state.tracer.backward(run_backward, roots, root_grads, retain_graph,
+                                     create_graph, inputs, allow_unused, accumulate)
     tensor_mode = bool(create_graph)
     buffers = {}
     start = []
@@ -83,6 +113,12 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
             g = g._array
         _accumulate(buffers, node, idx, g)
         start.append(node)
+    if accumulate:
+        # every SAMPLE-th backward hands its root to the growing-graph check (_diagnostics)
+        global _backward_calls
+        _backward_calls += 1
+        if not _backward_calls % _SAMPLE:
+            _sample_root(start[0])
 
     capture = None
     if inputs is not None:
@@ -113,6 +149,9 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
             if e is not None:
                 stack.append(e.node if type(e) is Slot else e)
     order.sort(key=_seq, reverse=True)
+    pending = None
+    if _ready_leaf_users and capture is None and accumulate:
+        pending = _ready_counts(order, leaves)
 
     results = [None] * len(inputs) if inputs is not None else None
     prev_mode = state.grad_enabled
@@ -152,6 +191,9 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                 gi = _fit(gi, e.shape, e.dtype, tensor_mode)
                 prev = buffers.get(e)
                 buffers[e] = gi if prev is None else prev + gi
+                if pending is not None:
+                    gi = prev = None
+                    _leaf_fed(pending, buffers, e, tensor_mode)
         # Drop this frame's references so a leaf can take its gradient array without a copy
         # (_accumulate_leaf counts references to decide).
         grads = gi = g = None
@@ -171,8 +213,13 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                 continue
             _accumulate_leaf(leaf, g, tensor_mode)
             g = None
+    except BaseException:
+        _queued.clear()
+        raise
     finally:
         state.grad_enabled = prev_mode
+    if _queued:
+        _run_queued()
     if inputs is not None and accumulate:
         # backward(inputs=[non-leaf, ...]) also fills .grad of non-leaf inputs
         for t, r in zip(inputs, results):
@@ -183,6 +230,47 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
 
 def _seq(n):
     return n.seq
+
+
+def _ready_counts(order, leaves):
+    """How many edges still feed each hooked leaf (Note [Ready leaves]); None if no leaf has
+    post-accumulate hooks."""
+    hooked = {leaf: 0 for leaf in leaves if leaf.post_acc_hooks}
+    if not hooked:
+        return None
+    for n in order:
+        for e in n.next:
+            if e in hooked:
+                hooked[e] += 1
+    return hooked
+
+
+def _leaf_fed(pending, buffers, leaf, tensor_mode):
+    left = pending.get(leaf)
+    if left is None:
+        return
+    if left > 1:
+        pending[leaf] = left - 1
+        return
+    del pending[leaf]
+    g = buffers.pop(leaf)
+    # run_backward's list of the node's gradients and zip's current tuple over it may each hold
+    # g once more (then g may still be stolen, nobody else sees it); a hook's result may not
+    spare = 2
+    if leaf.pre_hooks:
+        g = _call_pre_hooks(leaf, g, tensor_mode)
+        spare = 0
+    if leaf.tensor_hooks:
+        g = _run_tensor_hooks(leaf, g, tensor_mode)
+        spare = 0
+    _accumulate_leaf(leaf, g, tensor_mode, spare)
+
+
+def _run_queued():
+    callbacks = _queued[:]
+    _queued.clear()
+    for fn in callbacks:
+        fn()
 
 
 def node_backward(node, g, tensor_mode):
@@ -303,11 +391,10 @@ def _capture(capture, node, g, results, tensor_mode):
     return hit
 
 
-def _accumulate_leaf(leaf, g, tensor_mode):
+def _accumulate_leaf(leaf, g, tensor_mode, spare=0):
     var = leaf._var()
     if var is None:
         return
-    from ..tensor import wrap
     if tensor_mode:
         cur = var._grad
         var._grad = g if cur is None else cur + g
@@ -318,7 +405,7 @@ def _accumulate_leaf(leaf, g, tensor_mode):
             # caller's local, this parameter and getrefcount's own argument. Any other one (a
             # second leaf's buffer, a user's tensor, a hook's result) forces a copy, so two
             # leaves never share one .grad buffer.
-            if g.base is not None or _getrefcount(g) > 3 or not g.flags.writeable:
+            if g.base is not None or _getrefcount(g) > 3 + spare or not g.flags.writeable:
                 g = np.array(g, copy=True)
             var._grad = wrap(g)
         elif cur._edge is None and cur._array.shape == g.shape and cur._array.flags.writeable:

@@ -104,7 +104,18 @@ class no_grad(_NoArgMode):
 
 
 class enable_grad(_NoArgMode):
-    """enable_grad(): turn recording back on inside a no_grad region."""
+    """enable_grad(): turn recording back on inside a no_grad region.
+
+    Example::
+
+        >>> x = torch.ones(2, requires_grad=True)
+        >>> with torch.no_grad():
+        ...     with torch.enable_grad():
+        ...         y = x * 2
+        ...
+        >>> y.requires_grad
+        True
+    """
 
     def __enter__(self):
         self.prev = state.grad_enabled
@@ -116,7 +127,21 @@ class enable_grad(_NoArgMode):
 
 class set_grad_enabled(_GradModeBase):
     """set_grad_enabled(mode): set recording on or off; works as a function (takes effect at
-    once), a context manager (restores the previous mode on exit) or a decorator."""
+    once), a context manager (restores the previous mode on exit) or a decorator.
+
+    Example::
+
+        >>> x = torch.ones(2, requires_grad=True)
+        >>> with torch.set_grad_enabled(False):
+        ...     y = x * 2
+        ...
+        >>> y.requires_grad
+        False
+        >>> _ = torch.set_grad_enabled(False)
+        >>> (x * 2).requires_grad
+        False
+        >>> _ = torch.set_grad_enabled(True)
+    """
 
     def __init__(self, mode):
         if not isinstance(mode, bool):
@@ -196,7 +221,17 @@ def is_inference(self):
 class inference_mode(_GradModeBase):
     """inference_mode(mode=True): like no_grad, and tensors made inside are inference tensors
     that cannot be saved for backward later (Note [Inference tensors]).
-    ``inference_mode(False)`` inside an inference region turns it off again."""
+    ``inference_mode(False)`` inside an inference region turns it off again.
+
+    Example::
+
+        >>> x = torch.ones(2, requires_grad=True)
+        >>> with torch.inference_mode():
+        ...     y = x * 2
+        ...
+        >>> y.requires_grad, y.is_inference()
+        (False, True)
+    """
 
     def __new__(cls, mode=True):
         if isinstance(mode, bool):
@@ -236,10 +271,30 @@ def _inference_maker(make):
 
 
 def is_grad_enabled():
-    """is_grad_enabled() -> bool."""
+    """is_grad_enabled() -> bool.
+
+    Example::
+
+        >>> torch.is_grad_enabled()
+        True
+        >>> with torch.no_grad():
+        ...     print(torch.is_grad_enabled())
+        ...
+        False
+    """
     return state.grad_enabled
 
 
 def is_inference_mode_enabled():
-    """is_inference_mode_enabled() -> bool."""
+    """is_inference_mode_enabled() -> bool.
+
+    Example::
+
+        >>> with torch.inference_mode():
+        ...     print(torch.is_inference_mode_enabled())
+        ...
+        True
+        >>> torch.is_inference_mode_enabled()
+        False
+    """
     return state.inference

@@ -18,7 +18,27 @@ _RANDOM_DIRECTIONS = 3
 
 
 class GradcheckError(EmberRuntimeError):
-    """Raised by gradcheck/gradgradcheck when analytic and numeric gradients disagree."""
+    """Raised by gradcheck/gradgradcheck when analytic and numeric gradients disagree.
+
+    Example::
+
+        >>> class BadSquare(torch.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x * x
+        ...
+        ...     @staticmethod
+        ...     def backward(ctx, g):
+        ...         (x,) = ctx.saved_tensors
+        ...         return g * x          # wrong: the derivative of x * x is 2 * x
+        >>> x = torch.ones(2, dtype=torch.float64, requires_grad=True)
+        >>> try:
+        ...     torch.autograd.gradcheck(BadSquare.apply, (x,))
+        ... except torch.autograd.GradcheckError as e:
+        ...     print(type(e).__name__, isinstance(e, RuntimeError))
+        GradcheckError True
+    """
 
 
 def _as_tuple(x):
@@ -99,7 +119,14 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     """gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
     fast_mode=False) -> bool: True when autograd's gradients of ``func`` at ``inputs`` match
     central finite differences; otherwise raises GradcheckError (or returns False when
-    ``raise_exception=False``). Use float64/complex128 inputs."""
+    ``raise_exception=False``). Use float64/complex128 inputs.
+
+    Example::
+
+        >>> x = torch.randn(3, dtype=torch.float64, requires_grad=True)
+        >>> torch.autograd.gradcheck(torch.sin, (x,))
+        True
+    """
     from .. import autograd
     from ..tensor import Tensor, wrap
     inputs = _as_tuple(inputs)
@@ -182,7 +209,14 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   masked=False, seed=1):
     """gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
     raise_exception=True) -> bool: gradcheck of the ``create_graph=True`` backward of
-    ``func`` with respect to both the inputs and the cotangents (second derivatives)."""
+    ``func`` with respect to both the inputs and the cotangents (second derivatives).
+
+    Example::
+
+        >>> x = torch.randn(3, dtype=torch.float64, requires_grad=True)
+        >>> torch.autograd.gradgradcheck(lambda t: t ** 3, (x,))
+        True
+    """
     from .. import autograd
     from ..tensor import Tensor, wrap
     inputs = _as_tuple(inputs)

@@ -83,7 +83,11 @@ def _view_as_complex(x):
 
 def _special(name):
     def fn(*args):
-        import scipy.special
+        try:
+            import scipy.special
+        except ImportError:
+            raise ImportError(f"ember's special function {name}() needs SciPy: "
+                              "pip install scipy") from None
         return getattr(scipy.special, name)(*args)
     fn.__name__ = name
     return fn
@@ -103,7 +107,9 @@ def make_namespace():
     ns.view_as_real = _view_as_real
     ns.view_as_complex = _view_as_complex
     for name in ("erf", "erfc", "erfinv", "gammaln", "digamma", "polygamma", "i0", "ndtri",
-                 "expit", "logit", "xlogy", "xlog1py", "erfcx", "i0e", "i1", "i1e", "zeta"):
+                 "expit", "logit", "xlogy", "xlog1py", "erfcx", "i0e", "i1", "i1e", "zeta",
+                 "ndtr", "log_ndtr", "entr", "airy", "j0", "j1", "y0", "y1", "k0", "k1", "k0e",
+                 "k1e", "spherical_jn", "gammainc", "gammaincc"):
         setattr(ns, "special_" + name, _special(name))
     ns.is_tensor_namespace = False
     return ns

@@ -3,7 +3,19 @@ from ..tensor import Tensor, wrap
 
 
 class Parameter(Tensor):
-    """Parameter(data=None, requires_grad=True): a leaf tensor a Module treats as trainable."""
+    """Parameter(data=None, requires_grad=True): a leaf tensor a Module treats as trainable.
+
+    Example::
+
+        >>> p = nn.Parameter(torch.zeros(2))
+        >>> p
+        Parameter containing:
+        tensor([0., 0.], requires_grad=True)
+        >>> lin = nn.Linear(1, 1)
+        >>> lin.scale = nn.Parameter(torch.ones(1))
+        >>> [name for name, _ in lin.named_parameters()]
+        ['weight', 'bias', 'scale']
+    """
 
     __slots__ = ()
 
@@ -43,7 +55,15 @@ def _cpu():
 
 
 class Buffer:
-    """Buffer(data, persistent=True): marks a tensor as a module buffer when assigned."""
+    """Buffer(data, persistent=True): marks a tensor as a module buffer when assigned.
+
+    Example::
+
+        >>> lin = nn.Linear(1, 1)
+        >>> lin.steps = nn.Buffer(torch.zeros(()))
+        >>> list(lin.state_dict())
+        ['weight', 'bias', 'steps']
+    """
 
     def __new__(cls, data=None, *, persistent=True):
         data._meta = dict(data._meta or {}, buffer_persistent=persistent)

@@ -51,9 +51,107 @@ CELU = _elementwise("celu")(_elu_kernel)
 CELU.derivative(_elu_grad)
 
 
+# Note [Fast float32 GELU]
+# scipy.special.erf has no vectorised float32 loop: ~40 ns per element here, 30x NumPy's tanh;
+# with four calls per step the Transformer benchmark's GELU cost more than its GEMMs. For float32
+# arrays GELU uses h = Φ(-|x|) = erfc(|x|/√2)/2 = t·exp(P(t) - x²/2), t = 1/(1 + 0.4|x|/√2),
+# where P is a degree-8 polynomial in t - 0.6 fitted for ember (least squares, then Lawson
+# weights towards minimax; |error| < 9e-8 in the exponent for |x| ≤ 14.85, beyond which h
+# underflows anyway). Then gelu(x) = max(x, 0) - |x|·h and gelu'(x) = Φ(x) + x·φ(x) with
+# Φ(x) = [x ≥ 0] - sign(x)·h. Computing the small tail h directly keeps its relative accuracy
+# where 1 + erf(x) cancels (scipy's float32 path loses every digit below x ≈ -5). Against
+# float64: relative error ≤ 6e-7 for |x| ≤ 1 and ≤ 8e-7 for |x| ≤ 3. The ~30 NumPy passes run
+# over chunks that stay in L2; 2-3x faster than the erf path in forward and backward.
+_PHI_T0 = 0.6
+_PHI_COEF = tuple(np.float32(c) for c in (
+    -0.2078370263519828, -0.07127240917258877, 0.3060438244831634, 0.12998810687275641,
+    -0.36247784438736846, -0.2958101275156237, 0.4908493417876725, 1.632357612354395,
+    -1.3987465813864288))
+_PHI_CHUNK = 16384
+_F32 = np.dtype(np.float32)
+
+
+def _half_erfc_f32(x, a, hx, t, s, q):
+    """Fill a = |x|, hx = x²/2 and q = Φ(-|x|) for a float32 chunk (t, s: scratch)."""
+    f = np.float32
+    np.abs(x, out=a)
+    np.multiply(a, f(0.5), out=hx)                    # exact: a power-of-two scaling
+    np.multiply(a, f(0.4 * math.sqrt(0.5)), out=t)
+    t += f(1)
+    np.reciprocal(t, out=t)
+    np.subtract(t, f(_PHI_T0), out=s)                # centred: less cancellation in Horner
+    c = _PHI_COEF
+    p = np.multiply(s, c[0], out=q)
+    p += c[1]
+    for ci in c[2:]:
+        p *= s
+        p += ci
+    hx *= a                                             # x²/2, rounded once
+    p -= hx
+    np.exp(p, out=q)
+    q *= t
+
+
+def _chunks(x):
+    """Flat contiguous view of ``x`` and per-chunk scratch arrays."""
+    xf = np.ascontiguousarray(x).reshape(-1)
+    k = min(xf.size, _PHI_CHUNK)
+    return xf, [np.empty(k, dtype=_F32) for _ in range(5)]
+
+
+def _gelu_f32(x):
+    """gelu(x) for a float32 array (exact erf form)."""
+    xf, (a, hx, t, s, q) = _chunks(x)
+    out = np.empty_like(xf)
+    n = xf.size
+    for i in range(0, n, _PHI_CHUNK):
+        xs, o = xf[i:i + _PHI_CHUNK], out[i:i + _PHI_CHUNK]
+        k = xs.size
+        if k != a.size:
+            a, hx, t, s, q = a[:k], hx[:k], t[:k], s[:k], q[:k]
+        _half_erfc_f32(xs, a, hx, t, s, q)
+        q *= a
+        np.maximum(xs, np.float32(0), out=o)
+        o -= q
+    return out.reshape(x.shape)
+
+
+def _gelu_grad_f32(g, x):
+    """g·gelu'(x) for float32 arrays of one shape."""
+    xf, (a, hx, t, s, q) = _chunks(x)
+    gf = np.ascontiguousarray(g).reshape(-1)
+    out = np.empty_like(xf)
+    n = xf.size
+    for i in range(0, n, _PHI_CHUNK):
+        xs, o = xf[i:i + _PHI_CHUNK], out[i:i + _PHI_CHUNK]
+        k = xs.size
+        if k != a.size:
+            a, hx, t, s, q = a[:k], hx[:k], t[:k], s[:k], q[:k]
+        _half_erfc_f32(xs, a, hx, t, s, q)
+        np.copysign(q, xs, out=q)                       # sign(x)·h (-0.0 counts as negative)
+        np.negative(hx, out=hx)
+        np.exp(hx, out=hx)
+        hx *= np.float32(1.0 / math.sqrt(2.0 * math.pi))
+        hx *= xs                                        # x·φ(x)
+        np.signbit(xs, out=o)
+        np.subtract(np.float32(1), o, out=o)            # 1 for x ≥ +0, 0 for x ≤ -0 ...
+        o -= q                                          # ... minus sign(x)·h: Φ(x)
+        o += hx
+        o *= gf[i:i + _PHI_CHUNK]
+    return out.reshape(x.shape)
+
+
+def _fast_gelu(a, approximate):
+    # plain arrays only: under create_graph the rules run on Tensors and keep the generic form
+    return approximate == "none" and type(a) is np.ndarray and a.dtype == _F32
+
+
 # --- GELU --------------------------------------------------------------------------------------
 @_elementwise("gelu")
 def GELU(m, a, approximate="none"):
+    if _fast_gelu(a, approximate):
+        with np.errstate(over="ignore", invalid="ignore"):      # inf in, nan out: as torch
+            return _gelu_f32(a)
     if approximate == "tanh":
         # 0.5 (1 + tanh(u)) = sigmoid(2u), which does not cancel where tanh(u) is near -1
         return a * _same_dtype(m.special_expit((a + _TANH_C * a * a * a) * (2 * _TANH_K)), a)
@@ -62,6 +160,10 @@ def GELU(m, a, approximate="none"):
 
 @GELU.derivative
 def _gelu_grad(m, g, a, out, approximate="none"):
+    if _fast_gelu(a, approximate) and type(g) is np.ndarray and g.shape == a.shape \
+            and g.dtype == _F32:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _gelu_grad_f32(g, a)
     if approximate == "tanh":
         s = m.special_expit((a + _TANH_C * a * a * a) * (2 * _TANH_K))
         return g * (s + a * s * (1 - s) * (2 * _TANH_K) * (1 + 3 * _TANH_C * a * a))

@@ -700,3 +700,32 @@ def _legacy_new(cls, args, dtype, device):
     t._array, t._edge, t._device, t._grad, t._vc, t._view, t._meta = (
         arr, None, check_device(device), None, None, None, None)
     return t
+
+
+@public("empty_strided")
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
+                  pin_memory=False):
+    """empty_strided(size, stride, *, dtype=None, ...) -> Tensor: an uninitialised tensor (ember
+    lays it out contiguously; ``stride`` is accepted for compatibility)."""
+    return empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+@public("empty_permuted")
+def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None,
+                   requires_grad=False, pin_memory=False):
+    """empty_permuted(size, physical_layout, *, dtype=None, ...) -> Tensor: an uninitialised
+    tensor of logical shape ``size``."""
+    return empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+@public("scalar_tensor")
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False,
+                  pin_memory=False):
+    """scalar_tensor(s, *, dtype=None, ...) -> Tensor: a 0-dim tensor of the default float
+    dtype (or ``dtype``) holding ``s``."""
+    return tensor(s, dtype=dtype if dtype is not None else _dt.get_default_dtype(),
+                  device=device, requires_grad=requires_grad)
+
+
+METHODS["new_empty_strided"] = lambda self, size, stride, *, dtype=None, **kw: \
+    empty(tuple(size), dtype=dtype if dtype is not None else self.dtype)

@@ -49,6 +49,8 @@ def unary(op, a, **attrs):
     out = op.forward(_xp, A, **attrs) if attrs else op.forward(_xp, A)
     if type(out) is not np.ndarray:
         out = np.asarray(out)
+    if state.tracer is not None:
+        state.tracer.arrays = (A,)      # what the kernel saw (after casts), for the recorder
     e = a._edge
     if e is not None and state.grad_enabled and op.grad is not None:
         return _make(out, op, (a,), (e,), attrs)
@@ -90,6 +92,8 @@ def binary(op, a, b, **attrs):
         raise _broadcast_error(op, a, b, exc) from None
     if type(out) is not np.ndarray:
         out = np.asarray(out)
+    if state.tracer is not None:
+        state.tracer.arrays = (A, B)
     if state.grad_enabled and op.grad is not None and (
             edges[0] is not None or edges[1] is not None):
         return _make(out, op, (a, b), edges, attrs)
@@ -161,11 +165,14 @@ def apply(op, inputs, attrs=None, *, arrays=None):
     out = op.forward(_xp, *arrays, **attrs) if attrs else op.forward(_xp, *arrays)
     if type(out) is not np.ndarray:
         out = np.asarray(out)
+    if state.tracer is not None:
+        state.tracer.arrays = arrays
     if state.grad_enabled and op.grad is not None:
-        edges = tuple(t._edge if isinstance(t, Tensor) else None for t in inputs)
+        # a list comprehension, not tuple(generator): this runs for every linear/conv/loss call
+        edges = [t._edge if isinstance(t, Tensor) else None for t in inputs]
         for e in edges:
             if e is not None:
-                return _make(out, op, inputs, edges, attrs or {})
+                return _make(out, op, inputs, tuple(edges), attrs or {})
     return _make(out, op, inputs, None, attrs or {})
 
 
@@ -252,5 +259,6 @@ def apply_inplace(op, t, others=(), attrs=None, *, arrays=None):
         from ..autograd.inplace import record_inplace
         record_inplace(op, t, e, old, others, attrs)
     if state.tracer is not None:
+        state.tracer.arrays = (A, *arrays)
         state.tracer.record(op, (t, *others), attrs, t)
     return t

@@ -251,7 +251,9 @@ BINARY_ROWS = [
     binary("logaddexp2", "logaddexp2", keep="ab", dtype_rule="float",
            grad=(lambda m, g, a, b, out: g / (1 + m.exp2(b - a)),
                  lambda m, g, a, b, out: g / (1 + m.exp2(a - b)))),
-    binary("nextafter", "nextafter"),
+    # torch passes the gradient straight to input (and none to other)
+    binary("nextafter", "nextafter", grad=(lambda m, g, a, b, out: g,
+                                           lambda m, g, a, b, out: g * 0)),
     binary("eq", "equal"),
     binary("ne", "not_equal"),
     binary("lt", "less"),

@@ -14,7 +14,7 @@ import numpy as np
 
 from .._errors import EmberIndexError, EmberRuntimeError, EmberTypeError
 from .._state import state
-from ..tensor import Tensor, _wrap_dim
+from ..tensor import Tensor, _wrap_dim, wrap
 from . import dispatch
 from ._public import write_out
 from .indexing import _BOOL, _FULL, _INT32, _INT64, _SCALARS, broadcast_error, cast_scalar
@@ -101,6 +101,9 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
     """gather(input, dim, index, *, sparse_grad=False, out=None) -> Tensor: for dim=0,
     ``out[i][j] = input[index[i][j]][j]``; ``index`` may be smaller than ``input`` outside
     ``dim``. Repeated indices add up in the gradient."""
+    if isinstance(index, Tensor) and index._array.size == 0 and index._array.dtype.kind in "iu":
+        # torch skips the checks for an empty index and returns an empty result of its shape
+        return write_out(input.reshape(-1)[:0].reshape(index.shape), out)
     idx = _index_of(index, "gather(): Expected dtype int32/int64 for index")
     a = input._array
     d = _wrap_dim(dim, a.ndim)
@@ -146,6 +149,12 @@ def take_along_dim(input, indices, dim=None, *, out=None):
         input = input.expand(*asz)
     if tuple(isz) != i.shape:
         indices = indices.expand(*isz)
+    n = a.shape[d]
+    ia = indices._array
+    if ia.size and (ia < 0).any():
+        # unlike gather, take_along_dim counts negative indices from the end
+        _check_bounds(ia, n, d, negative=True)
+        indices = wrap(np.where(ia < 0, ia + n, ia))
     return write_out(gather(input, d, indices), out)
 
 

@@ -1,7 +1,12 @@
-"""Products through BLAS: matmul, mm, bmm, mv, dot, vdot, outer, einsum, linear, addmm."""
+"""Products through BLAS: matmul, mm, bmm, mv, dot, vdot, outer, einsum, linear, addmm and the
+rest of torch's product family (addmv, addr, baddbmm, addbmm, kron, tensordot, inner, trace,
+cdist, dist, chain_matmul); and the torch-namespace spellings of ember.linalg's functions
+(det, inverse, svd, qr, lu, cholesky_solve, triangular_solve, geqrf, ormqr…)."""
+import numpy as np
 
 from .. import dtypes as _dt
-from .._errors import EmberRuntimeError
+from .._errors import EmberRuntimeError, EmberTypeError
+from ..tensor import Tensor, wrap
 from . import dispatch
 from ._public import write_out
 from .registry import op, public
@@ -116,7 +121,7 @@ def mv(input, vec, *, out=None):
     return _matmul("mv", input, vec, out)
 
 
-@public("dot", "inner", method=True)
+@public("dot", method=True)
 def dot(input, other, *, out=None):
     """dot(input, other, *, out=None) -> Tensor: inner product of two 1-D tensors."""
     if input.ndim != 1 or other.ndim != 1:
@@ -150,10 +155,11 @@ def _rows(a):
 
 
 def _linear_kernel(m, x, w, b=None):
+    # w is 2-D (linear() checks): .T is a view, without np.swapaxes' dispatch cost
     if x.ndim > 2:
-        y = m.matmul(_rows(x), m.swapaxes(w, -1, -2)).reshape(x.shape[:-1] + (w.shape[0],))
+        y = m.matmul(_rows(x), w.T).reshape(x.shape[:-1] + (w.shape[0],))
     else:
-        y = m.matmul(x, m.swapaxes(w, -1, -2))
+        y = m.matmul(x, w.T)
     if b is not None:
         y += b               # fresh result: add the bias in place instead of a second temporary
     return y
@@ -168,12 +174,21 @@ def _linear_gx(m, g, x, w, b, out):
 def _linear_gw(m, g, x, w, b, out):
     if x.ndim == 1:
         return m.expand_dims(g, -1) * m.conj(m.expand_dims(x, 0))
-    return m.matmul(m.swapaxes(_rows(g), 0, 1), m.conj(_rows(x)))
+    return m.matmul(_rows(g).T, m.conj(_rows(x)))
+
+
+def _linear_gb(m, g, x, w, b, out):
+    # summed here rather than by the engine's generic unbroadcast (broadcast_shapes + sum_to);
+    # an array's own sum skips np.sum's Python wrapper (a third of this rule's time)
+    if g.ndim < 2:
+        return g
+    axes = 0 if g.ndim == 2 else tuple(range(g.ndim - 1))
+    return g.sum(axis=axes) if type(g) is np.ndarray else m.sum(g, axis=axes)
 
 
 _LINEAR = op("linear", keep="ab", keep_for=("b", "a", ""), kind="linalg",
              node_name="AddmmBackward0")(_linear_kernel)
-_LINEAR.derivative((_linear_gx, _linear_gw, lambda m, g, x, w, b, out: g))
+_LINEAR.derivative((_linear_gx, _linear_gw, _linear_gb))
 
 
 def linear(input, weight, bias=None):
@@ -189,10 +204,12 @@ def linear(input, weight, bias=None):
             f"{list(w.shape)}: the input's last dimension must equal weight.shape[1] = "
             f"{w.shape[1] if w.ndim == 2 else '?'})")
     if x.dtype is not w.dtype:
+        from .._diagnostics import dtype_hint
+        hint = dtype_hint(input.dtype, weight.dtype)
         raise EmberRuntimeError(
             f"mat1 and mat2 must have the same dtype, but got {input.dtype.scalar_name} and "
             f"{weight.dtype.scalar_name} (linear input {input.dtype} vs weight "
-            f"{weight.dtype})")
+            f"{weight.dtype}){': ' + hint if hint else ''}")
     if bias is None:
         return dispatch.apply(_LINEAR, (input, weight, None), arrays=(x, w, None))
     return dispatch.apply(_LINEAR, (input, weight, bias), arrays=(x, w, bias._array))
@@ -274,3 +291,437 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         prod = prod * alpha
     base = input if beta == 1 else input * beta
     return write_out(base + prod if beta != 0 else prod + input * 0, out)
+
+
+# --- torch's product family, composed from differentiable ops --------------------------------------
+def _check_tensors(name, *ts):
+    for t in ts:
+        if not isinstance(t, Tensor):
+            raise EmberTypeError(f"{name}(): expected Tensor arguments, got {type(t).__name__}")
+
+
+def _scaled_sum(input, prod, beta, alpha):
+    """beta * input + alpha * prod, with torch's rule that beta = 0 ignores input (even NaN)."""
+    if alpha != 1:
+        prod = prod * alpha
+    if beta == 0:
+        shape = np.broadcast_shapes(tuple(input.shape), tuple(prod.shape))
+        return prod if shape == tuple(prod.shape) else prod.expand(*shape).clone()
+    return (input if beta == 1 else input * beta) + prod
+
+
+@public("addmv", method=True)
+def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
+    """addmv(input, mat, vec, *, beta=1, alpha=1, out=None) -> beta * input + alpha * (mat @
+    vec)."""
+    _check_tensors("addmv", input, mat, vec)
+    return write_out(_scaled_sum(input, mv(mat, vec), beta, alpha), out)
+
+
+@public("addr", method=True)
+def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
+    """addr(input, vec1, vec2, *, beta=1, alpha=1, out=None) -> beta * input + alpha *
+    outer(vec1, vec2)."""
+    _check_tensors("addr", input, vec1, vec2)
+    if vec1.ndim != 1 or vec2.ndim != 1:
+        raise EmberRuntimeError(f"addr: Expected 1-D argument vec1, but got {vec1.ndim}-D"
+                                if vec1.ndim != 1 else
+                                f"addr: Expected 1-D argument vec2, but got {vec2.ndim}-D")
+    prod = outer(vec1, vec2)
+    if prod.dtype == _dt.bool_:
+        r = prod & (alpha != 0)
+        return write_out(r if beta == 0 else (input & bool(beta)) | r, out)
+    return write_out(_scaled_sum(input, prod, beta, alpha), out)
+
+
+@public("baddbmm", method=True)
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> beta * input + alpha *
+    bmm(batch1, batch2)."""
+    _check_tensors("baddbmm", input, batch1, batch2)
+    return write_out(_scaled_sum(input, bmm(batch1, batch2), beta, alpha), out)
+
+
+@public("addbmm", method=True)
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> beta * input + alpha *
+    sum_i(batch1[i] @ batch2[i])."""
+    _check_tensors("addbmm", input, batch1, batch2)
+    return write_out(_scaled_sum(input, bmm(batch1, batch2).sum(0), beta, alpha), out)
+
+
+@public("kron", method=True)
+def kron(input, other, *, out=None):
+    """kron(input, other, *, out=None) -> Tensor: the Kronecker product."""
+    _check_tensors("kron", input, other)
+    nd = max(input.ndim, other.ndim)
+    sa = (1,) * (nd - input.ndim) + tuple(input.shape)
+    sb = (1,) * (nd - other.ndim) + tuple(other.shape)
+    a = input.reshape(tuple(x for d in sa for x in (d, 1)))
+    b = other.reshape(tuple(x for d in sb for x in (1, d)))
+    return write_out((a * b).reshape(tuple(x * y for x, y in zip(sa, sb))), out)
+
+
+@public("tensordot")
+def tensordot(a, b, dims=2, out=None):
+    """tensordot(a, b, dims=2, out=None) -> Tensor: contracts the last ``dims`` dimensions of
+    a with the first of b, or the listed pairs ``dims=([a dims], [b dims])``."""
+    _check_tensors("tensordot", a, b)
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, int):
+        if dims < 0:
+            raise EmberRuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > min(a.ndim, b.ndim):
+            raise EmberRuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got "
+                                    f"dims={dims}")
+        da = list(range(a.ndim - dims, a.ndim))
+        db = list(range(dims))
+    else:
+        da, db = dims
+        da = [da] if isinstance(da, int) else list(da)
+        db = [db] if isinstance(db, int) else list(db)
+        if len(da) != len(db):
+            raise EmberRuntimeError("both dimension lists should have same length")
+        da = [d % a.ndim for d in da]
+        db = [d % b.ndim for d in db]
+    for x, y in zip(da, db):
+        # a size-1 contracted dimension broadcasts against the other operand's
+        if a.shape[x] == 1 and b.shape[y] != 1:
+            b = b.sum(y, keepdim=True)
+        elif b.shape[y] == 1 and a.shape[x] != 1:
+            a = a.sum(x, keepdim=True)
+        if a.shape[x] != b.shape[y]:
+            raise EmberRuntimeError(f"contracted dimensions need to match, but first has size "
+                                    f"{a.shape[x]} in dim {x} and second has size {b.shape[y]} "
+                                    f"in dim {y}")
+    fa = [d for d in range(a.ndim) if d not in da]
+    fb = [d for d in range(b.ndim) if d not in db]
+    k = int(np.prod([a.shape[d] for d in da]))
+    A = a.permute(*fa, *da).reshape(-1, k) if a.ndim else a.reshape(1, 1)
+    B = b.permute(*db, *fb).reshape(k, -1) if b.ndim else b.reshape(1, 1)
+    if A.dtype != B.dtype:
+        rd = _dt.promote_types(A.dtype, B.dtype)
+        A, B = A.to(rd), B.to(rd)
+    res = (A @ B).reshape(tuple(a.shape[d] for d in fa) + tuple(b.shape[d] for d in fb))
+    return write_out(res, out)
+
+
+@public("inner", method=True)
+def inner(input, other, *, out=None):
+    """inner(input, other, *, out=None) -> Tensor: sum over the last dimensions of both (a
+    scalar operand multiplies)."""
+    _check_tensors("inner", input, other)
+    if input.ndim == 0 or other.ndim == 0:
+        return write_out(input * other, out)
+    if input.shape[-1] != other.shape[-1]:
+        raise EmberRuntimeError(f"inner() the last dimension must match on both input tensors "
+                                f"but got shapes {list(input.shape)} and {list(other.shape)}")
+    return write_out(tensordot(input, other, ([-1], [-1])), out)
+
+
+@public("vdot", method=True)
+def vdot(input, other, *, out=None):
+    """vdot(input, other, *, out=None) -> Tensor: sum(conj(input) * other) of two 1-D
+    tensors."""
+    _check_tensors("vdot", input, other)
+    if input.ndim != 1 or other.ndim != 1:
+        raise EmberRuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D "
+                                "tensors")
+    if input.dtype != other.dtype:
+        raise EmberRuntimeError(f"vdot : expected both vectors to have same dtype, but found "
+                                f"{input.dtype.scalar_name} and {other.dtype.scalar_name}")
+    if input.shape[0] != other.shape[0]:
+        raise EmberRuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and"
+                                f" src [{other.shape[0]}] to have the same number of elements, "
+                                "but got different sizes")
+    a = input.conj() if input.is_complex() else input
+    return write_out(_matmul("vdot", a, other), out)
+
+
+@public("trace", method=True)
+def trace(input):
+    """trace(input) -> Tensor: sum of the main diagonal of a 2-D tensor."""
+    if input.ndim != 2:
+        raise EmberRuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    return input.diagonal().sum()
+
+
+@public("chain_matmul")
+def chain_matmul(*matrices, out=None):
+    """chain_matmul(*matrices, out=None) -> Tensor: product of 2-D matrices (multi_dot)."""
+    if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
+        matrices = tuple(matrices[0])
+    if len(matrices) == 1:
+        if matrices[0].ndim != 2:
+            raise EmberRuntimeError(f"chain_matmul(): Expected one or more 2D tensor but got a "
+                                    f"{matrices[0].ndim}D tensor")
+        return write_out(matrices[0].clone(), out)
+    for t in matrices:
+        if t.ndim != 2:
+            raise EmberRuntimeError(f"chain_matmul(): Expected 2D tensors but got a {t.ndim}D "
+                                    "tensor")
+    return _linalg().multi_dot(matrices, out=out)
+
+
+@public("cdist")
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """cdist(x1, x2, p=2.0, compute_mode=...) -> Tensor: p-norm distances between the rows of
+    x1 (..., P, M) and x2 (..., R, M)."""
+    _check_tensors("cdist", x1, x2)
+    if x1.ndim < 2 or x2.ndim < 2:
+        raise EmberRuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.ndim}D"
+                                if x1.ndim < 2 else
+                                f"cdist only supports at least 2D tensors, X2 got: {x2.ndim}D")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise EmberRuntimeError(f"X1 and X2 must have the same number of columns. X1: "
+                                f"{x1.shape[-1]} X2: {x2.shape[-1]}")
+    if p < 0:
+        raise EmberRuntimeError("cdist only supports non-negative p values")
+    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+    from .reduction import vector_norm
+    return vector_norm(diff, p, -1)
+
+
+@public("dist", method=True)
+def dist(input, other, p=2):
+    """dist(input, other, p=2) -> Tensor: the p-norm of input - other."""
+    _check_tensors("dist", input, other)
+    from .reduction import vector_norm
+    return vector_norm(input - other, p)
+
+
+# --- torch-namespace spellings of ember.linalg ---------------------------------------------------
+def _linalg():
+    from .. import linalg
+    return linalg
+
+
+@public("det", method=True)
+def det(input):
+    """det(input) -> Tensor: linalg.det."""
+    return _linalg().det(input)
+
+
+@public("logdet", method=True)
+def logdet(input):
+    """logdet(input) -> Tensor: log(det(input)); NaN where the determinant is negative."""
+    sign, logabs = _linalg().slogdet(input)
+    if input.is_complex():
+        return sign.log() + logabs
+    from .elementwise import where
+    return where(sign < 0, float("nan"), logabs)
+
+
+@public("slogdet", method=True)
+def slogdet(input, *, out=None):
+    """slogdet(input) -> (sign, logabsdet)."""
+    from .. import return_types as rt
+    res = rt.slogdet(*_linalg().slogdet(input))
+    return _linalg()._write_outs(res, out, rt.slogdet)
+
+
+@public("inverse", method=True)
+def inverse(input, *, out=None):
+    """inverse(input, *, out=None) -> Tensor: linalg.inv."""
+    return _linalg().inv(input, out=out)
+
+
+@public("matrix_exp", method=True)
+def matrix_exp(input):
+    """matrix_exp(input) -> Tensor: linalg.matrix_exp."""
+    return _linalg().matrix_exp(input)
+
+
+@public("pinverse", method=True)
+def pinverse(input, rcond=1e-15):
+    """pinverse(input, rcond=1e-15) -> Tensor: linalg.pinv with rtol=rcond."""
+    return _linalg().pinv(input, rtol=rcond)
+
+
+@public("cholesky", method=True)
+def cholesky(input, upper=False, *, out=None):
+    """cholesky(input, upper=False, *, out=None) -> Tensor: linalg.cholesky."""
+    return _linalg().cholesky(input, upper=upper, out=out)
+
+
+@public("cholesky_solve", method=True)
+def cholesky_solve(input, input2, upper=False, *, out=None):
+    """cholesky_solve(B, L, upper=False, *, out=None) -> Tensor: X with (L L^H) X = B (U^H U
+    when upper). The gradient treats L as a full matrix, as torch's does."""
+    L = _linalg()
+    if input.ndim < 2 or input2.ndim < 2:
+        raise EmberRuntimeError(f"b should have at least 2 dimensions, but has {input.ndim} "
+                                "dimensions instead" if input.ndim < 2 else
+                                f"u should have at least 2 dimensions, but has {input2.ndim} "
+                                "dimensions instead")
+    A = input2.mH @ input2 if upper else input2 @ input2.mH
+    return write_out(L.solve(A, input), out)
+
+
+@public("cholesky_inverse", method=True)
+def cholesky_inverse(input, upper=False, *, out=None):
+    """cholesky_inverse(L, upper=False, *, out=None) -> Tensor: (L L^H)^-1 (U^H U when
+    upper)."""
+    A = input.mH @ input if upper else input @ input.mH
+    return _linalg().inv(A, out=out)
+
+
+@public("qr", method=True)
+def qr(input, some=True, *, out=None):
+    """qr(input, some=True, *, out=None) -> (Q, R): linalg.qr in 'reduced' (some) or
+    'complete' mode."""
+    from .. import return_types as rt
+    L = _linalg()
+    res = rt.qr(*L.qr(input, "reduced" if some else "complete"))
+    return L._write_outs(res, out, rt.qr)
+
+
+@public("svd", method=True)
+def svd(input, some=True, compute_uv=True, *, out=None):
+    """svd(input, some=True, compute_uv=True, *, out=None) -> (U, S, V), V (not V^H); without
+    compute_uv, U and V are zero (m, m) and (n, n) matrices."""
+    from .. import return_types as rt
+    L = _linalg()
+    if not compute_uv:
+        S = L.svdvals(input)
+        r, c = input.shape[-2], input.shape[-1]
+        dt = input._array.dtype
+        U = wrap(np.zeros(tuple(input.shape[:-2]) + (r, r), dt))
+        V = wrap(np.zeros(tuple(input.shape[:-2]) + (c, c), dt))
+        return L._write_outs(rt.svd(U, S, V), out, rt.svd)
+    U, S, Vh = L.svd(input, full_matrices=not some)
+    return L._write_outs(rt.svd(U, S, Vh.mH), out, rt.svd)
+
+
+@public("lu")
+def lu(A, pivot=True, get_infos=False, out=None):
+    """lu(A, pivot=True, get_infos=False, out=None) -> (LU, pivots) or (LU, pivots, infos)."""
+    L = _linalg()
+    LU, piv, info = L.lu_factor_ex(A, pivot=pivot)
+    res = (LU, piv, info) if get_infos else (LU, piv)
+    if out is not None:
+        for r, o in zip(res, out):
+            write_out(r, o)
+        return tuple(out)
+    return res
+
+
+@public("lu_unpack")
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):
+    """lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None) ->
+    (P, L, U); what is not unpacked comes back empty."""
+    from .. import return_types as rt
+    L = _linalg()
+    P, Lo, U = L._unpack(LU_data, LU_pivots, unpack_data, unpack_pivots)
+    empty = wrap(np.zeros((0,), LU_data._array.dtype))
+    res = rt.lu_unpack(empty if P is None else P, empty if Lo is None else Lo,
+                       empty if U is None else U)
+    return L._write_outs(res, out, rt.lu_unpack)
+
+
+@public("lu_solve", method=True)
+def lu_solve(b, LU_data, LU_pivots, *, out=None):
+    """lu_solve(b, LU_data, LU_pivots, *, out=None) -> Tensor: linalg.lu_solve(LU, pivots,
+    b)."""
+    return _linalg().lu_solve(LU_data, LU_pivots, b, out=out)
+
+
+@public("triangular_solve", method=True)
+def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, out=None):
+    """triangular_solve(b, A, upper=True, transpose=False, unitriangular=False) ->
+    (solution, cloned_coefficient): solves A X = b (A^T X = b with transpose)."""
+    from .. import return_types as rt
+    L = _linalg()
+    if b.ndim < 2 or A.ndim < 2:
+        raise EmberRuntimeError(f"torch.triangular_solve: Expected b to have at least 2 "
+                                f"dimensions, but it has {b.ndim} dimensions instead"
+                                if b.ndim < 2 else
+                                f"torch.triangular_solve: Expected A to have at least 2 "
+                                f"dimensions, but it has {A.ndim} dimensions instead")
+    coef = A.mT if transpose else A
+    X = L.solve_triangular(coef, b, upper=upper != bool(transpose), unitriangular=unitriangular)
+    batch = np.broadcast_shapes(tuple(A.shape[:-2]), tuple(b.shape[:-2]))
+    res = rt.triangular_solve(X, A.expand(*batch, *A.shape[-2:]).clone())
+    return L._write_outs(res, out, rt.triangular_solve)
+
+
+@public("geqrf", method=True)
+def geqrf(input, *, out=None):
+    """geqrf(input, *, out=None) -> (a, tau): LAPACK's QR: R above the diagonal, the Householder
+    vectors below it, and their scalar factors."""
+    from .. import return_types as rt
+    L = _linalg()
+    L._check_matrix("geqrf", input, "input")
+    a = input._array
+    r, c = a.shape[-2], a.shape[-1]
+    if a.size == 0:
+        h, tau = np.zeros(a.shape, a.dtype), np.zeros(a.shape[:-2] + (min(r, c),), a.dtype)
+    else:
+        h, tau = np.linalg.qr(a, mode="raw")
+        h = np.ascontiguousarray(np.swapaxes(h, -1, -2)).astype(a.dtype, copy=False)
+        tau = tau.astype(a.dtype, copy=False)
+    return L._write_outs(rt.geqrf(wrap(h), wrap(tau)), out, rt.geqrf)
+
+
+@public("ormqr", method=True)
+def ormqr(input, input2, input3, left=True, transpose=False, *, out=None):
+    """ormqr(input, tau, other, left=True, transpose=False, *, out=None) -> Tensor: other
+    multiplied by the Q of geqrf's (input, tau), from the left or right, Q^H if transpose."""
+    L = _linalg()
+    mn = input.shape[-2]
+    Q = L._householder_q(input, input2, mn)
+    if transpose:
+        Q = Q.mH
+    return write_out(Q @ input3 if left else input3 @ Q, out)
+
+
+@public("svd_lowrank")
+def svd_lowrank(A, q=6, niter=2, M=None):
+    """svd_lowrank(A, q=6, niter=2, M=None) -> (U, S, V): a randomized rank-q SVD of A - M
+    (Halko, Martinsson & Tropp's subspace iteration)."""
+    from .random import randn
+    L = _linalg()
+    if M is not None:
+        A = A - M
+    q = 6 if q is None else q
+    r, c = A.shape[-2], A.shape[-1]
+    if r < c:
+        U, S, V = svd_lowrank(A.mH, q, niter)
+        return V, S, U
+    R = randn(*A.shape[:-2], c, q, dtype=A.dtype)
+    Q = L.qr(A @ R).Q
+    for _ in range(niter):
+        Q = L.qr(A.mH @ Q).Q
+        Q = L.qr(A @ Q).Q
+    U, S, Vh = L.svd(Q.mH @ A, full_matrices=False)
+    return Q @ U, S, Vh.mH
+
+
+@public("pca_lowrank")
+def pca_lowrank(A, q=None, center=True, niter=2):
+    """pca_lowrank(A, q=None, center=True, niter=2) -> (U, S, V): svd_lowrank of the
+    column-centred A; q defaults to min(6, m, n)."""
+    r, c = A.shape[-2], A.shape[-1]
+    if q is None:
+        q = min(6, r, c)
+    if center:
+        A = A - A.mean(-2, keepdim=True)
+    return svd_lowrank(A, q, niter)
+
+
+@public("cross", method=True)
+def cross(input, other, dim=None, *, out=None):
+    """cross(input, other, dim=None, *, out=None) -> Tensor: linalg.cross; without ``dim``, the
+    first dimension of size 3."""
+    if dim is None:
+        import warnings
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease "
+                      "either pass the dim explicitly or simply use torch.linalg.cross.\nThe "
+                      "default value of dim will change to agree with that of linalg.cross in a "
+                      "future release.", UserWarning, stacklevel=2)
+        shape = np.broadcast_shapes(tuple(input.shape), tuple(other.shape))
+        dim = next((i for i, s in enumerate(shape) if s == 3), None)
+        if dim is None:
+            raise EmberRuntimeError("no dimension of size 3 in input")
+    return _linalg().cross(input, other, dim=dim, out=out)

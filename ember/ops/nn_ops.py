@@ -80,9 +80,12 @@ def _mse(m, a, b, reduction="mean"):
 
 def _mse_ga(m, g, a, b, out, reduction="mean"):
     if reduction == "mean":
-        n = 1
-        for s in np.broadcast_shapes(tuple(a.shape), tuple(b.shape)):
-            n *= s
+        if type(a) is np.ndarray and a.shape == b.shape:
+            n = a.size                  # the usual case, without broadcast_shapes' ~2 µs
+        else:
+            n = 1
+            for s in np.broadcast_shapes(tuple(a.shape), tuple(b.shape)):
+                n *= s
         g = g * (2.0 / n)
     else:
         g = g * 2.0
@@ -118,7 +121,7 @@ def _check_reduction(reduction):
 # ``coef`` (targets, class weights, ignore_index, label smoothing and the reduction's divisor all
 # folded in): loss = -sum(coef * logp). Its gradient is just -coef * g, and since coef is a
 # constant, double backward through cross-entropy comes for free.
-@op("nll_coef", keep="b", node_name="NllLossBackward0")
+@op("nll_coef", keep="ab", keep_for=("b", "a"), node_name="NllLossBackward0")
 def _nll_coef(m, logp, coef, reduce=True):
     prod = coef * logp
     if reduce:
@@ -130,7 +133,12 @@ def _nll_coef_grad(m, g, logp, coef, out, reduce=True):
     return -coef * g if reduce else -coef * m.expand_dims(g, 1)
 
 
-_nll_coef.derivative((_nll_coef_grad, None))
+def _nll_coef_target_grad(m, g, logp, coef, out, reduce=True):
+    # only class-probability targets that require grad reach this (torch differentiates them)
+    return -logp * g if reduce else -logp * m.expand_dims(g, 1)
+
+
+_nll_coef.derivative((_nll_coef_grad, _nll_coef_target_grad))
 
 
 def class_coefficients(target, n_classes, weight, ignore_index, label_smoothing, reduction,
@@ -169,6 +177,20 @@ def prob_coefficients(target, weight, label_smoothing, reduction, dtype):
     if reduction == "mean":
         p /= target.shape[0] * int(np.prod(target.shape[2:]))
     return p
+
+
+def _soft_target_loss(logp, t, weight, label_smoothing, reduction, squeeze):
+    """prob_coefficients built from ember ops, for targets that require grad."""
+    n_classes = t.shape[1]
+    p = t.to(logp.dtype)
+    if label_smoothing:
+        p = p * (1 - label_smoothing) + label_smoothing / n_classes
+    if weight is not None:
+        p = p * weight.to(logp.dtype).reshape((1, n_classes) + (1,) * (t.ndim - 2))
+    if reduction == "mean":
+        p = p / (t.shape[0] * int(np.prod(t.shape[2:])))
+    res = dispatch.apply(_nll_coef, (logp, p), {"reduce": reduction != "none"})
+    return res.squeeze(0) if squeeze and reduction == "none" else res
 
 
 def _nll_from_logp(logp, coef_array, reduction):
@@ -296,6 +318,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
                 f"cross_entropy: class-probability targets must have the input's shape "
                 f"{list(x.shape)}, got {list(t.shape)}; class-index targets must be integer "
                 f"tensors of shape {[x.shape[0]] + list(x.shape[2:])} (got {t.dtype})")
+        if t._edge is not None:
+            return _soft_target_loss(logp, t, weight, label_smoothing, reduction, squeeze)
         coef = prob_coefficients(t._array, w, label_smoothing, reduction, dt)
     elif tk in "iu":
         if tuple(t.shape) != (x.shape[0],) + tuple(x.shape[2:]):

@@ -7,7 +7,7 @@ import numpy as np
 
 from .._errors import EmberRuntimeError
 from . import dispatch
-from .registry import op
+from .registry import op, public
 
 
 @op("constant_pad_nd", keep="shape", node_name="ConstantPadNdBackward0")
@@ -62,7 +62,10 @@ def _mode_index(n, lo, hi, mode):
     elif mode == "circular":
         if lo > n or hi > n:
             raise EmberRuntimeError("Padding value causes wrapping around more than once.")
-        i = i % n
+        # torch crops for negative amounts first, then wraps around what is left
+        start, stop = max(-lo, 0), n - max(-hi, 0)
+        kept = stop - start
+        i = start + np.arange(-max(lo, 0), kept + max(hi, 0)) % max(kept, 1)
     return tuple(int(v) for v in i)
 
 
@@ -100,3 +103,9 @@ def pad(input, pad, mode="constant", value=None):
             idx = _mode_index(x.shape[axis], lo, hi, mode)
             x = dispatch.unary(_take_pad, x, axis=axis, index=idx)
     return x
+
+
+@public("constant_pad_nd")
+def constant_pad_nd(input, pad, value=0):
+    """constant_pad_nd(input, pad, value=0) -> Tensor: ``pad(input, pad, 'constant', value)``."""
+    return globals()["pad"](input, pad, "constant", value)

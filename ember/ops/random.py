@@ -266,6 +266,18 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     return _store(_rng(generator).permutation(n).astype(d), out, requires_grad)
 
 
+_DROPOUT_MASK = op("dropout_mask", kind="random")(
+    lambda m, shape, p, np_dtype, rng: ((rng.random(shape) >= p) / (1 - p)).astype(np_dtype))
+
+
+def dropout_mask(shape, p, np_dtype, generator=None):
+    """The scaled keep-mask of dropout, 0 or 1/(1-p) per element, as a registered random op so
+    a compiled plan draws a fresh mask on every replay."""
+    return dispatch.apply(_DROPOUT_MASK, (), {"shape": tuple(shape), "p": p,
+                                              "np_dtype": np.dtype(np_dtype),
+                                              "rng": _rng(generator)})
+
+
 def _zero_grads(count):
     rule = lambda m, g, *rest, **attrs: m.zeros_like(g)     # noqa: E731
     return tuple(rule for _ in range(count))

@@ -500,7 +500,9 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     if isinstance(p, str):
         if p != "fro":
             if p == "nuc":
-                raise EmberRuntimeError("norm(p='nuc'): the nuclear norm is not supported yet")
+                from ..linalg import matrix_norm
+                return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim,
+                                   dtype=dtype, out=out)
             raise EmberRuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
         if isinstance(dim, (tuple, list)) and len(dim) > 2:
             raise EmberRuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "

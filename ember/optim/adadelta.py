@@ -21,6 +21,19 @@ class Adadelta(Optimizer):
     sqrt(acc_delta + eps) / sqrt(square_avg + eps) * g, scaled by lr.
 
     State per parameter: ``step``, ``square_avg``, ``acc_delta``.
+
+    Example::
+
+        >>> w = torch.zeros(2, requires_grad=True)
+        >>> opt = optim.Adadelta([w], lr=10.0)
+        >>> for _ in range(100):
+        ...     opt.zero_grad()
+        ...     loss = ((w - 3) ** 2).sum()
+        ...     loss.backward()
+        ...     opt.step()
+        ...
+        >>> [round(v, 2) for v in w.flatten().tolist()]
+        [2.45, 2.45]
     """
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,

@@ -16,6 +16,19 @@ class Adafactor(Optimizer):
     parameter's RMS and clipped to RMS at most ``d``.
 
     State per parameter: ``step`` and either ``row_var`` + ``col_var`` or ``variance``.
+
+    Example::
+
+        >>> w = torch.zeros(2, requires_grad=True)
+        >>> opt = optim.Adafactor([w], lr=0.1)
+        >>> for _ in range(100):
+        ...     opt.zero_grad()
+        ...     loss = ((w - 3) ** 2).sum()
+        ...     loss.backward()
+        ...     opt.step()
+        ...
+        >>> [round(v, 2) for v in w.flatten().tolist()]
+        [2.22, 2.22]
     """
 
     def __init__(self, params, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0,

@@ -11,6 +11,19 @@ class Adagrad(Optimizer):
     each step by the root of the running sum of squared gradients.
 
     State per parameter (made at construction, as in torch): ``step``, ``sum``.
+
+    Example::
+
+        >>> w = torch.zeros(2, requires_grad=True)
+        >>> opt = optim.Adagrad([w], lr=0.5)
+        >>> for _ in range(100):
+        ...     opt.zero_grad()
+        ...     loss = ((w - 3) ** 2).sum()
+        ...     loss.backward()
+        ...     opt.step()
+        ...
+        >>> [round(v, 2) for v in w.flatten().tolist()]
+        [3.0, 3.0]
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,

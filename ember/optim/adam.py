@@ -25,6 +25,19 @@ class Adam(Optimizer):
 
     State per parameter: ``step``, ``exp_avg``, ``exp_avg_sq`` and, with amsgrad,
     ``max_exp_avg_sq``.
+
+    Example::
+
+        >>> w = torch.zeros(2, requires_grad=True)
+        >>> opt = optim.Adam([w], lr=0.1)
+        >>> for _ in range(100):
+        ...     opt.zero_grad()
+        ...     loss = ((w - 3) ** 2).sum()
+        ...     loss.backward()
+        ...     opt.step()
+        ...
+        >>> [round(v, 2) for v in w.flatten().tolist()]
+        [2.98, 2.98]
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
@@ -113,7 +126,21 @@ class AdamW(Adam):
     """AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
     *, maximize=False, foreach=None, capturable=False, differentiable=False, fused=None): Adam
     whose weight decay shrinks the parameters directly, p *= 1 - lr * weight_decay, instead of
-    entering the moment estimates."""
+    entering the moment estimates.
+
+    Example::
+
+        >>> w = torch.zeros(2, requires_grad=True)
+        >>> opt = optim.AdamW([w], lr=0.1, weight_decay=0.01)
+        >>> for _ in range(100):
+        ...     opt.zero_grad()
+        ...     loss = ((w - 3) ** 2).sum()
+        ...     loss.backward()
+        ...     opt.step()
+        ...
+        >>> [round(v, 2) for v in w.flatten().tolist()]
+        [2.95, 2.95]
+    """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
                  amsgrad=False, *, maximize=False, foreach=None, capturable=False,

@@ -23,6 +23,19 @@ class Adamax(Optimizer):
     exponentially weighted infinity norm, u = max(beta2 * u, |g| + eps).
 
     State per parameter: ``step``, ``exp_avg``, ``exp_inf``.
+
+    Example::
+
+        >>> w = torch.zeros(2, requires_grad=True)
+        >>> opt = optim.Adamax([w], lr=0.1)
+        >>> for _ in range(100):
+        ...     opt.zero_grad()
+        ...     loss = ((w - 3) ** 2).sum()
+        ...     loss.backward()
+        ...     opt.step()
+        ...
+        >>> [round(v, 2) for v in w.flatten().tolist()]
+        [3.01, 3.01]
     """
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,

@@ -21,6 +21,19 @@ class ASGD(Optimizer):
     started after t0 steps.
 
     State per parameter: ``step``, ``eta``, ``mu``, ``ax``.
+
+    Example::
+
+        >>> w = torch.zeros(2, requires_grad=True)
+        >>> opt = optim.ASGD([w], lr=0.1)
+        >>> for _ in range(100):
+        ...     opt.zero_grad()
+        ...     loss = ((w - 3) ** 2).sum()
+        ...     loss.backward()
+        ...     opt.step()
+        ...
+        >>> [round(v, 2) for v in w.flatten().tolist()]
+        [3.0, 3.0]
     """
 
     _scalar_state = ("step", "eta", "mu")

@@ -20,6 +20,20 @@ class LBFGS(Optimizer):
 
     State (kept under the first parameter): ``func_evals``, ``n_iter``, ``d``, ``t``,
     ``old_dirs``, ``old_stps``, ``ro``, ``H_diag``, ``prev_flat_grad``, ``prev_loss``, ``al``.
+
+    Example::
+
+        >>> w = torch.zeros(2, requires_grad=True)
+        >>> opt = optim.LBFGS([w])
+        >>> def closure():
+        ...     opt.zero_grad()
+        ...     loss = ((w - 3) ** 2).sum()
+        ...     loss.backward()
+        ...     return loss
+        ...
+        >>> _ = opt.step(closure)
+        >>> [round(v, 2) for v in w.tolist()]
+        [3.0, 3.0]
     """
 
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,

@@ -21,6 +21,19 @@ class Muon(Optimizer):
     ("match_rms_adamw").
 
     State per parameter: ``momentum_buffer``.
+
+    Example::
+
+        >>> w = torch.zeros(2, 2, requires_grad=True)
+        >>> opt = optim.Muon([w], lr=0.05)
+        >>> for _ in range(100):
+        ...     opt.zero_grad()
+        ...     loss = ((w - 3) ** 2).sum()
+        ...     loss.backward()
+        ...     opt.step()
+        ...
+        >>> [round(v, 2) for v in w.flatten().tolist()]
+        [1.36, 1.36, 1.36, 1.36]
     """
 
     _scalar_state = ()

@@ -25,6 +25,19 @@ class NAdam(Optimizer):
 
     State per parameter: ``step``, ``mu_product`` (the running product of those
     coefficients), ``exp_avg``, ``exp_avg_sq``.
+
+    Example::
+
+        >>> w = torch.zeros(2, requires_grad=True)
+        >>> opt = optim.NAdam([w], lr=0.1)
+        >>> for _ in range(100):
+        ...     opt.zero_grad()
+        ...     loss = ((w - 3) ** 2).sum()
+        ...     loss.backward()
+        ...     opt.step()
+        ...
+        >>> [round(v, 2) for v in w.flatten().tolist()]
+        [3.0, 3.0]
     """
 
     _scalar_state = ("step", "mu_product")

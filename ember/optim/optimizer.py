@@ -14,6 +14,8 @@ from itertools import chain
 import numpy as np
 
 from .. import dtypes as _dt
+from .._diagnostics import check_stale as _check_stale
+from .._diagnostics import probe_grad as _probe_grad
 from .._errors import EmberRuntimeError, EmberTypeError, EmberValueError
 from .._state import state as _state
 from ..nn.modules.module import _Handle
@@ -78,12 +80,35 @@ def _with_step_hooks(step):
 
 
 class Optimizer:
-    """Optimizer(params, defaults): base class. Subclasses implement ``_update_group(group)``
-    (array math for one parameter group, called under no_grad) or override ``step``."""
+    """Optimizer(params, defaults): the base class of the optimizers.
+
+    ``params`` is an iterable of tensors, or of dicts ("parameter groups") each holding
+    ``'params'`` and any options that override ``defaults`` for that group. The optimizer keeps
+    ``param_groups`` (a list of those dicts, options filled in) and ``state`` (per-parameter
+    buffers such as momentum). Subclasses implement ``_update_group(group)`` (array math for one
+    parameter group, called under no_grad) or override ``step``.
+
+    Example::
+
+        >>> model = nn.Linear(3, 1)
+        >>> opt = optim.SGD([
+        ...     {'params': [model.weight]},
+        ...     {'params': [model.bias], 'lr': 0.5}], lr=0.1, momentum=0.9)
+        >>> [(len(g['params']), g['lr'], g['momentum']) for g in opt.param_groups]
+        [(1, 0.1, 0.9), (1, 0.5, 0.9)]
+        >>> model(torch.ones(2, 3)).sum().backward()
+        >>> opt.step()
+        >>> opt.zero_grad()
+        >>> model.weight.grad is None, len(opt.state)
+        (True, 2)
+    """
 
     # state entries kept as 0-d float tensors (torch's layout); a loaded plain number is converted
     _scalar_state = ("step",)
     _in_step_hooks = False
+    # (param, its .grad, that grad's version cell and version) after the last step, and the
+    # parameter probed: _diagnostics.check_stale
+    _grad_probe = _probe_param = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -116,7 +141,17 @@ class Optimizer:
                 setattr(self, name, OrderedDict())
 
     def add_param_group(self, param_group):
-        """add_param_group(param_group): add a dict with 'params' and optional options."""
+        """add_param_group(param_group): add a dict with 'params' and optional options.
+
+        Example::
+
+            >>> a = torch.zeros(2, requires_grad=True)
+            >>> b = torch.zeros(3, requires_grad=True)
+            >>> opt = optim.Adam([a], lr=0.01)
+            >>> opt.add_param_group({'params': [b], 'lr': 0.001})
+            >>> [g['lr'] for g in opt.param_groups]
+            [0.01, 0.001]
+        """
         if not isinstance(param_group, dict):
             raise EmberTypeError(f"param_group must be a dict, but got {type(param_group)}")
         params = param_group["params"]
@@ -164,6 +199,10 @@ class Optimizer:
 
     def zero_grad(self, set_to_none=True):
         """zero_grad(set_to_none=True): clear the ``.grad`` of every parameter."""
+        self._grad_probe = None         # zeroing in place keeps .grad's identity and version
+        if _state.tracer is not None:
+            _state.tracer.zero_grad([p for g in self.param_groups for p in g["params"]],
+                                    set_to_none)
         for group in self.param_groups:
             for p in group["params"]:
                 if p._grad is not None:
@@ -186,13 +225,19 @@ class Optimizer:
                 loss = closure()
             finally:
                 _state.grad_enabled = prev
+        if self._grad_probe is not None:
+            _check_stale(self)
         prev = _state.grad_enabled
         _state.grad_enabled = False
         try:
             for group in self.param_groups:
+                if _state.tracer is not None:
+                    # ember.compile replays this update (re-reading the group's lr each call)
+                    _state.tracer.optimizer_update(self, group)
                 self._update_group(group)
         finally:
             _state.grad_enabled = prev
+        _probe_grad(self)
         return loss
 
     def _update_group(self, group):
@@ -239,7 +284,18 @@ class Optimizer:
     def state_dict(self):
         """state_dict() -> {'state': {index: {...}}, 'param_groups': [...]} with parameters
         replaced by their integer index, as torch saves them. Values are the live state
-        tensors (not copies), as in torch."""
+        tensors (not copies), as in torch.
+
+        Example::
+
+            >>> w = torch.ones(2, requires_grad=True)
+            >>> opt = optim.SGD([w], lr=0.1, momentum=0.9)
+            >>> (w * w).sum().backward()
+            >>> opt.step()
+            >>> sd = opt.state_dict()
+            >>> list(sd['state'][0]), sd['param_groups'][0]['params']
+            (['momentum_buffer'], [0])
+        """
         for hook in self._optimizer_state_dict_pre_hooks.values():
             hook(self)
         index = {}

@@ -24,6 +24,19 @@ class RAdam(Optimizer):
     is unreliable (rho_t <= 5) and rectified adaptive steps afterwards.
 
     State per parameter: ``step``, ``exp_avg``, ``exp_avg_sq``.
+
+    Example::
+
+        >>> w = torch.zeros(2, requires_grad=True)
+        >>> opt = optim.RAdam([w], lr=0.1)
+        >>> for _ in range(100):
+        ...     opt.zero_grad()
+        ...     loss = ((w - 3) ** 2).sum()
+        ...     loss.backward()
+        ...     opt.step()
+        ...
+        >>> [round(v, 2) for v in w.flatten().tolist()]
+        [2.96, 2.96]
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,

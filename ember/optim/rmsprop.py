@@ -24,6 +24,19 @@ class RMSprop(Optimizer):
 
     State per parameter: ``step``, ``square_avg``, and ``momentum_buffer`` (momentum > 0),
     ``grad_avg`` (centered).
+
+    Example::
+
+        >>> w = torch.zeros(2, requires_grad=True)
+        >>> opt = optim.RMSprop([w], lr=0.01)
+        >>> for _ in range(400):
+        ...     opt.zero_grad()
+        ...     loss = ((w - 3) ** 2).sum()
+        ...     loss.backward()
+        ...     opt.step()
+        ...
+        >>> [round(v, 2) for v in w.flatten().tolist()]
+        [2.97, 2.97]
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,

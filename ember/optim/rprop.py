@@ -12,6 +12,19 @@ class Rprop(Optimizer):
     step is then skipped); parameters move by -sign(g) * step_size.
 
     State per parameter: ``step``, ``prev`` (last gradient used), ``step_size``.
+
+    Example::
+
+        >>> w = torch.zeros(2, requires_grad=True)
+        >>> opt = optim.Rprop([w], lr=0.1)
+        >>> for _ in range(50):
+        ...     opt.zero_grad()
+        ...     loss = ((w - 3) ** 2).sum()
+        ...     loss.backward()
+        ...     opt.step()
+        ...
+        >>> [round(v, 2) for v in w.flatten().tolist()]
+        [3.0, 3.0]
     """
 
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,

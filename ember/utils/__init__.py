@@ -1,2 +1,4 @@
-"""ember.utils: helpers outside the tensor core (``ember.utils.data`` for data loading)."""
-from . import data  # noqa: F401
+"""ember.utils: helpers outside the tensor core: ``data`` (data loading), ``dlpack`` (zero-copy
+exchange) and ``summary`` (a layer-by-layer table of a model)."""
+from . import data, dlpack  # noqa: F401
+from .summary import ModelSummary, summary  # noqa: F401

@@ -413,6 +413,8 @@ def test_step_and_state_dict_hooks():
     a.sum().backward()
     opt.step()
     h1.remove()
+    opt.zero_grad()          # re-applying the same gradients would warn (StaleGradWarning)
+    a.sum().backward()
     opt.step()
     assert calls == ["pre", "post", "post"]
     sd = opt.state_dict()

@@ -7,7 +7,16 @@ def linear(input, weight, bias=None):
     """linear(input, weight, bias=None) -> Tensor: input @ weight.T + bias.
 
     Shape: input (*, in_features), weight (out_features, in_features), bias (out_features),
-    output (*, out_features)."""
+    output (*, out_features).
+
+    Example::
+
+        >>> x = torch.ones(2, 3)
+        >>> w = torch.arange(6.).reshape(2, 3)
+        >>> F.linear(x, w, torch.tensor([0.5, -0.5]))
+        tensor([[ 3.5000, 11.5000],
+                [ 3.5000, 11.5000]])
+    """
     return _linear(input, weight, bias)
 
 
@@ -91,19 +100,40 @@ def _convnd(nd, input, weight, bias, stride, padding, dilation, groups):
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor.
 
-    Shape: input (N, C_in, L) or (C_in, L); weight (C_out, C_in/groups, k)."""
+    Shape: input (N, C_in, L) or (C_in, L); weight (C_out, C_in/groups, k).
+
+    Example::
+
+        >>> F.conv1d(torch.tensor([[[1., 2., 3., 4.]]]), torch.tensor([[[1., 0., -1.]]]))
+        tensor([[[-2., -2.]]])
+    """
     return _convnd(1, input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor.
 
-    Shape: input (N, C_in, H, W) or (C_in, H, W); weight (C_out, C_in/groups, kH, kW)."""
+    Shape: input (N, C_in, H, W) or (C_in, H, W); weight (C_out, C_in/groups, kH, kW).
+
+    Example::
+
+        >>> x = torch.arange(16.).reshape(1, 1, 4, 4)
+        >>> k = torch.ones(1, 1, 2, 2)
+        >>> F.conv2d(x, k, stride=2)
+        tensor([[[[10., 18.],
+                  [42., 50.]]]])
+    """
     return _convnd(2, input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor."""
+    """conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor.
+
+    Example::
+
+        >>> F.conv3d(torch.ones(1, 2, 4, 4, 4), torch.ones(3, 2, 3, 3, 3)).shape
+        torch.Size([1, 3, 2, 2, 2])
+    """
     return _convnd(3, input, weight, bias, stride, padding, dilation, groups)
 
 
@@ -127,7 +157,13 @@ def _conv_transposend(nd, input, weight, bias, stride, padding, output_padding, 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
-    groups=1, dilation=1) -> Tensor; weight (C_in, C_out/groups, k)."""
+    groups=1, dilation=1) -> Tensor; weight (C_in, C_out/groups, k).
+
+    Example::
+
+        >>> F.conv_transpose1d(torch.tensor([[[1., 2.]]]), torch.tensor([[[1., 1.]]]), stride=2)
+        tensor([[[1., 1., 2., 2.]]])
+    """
     return _conv_transposend(1, input, weight, bias, stride, padding, output_padding, groups,
                              dilation)
 
@@ -135,21 +171,49 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
-    groups=1, dilation=1) -> Tensor."""
+    groups=1, dilation=1) -> Tensor.
+
+    Example::
+
+        >>> F.conv_transpose2d(torch.ones(1, 4, 3, 3), torch.ones(4, 2, 2, 2), stride=2).shape
+        torch.Size([1, 2, 6, 6])
+    """
     return _conv_transposend(2, input, weight, bias, stride, padding, output_padding, groups,
                              dilation)
 
 
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
-    """conv_transpose3d(...) -> Tensor."""
+    """conv_transpose3d(...) -> Tensor.
+
+    Example::
+
+        >>> F.conv_transpose3d(torch.ones(1, 2, 2, 2, 2), torch.ones(2, 1, 2, 2, 2), stride=2).shape
+        torch.Size([1, 1, 4, 4, 4])
+    """
     return _conv_transposend(3, input, weight, bias, stride, padding, output_padding, groups,
                              dilation)
 
 
 def pad(input, pad, mode="constant", value=None):
     """pad(input, pad, mode='constant', value=None) -> Tensor: modes constant, reflect,
-    replicate, circular; ``pad`` = (left, right) pairs from the last dimension backwards."""
+    replicate, circular; ``pad`` = (left, right) pairs from the last dimension backwards.
+
+    Example::
+
+        >>> x = torch.tensor([[1., 2.], [3., 4.]])
+        >>> F.pad(x, (1, 0))
+        tensor([[0., 1., 2.],
+                [0., 3., 4.]])
+        >>> F.pad(x, (1, 1, 1, 1), value=9.)
+        tensor([[9., 9., 9., 9.],
+                [9., 1., 2., 9.],
+                [9., 3., 4., 9.],
+                [9., 9., 9., 9.]])
+        >>> F.pad(x.unsqueeze(0), (1, 1), mode='reflect')
+        tensor([[[2., 1., 2., 1.],
+                 [4., 3., 4., 3.]]])
+    """
     return _padding.pad(input, pad, mode, value)
 
 
@@ -177,20 +241,39 @@ def _max_poolnd(nd, input, kernel_size, stride, padding, dilation, ceil_mode, re
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-    return_indices=False)."""
+    return_indices=False).
+
+    Example::
+
+        >>> F.max_pool1d(torch.tensor([[[1., 3., 2., 0.]]]), 2)
+        tensor([[[3., 2.]]])
+    """
     return _max_poolnd(1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-    return_indices=False)."""
+    return_indices=False).
+
+    Example::
+
+        >>> F.max_pool2d(torch.arange(16.).reshape(1, 1, 4, 4), 2)
+        tensor([[[[ 5.,  7.],
+                  [13., 15.]]]])
+    """
     return _max_poolnd(2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    """max_pool3d(...)."""
+    """max_pool3d(...).
+
+    Example::
+
+        >>> F.max_pool3d(torch.randn(1, 2, 4, 4, 4), 2).shape
+        torch.Size([1, 2, 2, 2, 2])
+    """
     return _max_poolnd(3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
@@ -204,21 +287,40 @@ def _avg_poolnd(nd, input, kernel_size, stride, padding, ceil_mode, count_includ
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True):
     """avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-    count_include_pad=True)."""
+    count_include_pad=True).
+
+    Example::
+
+        >>> F.avg_pool1d(torch.tensor([[[1., 3., 2., 0.]]]), 2)
+        tensor([[[2., 1.]]])
+    """
     return _avg_poolnd(1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-    count_include_pad=True, divisor_override=None)."""
+    count_include_pad=True, divisor_override=None).
+
+    Example::
+
+        >>> F.avg_pool2d(torch.arange(16.).reshape(1, 1, 4, 4), 2)
+        tensor([[[[ 2.5000,  4.5000],
+                  [10.5000, 12.5000]]]])
+    """
     return _avg_poolnd(2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                        divisor_override)
 
 
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
-    """avg_pool3d(...)."""
+    """avg_pool3d(...).
+
+    Example::
+
+        >>> F.avg_pool3d(torch.ones(1, 1, 2, 2, 2), 2)
+        tensor([[[[[1.]]]]])
+    """
     return _avg_poolnd(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                        divisor_override)
 
@@ -231,28 +333,75 @@ def _adaptive_size(input, output_size, nd):
 
 
 def adaptive_avg_pool1d(input, output_size):
+    """adaptive_avg_pool1d(input, output_size) -> Tensor: average pooling to length
+    ``output_size`` over the last dimension of an ``(N, C, L)`` or ``(C, L)`` input.
+
+    Example::
+
+        >>> F.adaptive_avg_pool1d(torch.tensor([[[1., 3., 5., 7.]]]), 2)
+        tensor([[[2., 6.]]])
+    """
     return _pool.adaptive_avg_pool(input, _adaptive_size(input, output_size, 1))
 
 
 def adaptive_avg_pool2d(input, output_size):
-    """adaptive_avg_pool2d(input, output_size) -> Tensor (None in output_size keeps a size)."""
+    """adaptive_avg_pool2d(input, output_size) -> Tensor (None in output_size keeps a size).
+
+    Example::
+
+        >>> F.adaptive_avg_pool2d(torch.arange(16.).reshape(1, 1, 4, 4), 1)
+        tensor([[[[7.5000]]]])
+        >>> F.adaptive_avg_pool2d(torch.ones(1, 3, 7, 9), (2, None)).shape
+        torch.Size([1, 3, 2, 9])
+    """
     return _pool.adaptive_avg_pool(input, _adaptive_size(input, output_size, 2))
 
 
 def adaptive_avg_pool3d(input, output_size):
+    """adaptive_avg_pool3d(input, output_size) -> Tensor: average pooling of an
+    ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input to ``output_size = (D_out, H_out, W_out)``.
+
+    Example::
+
+        >>> F.adaptive_avg_pool3d(torch.ones(1, 2, 4, 4, 4), 1).shape
+        torch.Size([1, 2, 1, 1, 1])
+    """
     return _pool.adaptive_avg_pool(input, _adaptive_size(input, output_size, 3))
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """adaptive_max_pool1d(input, output_size, return_indices=False) -> Tensor: max pooling to
+    length ``output_size`` over the last dimension of an ``(N, C, L)`` or ``(C, L)`` input.
+
+    Example::
+
+        >>> F.adaptive_max_pool1d(torch.tensor([[[1., 3., 5., 7.]]]), 2)
+        tensor([[[3., 7.]]])
+    """
     return _pool.adaptive_max_pool(input, _adaptive_size(input, output_size, 1), return_indices)
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
-    """adaptive_max_pool2d(input, output_size, return_indices=False)."""
+    """adaptive_max_pool2d(input, output_size, return_indices=False).
+
+    Example::
+
+        >>> F.adaptive_max_pool2d(torch.arange(16.).reshape(1, 1, 4, 4), 2)
+        tensor([[[[ 5.,  7.],
+                  [13., 15.]]]])
+    """
     return _pool.adaptive_max_pool(input, _adaptive_size(input, output_size, 2), return_indices)
 
 
 def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """adaptive_max_pool3d(input, output_size, return_indices=False) -> Tensor: max pooling of
+    an ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input to ``output_size``.
+
+    Example::
+
+        >>> F.adaptive_max_pool3d(torch.ones(1, 2, 4, 4, 4), (2, 1, 1)).shape
+        torch.Size([1, 2, 2, 1, 1])
+    """
     return _pool.adaptive_max_pool(input, _adaptive_size(input, output_size, 3), return_indices)
 
 
@@ -267,30 +416,81 @@ def _max_unpoolnd(nd, input, indices, kernel_size, stride, padding, output_size)
 
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None)
+    -> Tensor: scatter the values of a 1-d max pooling back to the positions ``indices`` names.
+
+    Example::
+
+        >>> v, i = F.max_pool1d(torch.tensor([[[1., 3., 2., 0.]]]), 2, return_indices=True)
+        >>> F.max_unpool1d(v, i, 2)
+        tensor([[[0., 3., 2., 0.]]])
+    """
     return _max_unpoolnd(1, input, indices, kernel_size, stride, padding, output_size)
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    """max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None)."""
+    """max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None).
+
+    Example::
+
+        >>> v, i = F.max_pool2d(torch.arange(16.).reshape(1, 1, 4, 4), 2, return_indices=True)
+        >>> F.max_unpool2d(v, i, 2)
+        tensor([[[[ 0.,  0.,  0.,  0.],
+                  [ 0.,  5.,  0.,  7.],
+                  [ 0.,  0.,  0.,  0.],
+                  [ 0., 13.,  0., 15.]]]])
+    """
     return _max_unpoolnd(2, input, indices, kernel_size, stride, padding, output_size)
 
 
 def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None)
+    -> Tensor: scatter the values of a 3-d max pooling back to the positions ``indices`` names.
+
+    Example::
+
+        >>> v, i = F.max_pool3d(torch.ones(1, 1, 2, 2, 2), 2, return_indices=True)
+        >>> F.max_unpool3d(v, i, 2).shape
+        torch.Size([1, 1, 2, 2, 2])
+    """
     return _max_unpoolnd(3, input, indices, kernel_size, stride, padding, output_size)
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False) -> Tensor: the
+    p-norm ``(sum x**p) ** (1/p)`` of each window along the last dimension.
+
+    Example::
+
+        >>> F.lp_pool1d(torch.tensor([[[3., 4., 6., 8.]]]), 2, 2)
+        tensor([[[ 5., 10.]]])
+    """
     k, s, _, _ = _pool_args(1, kernel_size, stride, 0)
     return _pool.lp_pool(input, norm_type, k, s, ceil_mode)
 
 
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
-    """lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False)."""
+    """lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False).
+
+    Example::
+
+        >>> F.lp_pool2d(torch.ones(1, 1, 4, 4), 1, 2)
+        tensor([[[[4., 4.],
+                  [4., 4.]]]])
+    """
     k, s, _, _ = _pool_args(2, kernel_size, stride, 0)
     return _pool.lp_pool(input, norm_type, k, s, ceil_mode)
 
 
 def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False) -> Tensor: the
+    p-norm of each 3-d window of an ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input.
+
+    Example::
+
+        >>> F.lp_pool3d(torch.ones(1, 1, 2, 2, 2), 1, 2)
+        tensor([[[[[8.]]]]])
+    """
     k, s, _, _ = _pool_args(3, kernel_size, stride, 0)
     return _pool.lp_pool(input, norm_type, k, s, ceil_mode)
 
@@ -298,7 +498,18 @@ def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-05):
     """batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-    momentum=0.1, eps=1e-05) -> Tensor."""
+    momentum=0.1, eps=1e-05) -> Tensor.
+
+    Example::
+
+        >>> x = torch.tensor([[1., 10.], [3., 30.]])
+        >>> mean, var = torch.zeros(2), torch.ones(2)
+        >>> F.batch_norm(x, mean, var, training=True)
+        tensor([[-1.0000, -1.0000],
+                [ 1.0000,  1.0000]])
+        >>> mean
+        tensor([0.2000, 2.0000])
+    """
     if not training and (running_mean is None or running_var is None):
         raise EmberRuntimeError("batch_norm: running_mean and running_var must be given when "
                                 "training=False")
@@ -307,27 +518,54 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
-    """layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05) -> Tensor."""
+    """layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05) -> Tensor.
+
+    Example::
+
+        >>> F.layer_norm(torch.tensor([[1., 2., 3.]]), (3,))
+        tensor([[-1.2247,  0.0000,  1.2247]])
+    """
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
     return _norm.layer_norm(input, tuple(normalized_shape), weight, bias, eps)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
-    """group_norm(input, num_groups, weight=None, bias=None, eps=1e-05) -> Tensor."""
+    """group_norm(input, num_groups, weight=None, bias=None, eps=1e-05) -> Tensor.
+
+    Example::
+
+        >>> F.group_norm(torch.arange(8.).reshape(1, 4, 2), 2)
+        tensor([[[-1.3416, -0.4472],
+                 [ 0.4472,  1.3416],
+                 [-1.3416, -0.4472],
+                 [ 0.4472,  1.3416]]])
+    """
     return _norm.group_norm(input, num_groups, weight, bias, eps)
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                   use_input_stats=True, momentum=0.1, eps=1e-05):
     """instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
-    use_input_stats=True, momentum=0.1, eps=1e-05) -> Tensor."""
+    use_input_stats=True, momentum=0.1, eps=1e-05) -> Tensor.
+
+    Example::
+
+        >>> F.instance_norm(torch.tensor([[[1., 2., 3.]]]))
+        tensor([[[-1.2247,  0.0000,  1.2247]]])
+    """
     return _norm.instance_norm(input, running_mean, running_var, weight, bias, use_input_stats,
                                momentum, eps)
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
-    """rms_norm(input, normalized_shape, weight=None, eps=None) -> Tensor."""
+    """rms_norm(input, normalized_shape, weight=None, eps=None) -> Tensor.
+
+    Example::
+
+        >>> F.rms_norm(torch.tensor([[3., 4.]]), (2,))
+        tensor([[0.8485, 1.1314]])
+    """
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
     return _norm.rms_norm(input, tuple(normalized_shape), weight, eps)
@@ -335,17 +573,24 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
 
 def dropout(input, p=0.5, training=True, inplace=False):
     """dropout(input, p=0.5, training=True, inplace=False): zero elements with probability p,
-    scale the rest by 1/(1-p)."""
+    scale the rest by 1/(1-p).
+
+    Example::
+
+        >>> y = F.dropout(torch.ones(8), p=0.5)
+        >>> sorted(set(y.tolist())) in ([0.0, 2.0], [2.0], [0.0])
+        True
+        >>> F.dropout(torch.ones(3), p=0.5, training=False)
+        tensor([1., 1., 1.])
+    """
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
     if p == 1:
         return input.mul_(0) if inplace else input * 0
-    from ...ops.random import _rng
-    from ...tensor import wrap
-    keep = _rng(None).random(tuple(input.shape)) >= p
-    mask = wrap((keep / (1 - p)).astype(input._array.dtype))
+    from ...ops.random import dropout_mask
+    mask = dropout_mask(tuple(input.shape), p, input._array.dtype)
     return input.mul_(mask) if inplace else input * mask
 
 
@@ -364,21 +609,49 @@ def _feature_dropout(input, p, training, inplace, nd, name):
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
-    """dropout1d(input, p=0.5, training=True, inplace=False): zero whole channels."""
+    """dropout1d(input, p=0.5, training=True, inplace=False): zero whole channels.
+
+    Example::
+
+        >>> F.dropout1d(torch.ones(1, 2, 3), training=False)
+        tensor([[[1., 1., 1.],
+                 [1., 1., 1.]]])
+    """
     return _feature_dropout(input, p, training, inplace, 1, "dropout1d")
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
-    """dropout2d(input, p=0.5, training=True, inplace=False): zero whole channels."""
+    """dropout2d(input, p=0.5, training=True, inplace=False): zero whole channels.
+
+    Example::
+
+        >>> F.dropout2d(torch.ones(4, 8, 2, 2)).shape
+        torch.Size([4, 8, 2, 2])
+    """
     return _feature_dropout(input, p, training, inplace, 2, "dropout2d")
 
 
 def dropout3d(input, p=0.5, training=True, inplace=False):
+    """dropout3d(input, p=0.5, training=True, inplace=False) -> Tensor: zero whole channels of
+    an ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input with probability ``p``, scaling the kept
+    ones by ``1 / (1 - p)``.
+
+    Example::
+
+        >>> F.dropout3d(torch.ones(1, 2, 1, 1, 1), p=0.5, training=False).flatten()
+        tensor([1., 1.])
+    """
     return _feature_dropout(input, p, training, inplace, 3, "dropout3d")
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
-    """alpha_dropout(input, p=0.5, training=False): dropout that keeps SELU's mean and variance."""
+    """alpha_dropout(input, p=0.5, training=False): dropout that keeps SELU's mean and variance.
+
+    Example::
+
+        >>> F.alpha_dropout(torch.ones(3), 0.5, training=False)
+        tensor([1., 1., 1.])
+    """
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:

@@ -93,7 +93,15 @@ def _weighted_regression(loss, weight, input, reduction, mean_by_weight=True):
 # --- regression losses ---------------------------------------------------------------------------
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """l1_loss(input, target, reduction='mean', weight=None) -> Tensor: mean |input - target|
-    (with ``weight``: sum(w |d|) / sum(w))."""
+    (with ``weight``: sum(w |d|) / sum(w)).
+
+    Example::
+
+        >>> input = torch.tensor([[0.5, 2.0], [1.0, -1.0]])
+        >>> target = torch.tensor([[1.0, 2.0], [0.0, 0.0]])
+        >>> F.l1_loss(input, target)
+        tensor(0.6250)
+    """
     _warn_size(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if weight is not None:
@@ -104,7 +112,17 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """mse_loss(input, target, reduction='mean', weight=None) -> Tensor: mean (input - target)²
-    (with ``weight``: sum(w d²) / sum(w))."""
+    (with ``weight``: sum(w d²) / sum(w)).
+
+    Example::
+
+        >>> input = torch.tensor([[0.5, 2.0], [1.0, -1.0]])
+        >>> target = torch.tensor([[1.0, 2.0], [0.0, 0.0]])
+        >>> F.mse_loss(input, target)
+        tensor(0.5625)
+        >>> F.mse_loss(input, target, reduction='sum')
+        tensor(2.2500)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if weight is None:
         return _nn.mse_loss(input, target, reduction)      # the fused op (warns on sizes)
@@ -115,7 +133,15 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """smooth_l1_loss(input, target, reduction='mean', beta=1.0) -> Tensor: 0.5 d² / beta where
-    |d| < beta, else |d| - 0.5 beta (d = input - target)."""
+    |d| < beta, else |d| - 0.5 beta (d = input - target).
+
+    Example::
+
+        >>> input = torch.tensor([[0.5, 2.0], [1.0, -1.0]])
+        >>> target = torch.tensor([[1.0, 2.0], [0.0, 0.0]])
+        >>> F.smooth_l1_loss(input, target)
+        tensor(0.2812)
+    """
     _warn_size(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
@@ -126,7 +152,15 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """huber_loss(input, target, reduction='mean', delta=1.0, weight=None) -> Tensor: 0.5 d²
-    where |d| < delta, else delta (|d| - 0.5 delta)."""
+    where |d| < delta, else delta (|d| - 0.5 delta).
+
+    Example::
+
+        >>> input = torch.tensor([[0.5, 2.0], [1.0, -1.0]])
+        >>> target = torch.tensor([[1.0, 2.0], [0.0, 0.0]])
+        >>> F.huber_loss(input, target, delta=0.5)
+        tensor(0.2188)
+    """
     _warn_size(input, target)
     if delta <= 0:
         raise EmberRuntimeError("huber_loss does not support non-positive values for delta.")
@@ -151,7 +185,13 @@ def _broadcast_weight(weight, shape):
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
     """binary_cross_entropy(input, target, weight=None, reduction='mean') -> Tensor:
-    -w (y log x + (1 - y) log(1 - x)), each log clamped to >= -100; input in [0, 1]."""
+    -w (y log x + (1 - y) log(1 - x)), each log clamped to >= -100; input in [0, 1].
+
+    Example::
+
+        >>> F.binary_cross_entropy(torch.tensor([0.9, 0.2]), torch.tensor([1., 0.]))
+        tensor(0.1643)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if tuple(target.shape) != tuple(input.shape):
@@ -171,7 +211,13 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                                      reduction="mean", pos_weight=None):
     """binary_cross_entropy_with_logits(input, target, weight=None, reduction='mean',
     pos_weight=None) -> Tensor: binary cross-entropy of sigmoid(input), computed stably as
-    (1 - y) x + (1 + (pos_weight - 1) y) log(1 + exp(-x))."""
+    (1 - y) x + (1 + (pos_weight - 1) y) log(1 + exp(-x)).
+
+    Example::
+
+        >>> F.binary_cross_entropy_with_logits(torch.tensor([2.0, -1.0]), torch.tensor([1., 0.]))
+        tensor(0.2201)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if tuple(target.shape) != tuple(input.shape):
@@ -189,7 +235,14 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """kl_div(input, target, reduction='mean', log_target=False) -> Tensor: pointwise
     target * (log target - input) for log-probabilities ``input``; reduction 'batchmean'
-    divides the sum by the batch size (the mathematical KL divergence)."""
+    divides the sum by the batch size (the mathematical KL divergence).
+
+    Example::
+
+        >>> log_q = torch.tensor([[0.25, 0.75]]).log()
+        >>> F.kl_div(log_q, torch.tensor([[0.5, 0.5]]), reduction='batchmean')
+        tensor(0.1438)
+    """
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce, reduction)
     elif reduction == "mean":
@@ -213,7 +266,13 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
                      reduce=None, reduction="mean"):
     """poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8,
     reduction='mean') -> Tensor: exp(input) - target * input (log_input), else
-    input - target * log(input + eps); ``full`` adds Stirling's term where target > 1."""
+    input - target * log(input + eps); ``full`` adds Stirling's term where target > 1.
+
+    Example::
+
+        >>> F.poisson_nll_loss(torch.tensor([0.0, 1.0]), torch.tensor([1.0, 3.0]))
+        tensor(0.3591)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if log_input:
@@ -234,7 +293,13 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     """gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction='mean') -> Tensor:
     0.5 (log var + (input - target)² / var) (+ 0.5 log 2 pi with ``full``). ``var`` has the
     input's shape, or one dimension fewer, or a size-1 dimension (homoscedastic), or is a
-    float; it is clamped to at least eps without affecting its gradient."""
+    float; it is clamped to at least eps without affecting its gradient.
+
+    Example::
+
+        >>> F.gaussian_nll_loss(torch.tensor([1.0, 2.0]), torch.tensor([1.5, 2.0]), torch.ones(2))
+        tensor(0.0625)
+    """
     if isinstance(var, (int, float)):
         if var < 0:
             raise ValueError("var has negative entry/entries")
@@ -262,7 +327,15 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                           reduction="mean"):
     """cosine_embedding_loss(input1, input2, target, margin=0, reduction='mean') -> Tensor:
-    1 - cos(x1, x2) where target = 1, max(0, cos(x1, x2) - margin) where target = -1."""
+    1 - cos(x1, x2) where target = 1, max(0, cos(x1, x2) - margin) where target = -1.
+
+    Example::
+
+        >>> x1 = torch.tensor([[1., 0.], [1., 0.]])
+        >>> x2 = torch.tensor([[1., 1.], [0., 1.]])
+        >>> F.cosine_embedding_loss(x1, x2, torch.tensor([1., -1.]))
+        tensor(0.1464)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if target.ndim > 1:
@@ -284,7 +357,14 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                         reduction="mean"):
     """margin_ranking_loss(input1, input2, target, margin=0, reduction='mean') -> Tensor:
-    max(0, -target * (input1 - input2) + margin)."""
+    max(0, -target * (input1 - input2) + margin).
+
+    Example::
+
+        >>> x1, x2 = torch.tensor([1.0, 0.2]), torch.tensor([0.5, 0.4])
+        >>> F.margin_ranking_loss(x1, x2, torch.tensor([1., 1.]), margin=0.1)
+        tensor(0.1500)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if input1.ndim != input2.ndim or input1.ndim != target.ndim:
@@ -297,7 +377,13 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
                          reduction="mean"):
     """hinge_embedding_loss(input, target, margin=1.0, reduction='mean') -> Tensor: x where
-    target = 1, max(0, margin - x) where target = -1."""
+    target = 1, max(0, margin - x) where target = -1.
+
+    Example::
+
+        >>> F.hinge_embedding_loss(torch.tensor([0.3, 2.0, 0.5]), torch.tensor([1., -1., -1.]))
+        tensor(0.2667)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     at_margin = _where(target != 1, (margin - input).clamp_min(0), 0.0)
@@ -306,7 +392,14 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """soft_margin_loss(input, target, reduction='mean') -> Tensor: log(1 + exp(-y x))."""
+    """soft_margin_loss(input, target, reduction='mean') -> Tensor: log(1 + exp(-y x)).
+
+    Example::
+
+        >>> input = torch.tensor([[0.5, 2.0], [1.0, -1.0]])
+        >>> F.soft_margin_loss(input, torch.tensor([[1., -1.], [1., -1.]]))
+        tensor(0.8069)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     return _reduce(-logsigmoid(target * input), reduction)
@@ -315,7 +408,14 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
                                 reduction="mean"):
     """multilabel_soft_margin_loss(input, target, weight=None, reduction='mean') -> Tensor:
-    the mean over classes of -(y log sigmoid(x) + (1 - y) log sigmoid(-x)), per sample."""
+    the mean over classes of -(y log sigmoid(x) + (1 - y) log sigmoid(-x)), per sample.
+
+    Example::
+
+        >>> x, y = torch.tensor([[1.0, -1.0, 0.5]]), torch.tensor([[1., 0., 1.]])
+        >>> F.multilabel_soft_margin_loss(x, y)
+        tensor(0.3669)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
@@ -338,7 +438,14 @@ def _margin_batch(input, name):
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """multilabel_margin_loss(input, target, reduction='mean') -> Tensor: for each sample,
     sum over target classes j and non-target classes i of max(0, 1 - (x[j] - x[i])), over C.
-    ``target`` holds class indices, ended by the first -1."""
+    ``target`` holds class indices, ended by the first -1.
+
+    Example::
+
+        >>> x, y = torch.tensor([[0.1, 0.2, 0.4, 0.8]]), torch.tensor([[3, 0, -1, 1]])
+        >>> F.multilabel_margin_loss(x, y)
+        tensor(0.8500)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     unbatched = _margin_batch(input, "multilabel_margin_loss")
@@ -370,7 +477,13 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
                       reduce=None, reduction="mean"):
     """multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction='mean') -> Tensor:
-    for each sample, sum over classes i != y of w[y] max(0, margin - x[y] + x[i])^p, over C."""
+    for each sample, sum over classes i != y of w[y] max(0, margin - x[y] + x[i])^p, over C.
+
+    Example::
+
+        >>> F.multi_margin_loss(torch.tensor([[0.1, 0.2, 0.4, 0.8]]), torch.tensor([3]))
+        tensor(0.3250)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if p not in (1, 2):
@@ -420,7 +533,14 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
                         size_average=None, reduce=None, reduction="mean"):
     """triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
     reduction='mean') -> Tensor: max(0, margin + d(a, p) - d(a, n)), d the pairwise p-norm
-    distance (with ``swap``, d(a, n) becomes min(d(a, n), d(p, n)))."""
+    distance (with ``swap``, d(a, n) becomes min(d(a, n), d(p, n))).
+
+    Example::
+
+        >>> a, p, n = torch.tensor([[0., 0.]]), torch.tensor([[0., 1.]]), torch.tensor([[3., 4.]])
+        >>> F.triplet_margin_loss(a, p, n, margin=5.0)
+        tensor(1.0000)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_triplet(anchor, positive, negative, margin, reduction)
     return triplet_margin_with_distance_loss(
@@ -432,7 +552,14 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
                                       margin=1.0, swap=False, reduction="mean"):
     """triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
     margin=1.0, swap=False, reduction='mean') -> Tensor: the triplet loss with any distance
-    (pairwise_distance by default)."""
+    (pairwise_distance by default).
+
+    Example::
+
+        >>> a, p, n = torch.tensor([[0., 0.]]), torch.tensor([[0., 1.]]), torch.tensor([[3., 4.]])
+        >>> F.triplet_margin_with_distance_loss(a, p, n, margin=5.0)
+        tensor(1.0000)
+    """
     _check_triplet(anchor, positive, negative, margin, reduction)
     dist = distance_function if distance_function is not None else pairwise_distance
     d_pos = dist(anchor, positive)
@@ -449,15 +576,66 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     label_smoothing=0.0) -> Tensor.
 
     Shape: input (N, C) or (N, C, d1, ...) or (C,) of logits; target (N) / (N, d1, ...) int64
-    class indices, or class probabilities with the input's shape."""
+    class indices, or class probabilities with the input's shape.
+
+    Example::
+
+        >>> logits = torch.tensor([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]])
+        >>> F.cross_entropy(logits, torch.tensor([0, 2]))
+        tensor(0.1755)
+        >>> F.cross_entropy(logits, torch.tensor([0, 2]), label_smoothing=0.1)
+        tensor(0.3455)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    return _nn.cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
+    try:
+        return _nn.cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
+    except EmberRuntimeError as exc:
+        hint = _cross_entropy_hint(input, target)
+        if not hint:
+            raise
+        raise EmberRuntimeError(f"{hint}\n{exc}") from None
+
+
+def _cross_entropy_hint(input, target):
+    """What cross_entropy accepts, for the common mistake of class labels stored as floats
+    (torch.tensor([0., 2.]), or a NumPy array); built on the error path only."""
+    if not hasattr(target, "_array") or not hasattr(input, "_array"):
+        return ""
+    t = target._array
+    shape = tuple(input._array.shape)
+    if t.dtype.kind != "f" or len(shape) < 1:
+        return ""
+    index_shape = shape[:1] + shape[2:] if len(shape) > 1 else ()
+    if tuple(t.shape) != index_shape:
+        return ""
+    c = shape[1] if len(shape) > 1 else shape[0]
+    whole = bool(((t == np.round(t)) & (t >= 0) & (t < c)).all())
+    looks = (f"its values are whole numbers in [0, {c}): class indices stored as floats; use "
+             f"target.long() (or build it with dtype=torch.long, or "
+             f"torch.from_numpy(labels).long())") if whole else (
+        "for class probabilities give one row of C values per sample")
+    return (f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}: "
+            f"cross_entropy takes either class indices, an int64 tensor of shape "
+            f"{_shape(index_shape)} with values in [0, {c}), or class probabilities, a "
+            f"floating tensor of the input's shape {_shape(shape)}. This target is "
+            f"{target.dtype} of shape {_shape(tuple(t.shape))}; {looks}")
+
+
+def _shape(s):
+    return "(" + ", ".join(str(n) for n in s) + ("," if len(s) == 1 else "") + ")"
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     """nll_loss(input, target, weight=None, ignore_index=-100, reduction='mean') -> Tensor:
-    the negative log-likelihood of class indices under log-probabilities ``input``."""
+    the negative log-likelihood of class indices under log-probabilities ``input``.
+
+    Example::
+
+        >>> log_probs = torch.tensor([[-0.1, -2.5], [-1.2, -0.4]])
+        >>> F.nll_loss(log_probs, torch.tensor([0, 1]))
+        tensor(0.2500)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     return _nn.nll_loss(input, target, weight, ignore_index, reduction)
 
@@ -560,7 +738,16 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     Shapes: log_probs (T, N, C) or (T, C), log-softmax outputs; targets (N, S) padded, or the
     concatenation of all targets (sum(target_lengths)); input_lengths and target_lengths (N)
     (tensors or sequences of ints). 'mean' divides each loss by its target length, then
-    averages over the batch; zero_infinity zeroes infinite losses and their gradients."""
+    averages over the batch; zero_infinity zeroes infinite losses and their gradients.
+
+    Example::
+
+        >>> log_probs = torch.randn(6, 2, 4).log_softmax(2)
+        >>> targets = torch.tensor([[1, 2], [3, 3]])
+        >>> loss = F.ctc_loss(log_probs, targets, torch.tensor([6, 6]), torch.tensor([2, 2]))
+        >>> loss.shape
+        torch.Size([])
+    """
     _check_reduction(reduction)
     if log_probs.ndim not in (2, 3):
         raise EmberRuntimeError(f"ctc_loss: expected log_probs of shape (T, N, C) or (T, C), got "

@@ -44,7 +44,21 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
     Resamples the spatial dimensions of a (N, C, d1[, d2[, d3]]) tensor. Modes: nearest,
     nearest-exact, linear (3-D), bilinear/bicubic (4-D), trilinear (5-D), area; antialias=True
-    for bilinear/bicubic/lanczos downsampling (4-D)."""
+    for bilinear/bicubic/lanczos downsampling (4-D).
+
+    Example::
+
+        >>> x = torch.tensor([[[1., 2.], [3., 4.]]]).unsqueeze(0)
+        >>> F.interpolate(x, scale_factor=2, mode='nearest')
+        tensor([[[[1., 1., 2., 2.],
+                  [1., 1., 2., 2.],
+                  [3., 3., 4., 4.],
+                  [3., 3., 4., 4.]]]])
+        >>> F.interpolate(x, size=(3, 3), mode='bilinear', align_corners=True)
+        tensor([[[[1.0000, 1.5000, 2.0000],
+                  [2.0000, 2.5000, 3.0000],
+                  [3.0000, 3.5000, 4.0000]]]])
+    """
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             raise ValueError("align_corners option can only be set with the interpolating modes: "
@@ -123,14 +137,20 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
-    """upsample(...): deprecated alias of interpolate (warns as torch does)."""
+    """upsample(...): deprecated alias of interpolate (warns as torch does).
+
+    Deprecated (it warns): use ``interpolate``, which takes the same arguments.
+    """
     warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` "
                   "instead.", stacklevel=2)
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
 def upsample_nearest(input, size=None, scale_factor=None):
-    """upsample_nearest(input, size=None, scale_factor=None): deprecated, interpolate(nearest)."""
+    """upsample_nearest(input, size=None, scale_factor=None): deprecated, interpolate(nearest).
+
+    Deprecated (it warns): use ``interpolate``, which takes the same arguments.
+    """
     warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use "
                   "`nn.functional.interpolate` instead.", stacklevel=2)
     return interpolate(input, size, scale_factor, mode="nearest")
@@ -138,7 +158,10 @@ def upsample_nearest(input, size=None, scale_factor=None):
 
 def upsample_bilinear(input, size=None, scale_factor=None):
     """upsample_bilinear(input, size=None, scale_factor=None): deprecated, interpolate(bilinear,
-    align_corners=True)."""
+    align_corners=True).
+
+    Deprecated (it warns): use ``interpolate``, which takes the same arguments.
+    """
     warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use "
                   "`nn.functional.interpolate` instead.", stacklevel=2)
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
@@ -154,7 +177,17 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
 
     Samples ``input`` (N, C, H, W) or (N, C, D, H, W) at the normalised (x, y[, z]) locations of
     ``grid`` (N, H_out, W_out, 2) or (N, D_out, H_out, W_out, 3); differentiable with respect to
-    both."""
+    both.
+
+    Example::
+
+        >>> x = torch.arange(4.).reshape(1, 1, 2, 2)
+        >>> theta = torch.tensor([[[1., 0., 0.], [0., 1., 0.]]])
+        >>> grid = F.affine_grid(theta, (1, 1, 2, 2), align_corners=False)
+        >>> F.grid_sample(x, grid, align_corners=False)
+        tensor([[[[0., 1.],
+                  [2., 3.]]]])
+    """
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' "
                          f"or 'bicubic', but got: '{mode}'")
@@ -194,7 +227,18 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
 
 def affine_grid(theta, size, align_corners=None):
     """affine_grid(theta, size, align_corners=None) -> Tensor: the sampling grid (N, H, W, 2) or
-    (N, D, H, W, 3) of the affine maps ``theta`` (N, 2, 3) or (N, 3, 4), for grid_sample."""
+    (N, D, H, W, 3) of the affine maps ``theta`` (N, 2, 3) or (N, 3, 4), for grid_sample.
+
+    Example::
+
+        >>> theta = torch.tensor([[[1., 0., 0.], [0., 1., 0.]]])
+        >>> F.affine_grid(theta, (1, 1, 2, 2), align_corners=False)
+        tensor([[[[-0.5000, -0.5000],
+                  [ 0.5000, -0.5000]],
+        <BLANKLINE>
+                 [[-0.5000,  0.5000],
+                  [ 0.5000,  0.5000]]]])
+    """
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
@@ -227,7 +271,14 @@ def affine_grid(theta, size, align_corners=None):
 
 
 def pixel_shuffle(input, upscale_factor):
-    """pixel_shuffle(input, upscale_factor) -> Tensor: (*, C*r², H, W) -> (*, C, H*r, W*r)."""
+    """pixel_shuffle(input, upscale_factor) -> Tensor: (*, C*r², H, W) -> (*, C, H*r, W*r).
+
+    Example::
+
+        >>> F.pixel_shuffle(torch.arange(8.).reshape(1, 4, 1, 2), 2)
+        tensor([[[[0., 2., 1., 3.],
+                  [4., 6., 5., 7.]]]])
+    """
     r = int(upscale_factor)
     if input.ndim < 3:
         raise EmberRuntimeError("pixel_shuffle expects input to have at least 3 dimensions, but "
@@ -242,7 +293,13 @@ def pixel_shuffle(input, upscale_factor):
 
 
 def pixel_unshuffle(input, downscale_factor):
-    """pixel_unshuffle(input, downscale_factor) -> Tensor: (*, C, H*r, W*r) -> (*, C*r², H, W)."""
+    """pixel_unshuffle(input, downscale_factor) -> Tensor: (*, C, H*r, W*r) -> (*, C*r², H, W).
+
+    Example::
+
+        >>> F.pixel_unshuffle(torch.ones(1, 1, 4, 4), 2).shape
+        torch.Size([1, 4, 2, 2])
+    """
     r = int(downscale_factor)
     if input.ndim < 3:
         raise EmberRuntimeError("pixel_unshuffle expects input to have at least 3 dimensions, but "
@@ -262,7 +319,13 @@ def pixel_unshuffle(input, downscale_factor):
 
 def channel_shuffle(input, groups):
     """channel_shuffle(input, groups) -> Tensor: (N, C, *) with the C channels split in ``groups``
-    groups and interleaved."""
+    groups and interleaved.
+
+    Example::
+
+        >>> F.channel_shuffle(torch.arange(4.).reshape(1, 4, 1, 1), 2).flatten()
+        tensor([0., 2., 1., 3.])
+    """
     if input.ndim <= 2:
         raise EmberRuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with "
                                 f"sizes {list(input.shape)}")
@@ -306,7 +369,16 @@ def _check_block_args(kernel, dilation, padding, stride):
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """unfold(input, kernel_size, dilation=1, padding=0, stride=1) -> Tensor (im2col).
 
-    Shape: (N, C, H, W) or (C, H, W) -> (N, C * prod(kernel_size), L), L the number of blocks."""
+    Shape: (N, C, H, W) or (C, H, W) -> (N, C * prod(kernel_size), L), L the number of blocks.
+
+    Example::
+
+        >>> F.unfold(torch.arange(9.).reshape(1, 1, 3, 3), kernel_size=2)
+        tensor([[[0., 1., 3., 4.],
+                 [1., 2., 4., 5.],
+                 [3., 4., 6., 7.],
+                 [4., 5., 7., 8.]]])
+    """
     k, d = _pair(kernel_size, "kernel_size"), _pair(dilation, "dilation")
     p, s = _pair(padding, "padding"), _pair(stride, "stride")
     _check_block_args(k, d, p, s)
@@ -331,7 +403,16 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor (col2im,
     the adjoint of unfold: overlapping blocks are summed).
 
-    Shape: (N, C * prod(kernel_size), L) or (C * prod(kernel_size), L) -> (N, C, *output_size)."""
+    Shape: (N, C * prod(kernel_size), L) or (C * prod(kernel_size), L) -> (N, C, *output_size).
+
+    Example::
+
+        >>> cols = F.unfold(torch.ones(1, 1, 3, 3), kernel_size=2)
+        >>> F.fold(cols, output_size=(3, 3), kernel_size=2)
+        tensor([[[[1., 2., 1.],
+                  [2., 4., 2.],
+                  [1., 2., 1.]]]])
+    """
     o = _pair(output_size, "output_size")
     k, d = _pair(kernel_size, "kernel_size"), _pair(dilation, "dilation")
     p, s = _pair(padding, "padding"), _pair(stride, "stride")
@@ -425,7 +506,13 @@ def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=Non
                           return_indices=False, _random_samples=None):
     """fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
     return_indices=False, _random_samples=None): max over pseudo-random, overlapping windows
-    (Graham, 2014); ``_random_samples`` (N, C, 2) in [0, 1) fixes them."""
+    (Graham, 2014); ``_random_samples`` (N, C, 2) in [0, 1) fixes them.
+
+    Example::
+
+        >>> F.fractional_max_pool2d(torch.randn(1, 1, 8, 8), 2, output_size=(5, 5)).shape
+        torch.Size([1, 1, 5, 5])
+    """
     res = _fractional(2, input, kernel_size, output_size, output_ratio, _random_samples)
     return res if return_indices else res[0]
 
@@ -433,14 +520,26 @@ def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=Non
 def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
                           return_indices=False, _random_samples=None):
     """fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
-    return_indices=False, _random_samples=None); ``_random_samples`` is (N, C, 3)."""
+    return_indices=False, _random_samples=None); ``_random_samples`` is (N, C, 3).
+
+    Example::
+
+        >>> F.fractional_max_pool3d(torch.randn(1, 1, 8, 8, 8), 2, output_size=5).shape
+        torch.Size([1, 1, 5, 5, 5])
+    """
     res = _fractional(3, input, kernel_size, output_size, output_ratio, _random_samples)
     return res if return_indices else res[0]
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     """local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0) -> Tensor: each element
-    divided by (k + alpha * mean of squares over ``size`` neighbouring channels) ** beta."""
+    divided by (k + alpha * mean of squares over ``size`` neighbouring channels) ** beta.
+
+    Example::
+
+        >>> F.local_response_norm(torch.ones(1, 4, 2, 2), size=2).shape
+        torch.Size([1, 4, 2, 2])
+    """
     dim = input.ndim
     if dim < 3:
         raise ValueError("Expected 3D or higher dimensionality                          input "
@@ -460,7 +559,13 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
 def bilinear(input1, input2, weight, bias=None):
     """bilinear(input1, input2, weight, bias=None) -> Tensor: y = x1ᵀ A x2 + b.
 
-    Shape: input1 (*, in1), input2 (*, in2), weight (out, in1, in2), bias (out) -> (*, out)."""
+    Shape: input1 (*, in1), input2 (*, in2), weight (out, in1, in2), bias (out) -> (*, out).
+
+    Example::
+
+        >>> F.bilinear(torch.ones(2, 3), torch.ones(2, 4), torch.ones(5, 3, 4)).shape
+        torch.Size([2, 5])
+    """
     if input1.ndim != input2.ndim:
         raise EmberRuntimeError(f"bilinear(): input dimensions do not match: got {input1.ndim} "
                                 f"and {input2.ndim}")

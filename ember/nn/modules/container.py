@@ -47,6 +47,9 @@ class Sequential(Module):
         >>> net = ember.nn.Sequential(ember.nn.Linear(4, 3), ember.nn.ReLU())
         >>> net(ember.randn(2, 4)).shape, len(net + net)
         (torch.Size([2, 3]), 4)
+
+    Shape:
+        Input: what the first module takes; output: what the last module returns.
     """
 
     def __init__(self, *args):
@@ -171,7 +174,19 @@ class Sequential(Module):
 class ModuleList(Module):
     """ModuleList(modules=None): a list of registered submodules (indexing, slicing, ``del``,
     append/extend/insert/pop, ``+``, ``+=``). Its repr folds runs of identical modules as
-    ``(0-2): 3 x Linear(...)``."""
+    ``(0-2): 3 x Linear(...)``.
+
+    Example::
+
+        >>> layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])
+        >>> layers.append(nn.ReLU())
+        ModuleList(
+          (0-2): 3 x Linear(in_features=4, out_features=4, bias=True)
+          (3): ReLU()
+        )
+        >>> len(layers), len(list(layers.parameters()))
+        (4, 6)
+    """
 
     def __init__(self, modules=None):
         super().__init__()
@@ -276,7 +291,14 @@ def _pairs_update(owner, items, name):
 
 
 class ModuleDict(Module):
-    """ModuleDict(modules=None): an ordered dict of registered submodules."""
+    """ModuleDict(modules=None): an ordered dict of registered submodules.
+
+    Example::
+
+        >>> heads = nn.ModuleDict({'cls': nn.Linear(8, 10), 'box': nn.Linear(8, 4)})
+        >>> {k: tuple(m(torch.zeros(1, 8)).shape) for k, m in heads.items()}
+        {'cls': (1, 10), 'box': (1, 4)}
+    """
 
     def __init__(self, modules=None):
         super().__init__()
@@ -422,7 +444,15 @@ class ParameterList(Module):
 
 class ParameterDict(Module):
     """ParameterDict(parameters=None): an ordered dict of Parameters keyed by strings (a plain
-    ``dict`` argument is inserted in sorted key order, as torch does)."""
+    ``dict`` argument is inserted in sorted key order, as torch does).
+
+    Example::
+
+        >>> p = nn.ParameterDict({'scale': torch.ones(2)})
+        >>> p['shift'] = torch.zeros(2)
+        >>> sorted(name for name, _ in p.named_parameters())
+        ['scale', 'shift']
+    """
 
     def __init__(self, parameters=None):
         super().__init__()

@@ -106,24 +106,78 @@ class _Conv(_ConvNd):
 
 class Conv1d(_Conv):
     """Conv1d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-    bias=True, padding_mode='zeros'). Shape: (N, C_in, L) -> (N, C_out, L_out)."""
+    bias=True, padding_mode='zeros'): a 1-d convolution (cross-correlation) over the last
+    dimension, with a learnable ``weight`` of shape ``(out_channels, in_channels // groups,
+    kernel_size)`` and ``bias`` of shape ``(out_channels,)``.
+
+    Shape:
+        Input ``(N, C_in, L_in)`` or ``(C_in, L_in)``; output ``(N, C_out, L_out)`` with ``L_out =
+        floor((L_in + 2*padding - dilation*(kernel_size-1) - 1) / stride + 1)``.
+
+    Example::
+
+        >>> conv = nn.Conv1d(4, 8, kernel_size=3, padding=1)
+        >>> conv(torch.randn(2, 4, 10)).shape
+        torch.Size([2, 8, 10])
+        >>> conv.weight.shape
+        torch.Size([8, 4, 3])
+    """
     _nd = 1
 
 
 class Conv2d(_Conv):
     """Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-    bias=True, padding_mode='zeros'). Shape: (N, C_in, H, W) -> (N, C_out, H_out, W_out).
+    bias=True, padding_mode='zeros', device=None, dtype=None): a 2-d convolution
+    (cross-correlation) over the last two dimensions.
+
+    Args:
+        in_channels, out_channels: channels of the input and of the output.
+        kernel_size: window size, an int or a pair ``(kH, kW)``.
+        stride: step of the window (int or pair).
+        padding: an int or pair added on both sides, or ``'same'`` / ``'valid'``.
+        dilation: spacing between the window's elements.
+        groups: split the channels into this many independent groups (``in_channels`` for a
+            depthwise convolution).
+        bias: learn an additive bias per output channel.
+        padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``.
+
+    Attributes:
+        weight: ``(out_channels, in_channels // groups, kH, kW)``, initialised from
+            ``U(-sqrt(k), sqrt(k))`` with ``k = groups / (in_channels * kH * kW)``.
+        bias: ``(out_channels,)``, same distribution.
+
+    Shape:
+        Input ``(N, C_in, H_in, W_in)`` or ``(C_in, H_in, W_in)``; output
+        ``(N, C_out, H_out, W_out)`` with ``H_out = floor((H_in + 2*padding[0] -
+        dilation[0]*(kH-1) - 1) / stride[0] + 1)`` and likewise for ``W_out``.
 
     Example::
 
-        >>> ember.nn.Conv2d(1, 6, 5)(ember.randn(2, 1, 28, 28)).shape
+        >>> conv = nn.Conv2d(1, 6, 5)
+        >>> conv(torch.randn(2, 1, 28, 28)).shape
         torch.Size([2, 6, 24, 24])
+        >>> nn.Conv2d(3, 8, 3, stride=2, padding=1)(torch.randn(1, 3, 32, 32)).shape
+        torch.Size([1, 8, 16, 16])
+        >>> conv.weight.shape, conv.bias.shape
+        (torch.Size([6, 1, 5, 5]), torch.Size([6]))
     """
     _nd = 2
 
 
 class Conv3d(_Conv):
-    """Conv3d(in_channels, out_channels, kernel_size, ...). Shape: (N, C, D, H, W)."""
+    """Conv3d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+    bias=True, padding_mode='zeros'): a 3-d convolution over the last three dimensions;
+    arguments as in ``Conv2d``, with triples instead of pairs.
+
+    Shape:
+        Input ``(N, C_in, D, H, W)``; output ``(N, C_out, D_out, H_out, W_out)``, each size
+        computed as for ``Conv1d``.
+
+    Example::
+
+        >>> nn.Conv3d(2, 4, 3)(torch.randn(1, 2, 5, 5, 5)).shape
+        torch.Size([1, 4, 3, 3, 3])
+    """
     _nd = 3
 
 
@@ -158,16 +212,46 @@ class _ConvTranspose(_ConvNd):
 
 class ConvTranspose1d(_ConvTranspose):
     """ConvTranspose1d(in_channels, out_channels, kernel_size, stride=1, padding=0,
-    output_padding=0, groups=1, bias=True, dilation=1)."""
+    output_padding=0, groups=1, bias=True, dilation=1).
+
+    Shape:
+        Input ``(N, C_in, L_in)``; output ``(N, C_out, L_out)`` with ``L_out = (L_in - 1) * stride -
+        2*padding + dilation*(kernel_size-1) + output_padding + 1``.
+
+    Example::
+
+        >>> nn.ConvTranspose1d(4, 2, kernel_size=3, stride=2)(torch.randn(1, 4, 5)).shape
+        torch.Size([1, 2, 11])
+    """
     _nd = 1
 
 
 class ConvTranspose2d(_ConvTranspose):
     """ConvTranspose2d(in_channels, out_channels, kernel_size, stride=1, padding=0,
-    output_padding=0, groups=1, bias=True, dilation=1)."""
+    output_padding=0, groups=1, bias=True, dilation=1).
+
+    Shape:
+        Input ``(N, C_in, H_in, W_in)``; output ``(N, C_out, H_out, W_out)`` with ``H_out = (H_in -
+        1) * stride[0] - 2*padding[0] + dilation[0]*(kernel_size[0]-1) + output_padding[0] + 1``.
+
+    Example::
+
+        >>> up = nn.ConvTranspose2d(8, 4, kernel_size=2, stride=2)
+        >>> up(torch.randn(1, 8, 7, 7)).shape
+        torch.Size([1, 4, 14, 14])
+    """
     _nd = 2
 
 
 class ConvTranspose3d(_ConvTranspose):
-    """ConvTranspose3d(...)."""
+    """ConvTranspose3d(...).
+
+    Shape:
+        Input ``(N, C_in, D, H, W)``; output ``(N, C_out, D_out, H_out, W_out)``.
+
+    Example::
+
+        >>> nn.ConvTranspose3d(2, 1, 2, stride=2)(torch.randn(1, 2, 3, 3, 3)).shape
+        torch.Size([1, 1, 6, 6, 6])
+    """
     _nd = 3

@@ -5,7 +5,20 @@ from .module import Module
 
 class Fold(Module):
     """Fold(output_size, kernel_size, dilation=1, padding=0, stride=1): sum sliding blocks
-    (N, C*prod(kernel_size), L) back into (N, C, *output_size)."""
+    (N, C*prod(kernel_size), L) back into (N, C, *output_size).
+
+    Shape:
+        Input ``(N, C * prod(kernel_size), L)`` or ``(C * prod(kernel_size), L)``; output ``(N, C,
+        *output_size)``.
+
+    Example::
+
+        >>> fold = nn.Fold(output_size=(3, 3), kernel_size=2)
+        >>> fold(torch.ones(1, 4, 4))
+        tensor([[[[1., 2., 1.],
+                  [2., 4., 2.],
+                  [1., 2., 1.]]]])
+    """
 
     def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
         super().__init__()

@@ -103,7 +103,17 @@ def is_lazy(param):
 
 class LazyModuleMixin:
     """Mixin for modules whose parameters are shaped by their first input: subclasses define
-    ``initialize_parameters(*args)`` and ``cls_to_become``."""
+    ``initialize_parameters(*args)`` and ``cls_to_become``.
+
+    Example::
+
+        >>> m = nn.LazyLinear(4)
+        >>> m.has_uninitialized_params()
+        True
+        >>> _ = m(torch.ones(2, 3))
+        >>> type(m).__name__, m.weight.shape
+        ('Linear', torch.Size([4, 3]))
+    """
 
     cls_to_become = None
 
@@ -245,32 +255,86 @@ class _LazyConvTranspose(_LazyConvMixin):
 
 class LazyConv1d(_LazyConv, Conv1d):
     """LazyConv1d(out_channels, kernel_size, ...): Conv1d with in_channels from the first
-    input."""
+    input.
+
+    Example::
+
+        >>> m = nn.LazyConv1d(4, 3)
+        >>> m(torch.ones(1, 2, 8)).shape
+        torch.Size([1, 4, 6])
+        >>> m.weight.shape
+        torch.Size([4, 2, 3])
+    """
     cls_to_become = Conv1d
 
 
 class LazyConv2d(_LazyConv, Conv2d):
     """LazyConv2d(out_channels, kernel_size, ...): Conv2d with in_channels from the first
-    input."""
+    input.
+
+    Example::
+
+        >>> m = nn.LazyConv2d(4, 3)
+        >>> m(torch.ones(1, 2, 8, 8)).shape
+        torch.Size([1, 4, 6, 6])
+        >>> m.weight.shape
+        torch.Size([4, 2, 3, 3])
+    """
     cls_to_become = Conv2d
 
 
 class LazyConv3d(_LazyConv, Conv3d):
     """LazyConv3d(out_channels, kernel_size, ...): Conv3d with in_channels from the first
-    input."""
+    input.
+
+    Example::
+
+        >>> m = nn.LazyConv3d(4, 3)
+        >>> m(torch.ones(1, 2, 5, 5, 5)).shape
+        torch.Size([1, 4, 3, 3, 3])
+        >>> m.weight.shape
+        torch.Size([4, 2, 3, 3, 3])
+    """
     cls_to_become = Conv3d
 
 
 class LazyConvTranspose1d(_LazyConvTranspose, ConvTranspose1d):
-    """LazyConvTranspose1d(out_channels, kernel_size, ...)."""
+    """LazyConvTranspose1d(out_channels, kernel_size, ...).
+
+    Example::
+
+        >>> m = nn.LazyConvTranspose1d(4, 3)
+        >>> m(torch.ones(1, 2, 8)).shape
+        torch.Size([1, 4, 10])
+        >>> m.weight.shape
+        torch.Size([2, 4, 3])
+    """
     cls_to_become = ConvTranspose1d
 
 
 class LazyConvTranspose2d(_LazyConvTranspose, ConvTranspose2d):
-    """LazyConvTranspose2d(out_channels, kernel_size, ...)."""
+    """LazyConvTranspose2d(out_channels, kernel_size, ...).
+
+    Example::
+
+        >>> m = nn.LazyConvTranspose2d(4, 3)
+        >>> m(torch.ones(1, 2, 8, 8)).shape
+        torch.Size([1, 4, 10, 10])
+        >>> m.weight.shape
+        torch.Size([2, 4, 3, 3])
+    """
     cls_to_become = ConvTranspose2d
 
 
 class LazyConvTranspose3d(_LazyConvTranspose, ConvTranspose3d):
-    """LazyConvTranspose3d(out_channels, kernel_size, ...)."""
+    """LazyConvTranspose3d(out_channels, kernel_size, ...).
+
+    Example::
+
+        >>> m = nn.LazyConvTranspose3d(4, 3)
+        >>> m(torch.ones(1, 2, 3, 3, 3)).shape
+        torch.Size([1, 4, 5, 5, 5])
+        >>> m.weight.shape
+        torch.Size([2, 4, 3, 3, 3])
+    """
     cls_to_become = ConvTranspose3d

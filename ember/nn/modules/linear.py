@@ -10,7 +10,16 @@ from .module import Module
 
 
 class Identity(Module):
-    """Identity(*args, **kwargs): returns its input."""
+    """Identity(*args, **kwargs): returns its input.
+
+    Shape:
+        Input ``(*)``; output the same tensor.
+
+    Example::
+
+        >>> nn.Identity(54, unused='argument')(torch.ones(2))
+        tensor([1., 1.])
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__()

@@ -32,21 +32,60 @@ class _WeightedLoss(_Loss):
 
 # --- regression ----------------------------------------------------------------------------------
 class L1Loss(_Loss):
-    """L1Loss(reduction='mean'): mean absolute error between input and target."""
+    """L1Loss(reduction='mean'): mean absolute error between input and target.
+
+    Shape:
+        Input ``(*)``, target the same shape. Output: a scalar, or ``(*)`` with
+        ``reduction='none'``.
+
+    Example::
+
+        >>> input = torch.tensor([[0.5, 2.0], [1.0, -1.0]])
+        >>> target = torch.tensor([[1.0, 2.0], [0.0, 0.0]])
+        >>> nn.L1Loss()(input, target)
+        tensor(0.6250)
+    """
 
     def forward(self, input, target):
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
 class MSELoss(_Loss):
-    """MSELoss(reduction='mean'): mean squared error between input and target (same shape)."""
+    """MSELoss(reduction='mean'): mean squared error between input and target (same shape).
+
+    Shape:
+        Input ``(*)``, target the same shape. Output: a scalar, or ``(*)`` with
+        ``reduction='none'``.
+
+    Example::
+
+        >>> input = torch.tensor([[0.5, 2.0], [1.0, -1.0]])
+        >>> target = torch.tensor([[1.0, 2.0], [0.0, 0.0]])
+        >>> nn.MSELoss()(input, target)
+        tensor(0.5625)
+        >>> nn.MSELoss(reduction='none')(input, target)
+        tensor([[0.2500, 0.0000],
+                [1.0000, 1.0000]])
+    """
 
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class SmoothL1Loss(_Loss):
-    """SmoothL1Loss(reduction='mean', beta=1.0): quadratic for |d| < beta, linear beyond."""
+    """SmoothL1Loss(reduction='mean', beta=1.0): quadratic for |d| < beta, linear beyond.
+
+    Shape:
+        Input ``(*)``, target the same shape. Output: a scalar, or ``(*)`` with
+        ``reduction='none'``.
+
+    Example::
+
+        >>> input = torch.tensor([[0.5, 2.0], [1.0, -1.0]])
+        >>> target = torch.tensor([[1.0, 2.0], [0.0, 0.0]])
+        >>> nn.SmoothL1Loss()(input, target)
+        tensor(0.2812)
+    """
 
     def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
         super().__init__(size_average, reduce, reduction)
@@ -58,7 +97,19 @@ class SmoothL1Loss(_Loss):
 
 class HuberLoss(_Loss):
     """HuberLoss(reduction='mean', delta=1.0): 0.5 d² for |d| < delta, else
-    delta (|d| - 0.5 delta)."""
+    delta (|d| - 0.5 delta).
+
+    Shape:
+        Input ``(*)``, target the same shape. Output: a scalar, or ``(*)`` with
+        ``reduction='none'``.
+
+    Example::
+
+        >>> input = torch.tensor([[0.5, 2.0], [1.0, -1.0]])
+        >>> target = torch.tensor([[1.0, 2.0], [0.0, 0.0]])
+        >>> nn.HuberLoss()(input, target)
+        tensor(0.2812)
+    """
 
     def __init__(self, reduction="mean", delta=1.0):
         super().__init__(reduction=reduction)
@@ -70,7 +121,20 @@ class HuberLoss(_Loss):
 
 class GaussianNLLLoss(_Loss):
     """GaussianNLLLoss(*, full=False, eps=1e-06, reduction='mean'): the negative log-likelihood
-    of target under N(input, var); forward(input, target, var)."""
+    of target under N(input, var); forward(input, target, var).
+
+    Shape:
+        Input ``(N, *)``, target the same shape, var the same shape or one fewer trailing size.
+        Output: scalar (``(N, *)`` with ``reduction='none'``).
+
+    Example::
+
+        >>> input = torch.tensor([[1.0], [2.0]])
+        >>> target = torch.tensor([[1.5], [2.0]])
+        >>> var = torch.ones(2, 1)
+        >>> nn.GaussianNLLLoss()(input, target, var)
+        tensor(0.0625)
+    """
 
     def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
         super().__init__(None, None, reduction)
@@ -83,7 +147,19 @@ class GaussianNLLLoss(_Loss):
 
 
 class PoissonNLLLoss(_Loss):
-    """PoissonNLLLoss(log_input=True, full=False, eps=1e-08, reduction='mean')."""
+    """PoissonNLLLoss(log_input=True, full=False, eps=1e-08, reduction='mean').
+
+    Shape:
+        Input ``(*)``, target the same shape. Output: a scalar, or ``(*)`` with
+        ``reduction='none'``.
+
+    Example::
+
+        >>> log_rate = torch.tensor([0.0, 1.0])
+        >>> counts = torch.tensor([1.0, 3.0])
+        >>> nn.PoissonNLLLoss()(log_rate, counts)
+        tensor(0.3591)
+    """
 
     def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
                  reduction="mean"):
@@ -99,7 +175,19 @@ class PoissonNLLLoss(_Loss):
 
 class KLDivLoss(_Loss):
     """KLDivLoss(reduction='mean', log_target=False): KL divergence for log-probability inputs
-    ('batchmean' gives the mathematical definition)."""
+    ('batchmean' gives the mathematical definition).
+
+    Shape:
+        Input ``(*)``, target the same shape. Output: a scalar, or ``(*)`` with
+        ``reduction='none'``.
+
+    Example::
+
+        >>> log_q = torch.tensor([[0.25, 0.75]]).log()
+        >>> p = torch.tensor([[0.5, 0.5]])
+        >>> nn.KLDivLoss(reduction='batchmean')(log_q, p)
+        tensor(0.1438)
+    """
 
     def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
         super().__init__(size_average, reduce, reduction)
@@ -112,7 +200,25 @@ class KLDivLoss(_Loss):
 # --- classification ------------------------------------------------------------------------------
 class CrossEntropyLoss(_WeightedLoss):
     """CrossEntropyLoss(weight=None, ignore_index=-100, reduction='mean', label_smoothing=0.0):
-    log_softmax over dim 1 then the negative log-likelihood of the targets."""
+    log_softmax over dim 1 then the negative log-likelihood of the targets.
+
+    Shape:
+        Input ``(N, C)``, ``(C,)`` or ``(N, C, d1, ...)`` of unnormalized scores (logits). Target:
+        class indices ``(N)`` / ``()`` / ``(N, d1, ...)`` (int64), or class probabilities with the
+        input's shape. Output: scalar, or the target's batch shape with ``reduction='none'``.
+
+    Example::
+
+        >>> logits = torch.tensor([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]])
+        >>> labels = torch.tensor([0, 2])
+        >>> nn.CrossEntropyLoss()(logits, labels)
+        tensor(0.1755)
+        >>> nn.CrossEntropyLoss(reduction='none')(logits, labels)
+        tensor([0.2413, 0.1096])
+        >>> probs = torch.tensor([[0.8, 0.2, 0.0], [0.0, 0.0, 1.0]])
+        >>> nn.CrossEntropyLoss()(logits, probs)
+        tensor(0.3255)
+    """
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
                  reduction="mean", label_smoothing=0.0):
@@ -126,7 +232,18 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class NLLLoss(_WeightedLoss):
-    """NLLLoss(weight=None, ignore_index=-100, reduction='mean'): for log-probability inputs."""
+    """NLLLoss(weight=None, ignore_index=-100, reduction='mean'): for log-probability inputs.
+
+    Shape:
+        Input ``(N, C)`` or ``(N, C, d1, ...)`` of log-probabilities; target ``(N)`` or ``(N, d1,
+        ...)`` class indices. Output: scalar, or the target's shape with ``reduction='none'``.
+
+    Example::
+
+        >>> log_probs = torch.tensor([[-0.1, -2.5], [-1.2, -0.4]])
+        >>> nn.NLLLoss()(log_probs, torch.tensor([0, 1]))
+        tensor(0.2500)
+    """
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
                  reduction="mean"):
@@ -139,7 +256,19 @@ class NLLLoss(_WeightedLoss):
 
 
 class BCELoss(_WeightedLoss):
-    """BCELoss(weight=None, reduction='mean'): binary cross-entropy of probabilities."""
+    """BCELoss(weight=None, reduction='mean'): binary cross-entropy of probabilities.
+
+    Shape:
+        Input ``(*)``, target the same shape. Output: a scalar, or ``(*)`` with
+        ``reduction='none'``.
+
+    Example::
+
+        >>> p = torch.tensor([0.9, 0.2, 0.6])
+        >>> y = torch.tensor([1., 0., 1.])
+        >>> nn.BCELoss()(p, y)
+        tensor(0.2798)
+    """
 
     def forward(self, input, target):
         return F.binary_cross_entropy(input, target, weight=self.weight,
@@ -148,7 +277,19 @@ class BCELoss(_WeightedLoss):
 
 class BCEWithLogitsLoss(_Loss):
     """BCEWithLogitsLoss(weight=None, reduction='mean', pos_weight=None): sigmoid and binary
-    cross-entropy in one numerically stable step; ``pos_weight`` weighs positive targets."""
+    cross-entropy in one numerically stable step; ``pos_weight`` weighs positive targets.
+
+    Shape:
+        Input ``(*)``, target the same shape. Output: a scalar, or ``(*)`` with
+        ``reduction='none'``.
+
+    Example::
+
+        >>> logits = torch.tensor([2.0, -1.0, 0.5])
+        >>> y = torch.tensor([1., 0., 1.])
+        >>> nn.BCEWithLogitsLoss()(logits, y)
+        tensor(0.3048)
+    """
 
     def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean",
                  pos_weight=None):
@@ -164,7 +305,18 @@ class BCEWithLogitsLoss(_Loss):
 
 class MultiLabelSoftMarginLoss(_WeightedLoss):
     """MultiLabelSoftMarginLoss(weight=None, reduction='mean'): one-versus-all logistic loss,
-    averaged over classes."""
+    averaged over classes.
+
+    Shape:
+        Input and target ``(N, C)``. Output: scalar, or ``(N)`` with ``reduction='none'``.
+
+    Example::
+
+        >>> x = torch.tensor([[1.0, -1.0, 0.5]])
+        >>> y = torch.tensor([[1., 0., 1.]])
+        >>> nn.MultiLabelSoftMarginLoss()(x, y)
+        tensor(0.3669)
+    """
 
     def forward(self, input, target):
         return F.multilabel_soft_margin_loss(input, target, weight=self.weight,
@@ -173,14 +325,37 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
 
 class MultiLabelMarginLoss(_Loss):
     """MultiLabelMarginLoss(reduction='mean'): multi-class multi-label hinge loss; targets are
-    class indices ended by -1."""
+    class indices ended by -1.
+
+    Shape:
+        Input ``(N, C)`` or ``(C)``; target the same shape (int64, -1 ends the label list). Output:
+        scalar, or ``(N)`` with ``reduction='none'``.
+
+    Example::
+
+        >>> x = torch.tensor([[0.1, 0.2, 0.4, 0.8]])
+        >>> y = torch.tensor([[3, 0, -1, 1]])
+        >>> nn.MultiLabelMarginLoss()(x, y)
+        tensor(0.8500)
+    """
 
     def forward(self, input, target):
         return F.multilabel_margin_loss(input, target, reduction=self.reduction)
 
 
 class MultiMarginLoss(_WeightedLoss):
-    """MultiMarginLoss(p=1, margin=1.0, weight=None, reduction='mean'): multi-class hinge loss."""
+    """MultiMarginLoss(p=1, margin=1.0, weight=None, reduction='mean'): multi-class hinge loss.
+
+    Shape:
+        Input ``(N, C)`` or ``(C)``; target ``(N)`` or ``()`` class indices. Output: scalar, or
+        ``(N)`` with ``reduction='none'``.
+
+    Example::
+
+        >>> x = torch.tensor([[0.1, 0.2, 0.4, 0.8]])
+        >>> nn.MultiMarginLoss()(x, torch.tensor([3]))
+        tensor(0.3250)
+    """
 
     def __init__(self, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
                  reduction="mean"):
@@ -199,7 +374,19 @@ class MultiMarginLoss(_WeightedLoss):
 
 
 class SoftMarginLoss(_Loss):
-    """SoftMarginLoss(reduction='mean'): log(1 + exp(-y x)) for targets y in {-1, 1}."""
+    """SoftMarginLoss(reduction='mean'): log(1 + exp(-y x)) for targets y in {-1, 1}.
+
+    Shape:
+        Input ``(*)``, target the same shape. Output: a scalar, or ``(*)`` with
+        ``reduction='none'``.
+
+    Example::
+
+        >>> input = torch.tensor([[0.5, 2.0], [1.0, -1.0]])
+        >>> target = torch.tensor([[1., -1.], [1., -1.]])
+        >>> nn.SoftMarginLoss()(input, target)
+        tensor(0.8069)
+    """
 
     def forward(self, input, target):
         return F.soft_margin_loss(input, target, reduction=self.reduction)
@@ -207,7 +394,19 @@ class SoftMarginLoss(_Loss):
 
 # --- margin / embedding --------------------------------------------------------------------------
 class CosineEmbeddingLoss(_Loss):
-    """CosineEmbeddingLoss(margin=0.0, reduction='mean'): forward(input1, input2, target)."""
+    """CosineEmbeddingLoss(margin=0.0, reduction='mean'): forward(input1, input2, target).
+
+    Shape:
+        ``input1``, ``input2``: ``(N, D)`` or ``(D)``; target ``(N)`` or ``()`` of 1 and -1. Output:
+        scalar, or ``(N)`` with ``reduction='none'``.
+
+    Example::
+
+        >>> x1 = torch.tensor([[1., 0.], [1., 0.]])
+        >>> x2 = torch.tensor([[1., 1.], [0., 1.]])
+        >>> nn.CosineEmbeddingLoss()(x1, x2, torch.tensor([1., -1.]))
+        tensor(0.1464)
+    """
 
     def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
@@ -219,7 +418,19 @@ class CosineEmbeddingLoss(_Loss):
 
 
 class MarginRankingLoss(_Loss):
-    """MarginRankingLoss(margin=0.0, reduction='mean'): max(0, -y (x1 - x2) + margin)."""
+    """MarginRankingLoss(margin=0.0, reduction='mean'): max(0, -y (x1 - x2) + margin).
+
+    Shape:
+        ``input1``, ``input2``, target: ``(N)`` or ``()``. Output: scalar, or ``(N)`` with
+        ``reduction='none'``.
+
+    Example::
+
+        >>> x1 = torch.tensor([1.0, 0.2])
+        >>> x2 = torch.tensor([0.5, 0.4])
+        >>> nn.MarginRankingLoss(margin=0.1)(x1, x2, torch.tensor([1., 1.]))
+        tensor(0.1500)
+    """
 
     def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
@@ -232,7 +443,18 @@ class MarginRankingLoss(_Loss):
 
 class HingeEmbeddingLoss(_Loss):
     """HingeEmbeddingLoss(margin=1.0, reduction='mean'): x for y = 1, max(0, margin - x) for
-    y = -1."""
+    y = -1.
+
+    Shape:
+        Input ``(*)``, target the same shape. Output: a scalar, or ``(*)`` with
+        ``reduction='none'``.
+
+    Example::
+
+        >>> x = torch.tensor([0.3, 2.0, 0.5])
+        >>> nn.HingeEmbeddingLoss()(x, torch.tensor([1., -1., -1.]))
+        tensor(0.2667)
+    """
 
     def __init__(self, margin=1.0, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
@@ -244,7 +466,20 @@ class HingeEmbeddingLoss(_Loss):
 
 class TripletMarginLoss(_Loss):
     """TripletMarginLoss(margin=1.0, p=2.0, eps=1e-06, swap=False, reduction='mean'):
-    max(0, margin + d(a, p) - d(a, n))."""
+    max(0, margin + d(a, p) - d(a, n)).
+
+    Shape:
+        anchor, positive, negative: ``(N, D)`` or ``(D)``. Output: scalar, or ``(N)`` with
+        ``reduction='none'``.
+
+    Example::
+
+        >>> anchor = torch.tensor([[0., 0.]])
+        >>> positive = torch.tensor([[0., 1.]])
+        >>> negative = torch.tensor([[3., 4.]])
+        >>> nn.TripletMarginLoss(margin=5.0)(anchor, positive, negative)
+        tensor(1.0000)
+    """
 
     def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, size_average=None, reduce=None,
                  reduction="mean"):
@@ -264,7 +499,21 @@ class TripletMarginLoss(_Loss):
 
 class TripletMarginWithDistanceLoss(_Loss):
     """TripletMarginWithDistanceLoss(*, distance_function=None, margin=1.0, swap=False,
-    reduction='mean'): the triplet loss with any distance (PairwiseDistance() by default)."""
+    reduction='mean'): the triplet loss with any distance (PairwiseDistance() by default).
+
+    Shape:
+        anchor, positive, negative: ``(N, *)``. Output: scalar, or ``(N)`` with
+        ``reduction='none'``.
+
+    Example::
+
+        >>> anchor = torch.tensor([[0., 0.]])
+        >>> positive = torch.tensor([[0., 1.]])
+        >>> negative = torch.tensor([[3., 4.]])
+        >>> loss = nn.TripletMarginWithDistanceLoss(margin=5.0)
+        >>> loss(anchor, positive, negative)
+        tensor(1.0000)
+    """
 
     def __init__(self, *, distance_function=None, margin=1.0, swap=False, reduction="mean"):
         super().__init__(size_average=None, reduce=None, reduction=reduction)
@@ -284,7 +533,21 @@ class TripletMarginWithDistanceLoss(_Loss):
 
 class CTCLoss(_Loss):
     """CTCLoss(blank=0, reduction='mean', zero_infinity=False): Connectionist Temporal
-    Classification; forward(log_probs, targets, input_lengths, target_lengths)."""
+    Classification; forward(log_probs, targets, input_lengths, target_lengths).
+
+    Shape:
+        log_probs ``(T, N, C)`` (T time steps, C classes with the blank); targets ``(N, S)`` or the
+        concatenated ``(sum(target_lengths),)``; input_lengths and target_lengths ``(N)``. Output:
+        scalar, or ``(N)`` with ``reduction='none'``.
+
+    Example::
+
+        >>> log_probs = torch.randn(6, 2, 4).log_softmax(2)
+        >>> targets = torch.tensor([[1, 2], [3, 3]])
+        >>> loss = nn.CTCLoss()(log_probs, targets, torch.tensor([6, 6]), torch.tensor([2, 2]))
+        >>> loss.shape, bool(loss > 0)
+        (torch.Size([]), True)
+    """
 
     def __init__(self, blank=0, reduction="mean", zero_infinity=False):
         super().__init__(reduction=reduction)

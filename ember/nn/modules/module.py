@@ -4,6 +4,7 @@ reads them at dict speed instead of through __getattr__ (DESIGN.md §2.8)."""
 import itertools
 from collections import OrderedDict, namedtuple
 
+from ..._diagnostics import module_failure as _module_failure
 from ..._errors import EmberRuntimeError, EmberTypeError
 from ...tensor import Tensor
 from ..parameter import Parameter
@@ -42,8 +43,35 @@ _global_forward_pre_hooks = OrderedDict()
 
 
 class Module:
-    """Base class of all layers: subclass, assign layers and Parameters in ``__init__``,
-    compute in ``forward``."""
+    """Module(): the base class of every layer and model.
+
+    Subclass it, assign layers (Modules) and ``nn.Parameter``s as attributes in ``__init__``
+    (after calling ``super().__init__()``), and compute the output in ``forward``. Calling the
+    module runs ``forward`` together with any hooks. Assigned layers and parameters are
+    registered: ``parameters()`` finds them for the optimizer, ``state_dict()`` saves them,
+    ``to()``/``float()``/``double()`` convert them, ``train()``/``eval()`` switch their mode.
+
+    Example::
+
+        >>> class TwoLayer(nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.hidden = nn.Linear(4, 8)
+        ...         self.out = nn.Linear(8, 2)
+        ...
+        ...     def forward(self, x):
+        ...         return self.out(torch.relu(self.hidden(x)))
+        >>> model = TwoLayer()
+        >>> model(torch.randn(3, 4)).shape
+        torch.Size([3, 2])
+        >>> [name for name, _ in model.named_parameters()]
+        ['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias']
+        >>> model
+        TwoLayer(
+          (hidden): Linear(in_features=4, out_features=8, bias=True)
+          (out): Linear(in_features=8, out_features=2, bias=True)
+        )
+    """
 
     training = True
     _version = 1
@@ -242,12 +270,26 @@ class Module:
                 yield (module_prefix + ("." if module_prefix else "") + k, v)
 
     def parameters(self, recurse=True):
-        """parameters(recurse=True) -> iterator over Parameters (each once)."""
+        """parameters(recurse=True) -> iterator over Parameters (each once).
+
+        Example::
+
+            >>> model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+            >>> sum(p.numel() for p in model.parameters())
+            13
+        """
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
-        """named_parameters(prefix='', recurse=True) -> iterator of (dotted name, Parameter)."""
+        """named_parameters(prefix='', recurse=True) -> iterator of (dotted name, Parameter).
+
+        Example::
+
+            >>> model = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
+            >>> [(name, tuple(p.shape)) for name, p in model.named_parameters()]
+            [('0.weight', (3, 2)), ('0.bias', (3,)), ('1.weight', (1, 3)), ('1.bias', (1,))]
+        """
         yield from self._named_members(lambda m: m._parameters.items(), prefix, recurse,
                                        remove_duplicate)
 
@@ -275,7 +317,14 @@ class Module:
             yield m
 
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
-        """named_modules() -> iterator of (dotted name, Module), self first as ''."""
+        """named_modules() -> iterator of (dotted name, Module), self first as ''.
+
+        Example::
+
+            >>> model = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+            >>> [name for name, _ in model.named_modules()]
+            ['', '0', '1']
+        """
         if memo is None:
             memo = set()
         if id(self) in memo and remove_duplicate:
@@ -291,7 +340,16 @@ class Module:
 
     # -- modes and grads ---------------------------------------------------------------------
     def train(self, mode=True):
-        """train(mode=True) -> self: set training mode here and in every submodule."""
+        """train(mode=True) -> self: set training mode here and in every submodule.
+
+        Example::
+
+            >>> model = nn.Sequential(nn.Linear(2, 2), nn.Dropout())
+            >>> model.eval()[1].training
+            False
+            >>> model.train()[1].training
+            True
+        """
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
         self.training = mode
@@ -309,7 +367,18 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
-        """zero_grad(set_to_none=True): clear every parameter's ``.grad``."""
+        """zero_grad(set_to_none=True): clear every parameter's ``.grad``.
+
+        Example::
+
+            >>> lin = nn.Linear(2, 1)
+            >>> lin(torch.ones(1, 2)).sum().backward()
+            >>> lin.weight.grad is None
+            False
+            >>> lin.zero_grad()
+            >>> lin.weight.grad is None
+            True
+        """
         for p in self.parameters():
             if p._grad is not None:
                 if set_to_none:
@@ -400,7 +469,15 @@ class Module:
     # -- state dict --------------------------------------------------------------------------
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
         """state_dict(*, destination=None, prefix='', keep_vars=False) -> OrderedDict of
-        parameters and persistent buffers under dotted names."""
+        parameters and persistent buffers under dotted names.
+
+        Example::
+
+            >>> lin = nn.Linear(2, 1)
+            >>> sd = lin.state_dict()
+            >>> list(sd.keys()), sd['weight'].shape
+            (['weight', 'bias'], torch.Size([1, 2]))
+        """
         if destination is None:
             destination = OrderedDict()
         for name, p in self._parameters.items():
@@ -421,7 +498,16 @@ class Module:
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """load_state_dict(state_dict, strict=True, assign=False) -> (missing_keys,
-        unexpected_keys); strict raises listing both, as torch does."""
+        unexpected_keys); strict raises listing both, as torch does.
+
+        Example::
+
+            >>> src, dst = nn.Linear(2, 1), nn.Linear(2, 1)
+            >>> dst.load_state_dict(src.state_dict())
+            <All keys matched successfully>
+            >>> bool((dst.weight == src.weight).all())
+            True
+        """
         if not hasattr(state_dict, "items"):
             raise EmberTypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing, unexpected, errors = [], [], []
@@ -481,10 +567,19 @@ class Module:
 
     # -- calling and hooks -------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
-                or self._backward_pre_hooks or _global_forward_hooks or _global_forward_pre_hooks):
-            return self.forward(*args, **kwargs)
-        return self._call_with_hooks(args, kwargs)
+        try:
+            if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
+                    or self._backward_pre_hooks or _global_forward_hooks
+                    or _global_forward_pre_hooks):
+                return self.forward(*args, **kwargs)
+            return self._call_with_hooks(args, kwargs)
+        except EmberRuntimeError as exc:
+            # Note [Module trail] in _diagnostics.py: name the failing submodule's path (the
+            # try costs nothing when forward succeeds)
+            new = _module_failure(self, exc, args)
+            if new is None:
+                raise
+            raise new from exc
 
     def _call_with_hooks(self, args, kwargs):
         for hid, hook in list(_global_forward_pre_hooks.items()) + list(
@@ -526,7 +621,18 @@ class Module:
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
                               always_call=False):
-        """hook(module, args, output) -> None or modified output, run after forward."""
+        """hook(module, args, output) -> None or modified output, run after forward.
+
+        Example::
+
+            >>> lin = nn.Linear(2, 3)
+            >>> shapes = []
+            >>> handle = lin.register_forward_hook(lambda mod, args, out: shapes.append(out.shape))
+            >>> _ = lin(torch.ones(4, 2))
+            >>> shapes
+            [torch.Size([4, 3])]
+            >>> handle.remove()
+        """
         h = _Handle(self._forward_hooks)
         self._forward_hooks[h.id] = hook
         if prepend:

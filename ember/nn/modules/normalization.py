@@ -82,18 +82,57 @@ class _BatchNorm(_NormBase):
 
 class BatchNorm1d(_BatchNorm):
     """BatchNorm1d(num_features, eps=1e-05, momentum=0.1, affine=True,
-    track_running_stats=True). Input (N, C) or (N, C, L)."""
+    track_running_stats=True). Input (N, C) or (N, C, L).
+
+    Shape:
+        Input ``(N, C)`` or ``(N, C, L)``; output the same shape.
+
+    Example::
+
+        >>> bn = nn.BatchNorm1d(2)
+        >>> x = torch.tensor([[1., 10.], [3., 30.]])
+        >>> bn(x)
+        tensor([[-1.0000, -1.0000],
+                [ 1.0000,  1.0000]], grad_fn=<...Backward0>)
+        >>> bn.running_mean
+        tensor([0.2000, 2.0000])
+        >>> bn.eval()(x).shape
+        torch.Size([2, 2])
+    """
     _expected_dims = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
     """BatchNorm2d(num_features, eps=1e-05, momentum=0.1, affine=True,
-    track_running_stats=True). Input (N, C, H, W)."""
+    track_running_stats=True). Input (N, C, H, W).
+
+    Shape:
+        Input ``(N, C, H, W)``; output the same shape. Statistics are taken per channel over ``N``,
+        ``H`` and ``W``.
+
+    Example::
+
+        >>> bn = nn.BatchNorm2d(3)
+        >>> y = bn(torch.randn(4, 3, 5, 5))
+        >>> y.shape, abs(y.mean().item()) < 1e-5
+        (torch.Size([4, 3, 5, 5]), True)
+        >>> bn.running_var.shape, bn.num_batches_tracked
+        (torch.Size([3]), tensor(1))
+    """
     _expected_dims = (4,)
 
 
 class BatchNorm3d(_BatchNorm):
-    """BatchNorm3d(num_features, ...). Input (N, C, D, H, W)."""
+    """BatchNorm3d(num_features, ...). Input (N, C, D, H, W).
+
+    Shape:
+        Input ``(N, C, D, H, W)``; output the same shape.
+
+    Example::
+
+        >>> nn.BatchNorm3d(3)(torch.randn(2, 3, 4, 4, 4)).shape
+        torch.Size([2, 3, 4, 4, 4])
+    """
     _expected_dims = (5,)
 
 
@@ -120,22 +159,67 @@ class _InstanceNorm(_NormBase):
 
 class InstanceNorm1d(_InstanceNorm):
     """InstanceNorm1d(num_features, eps=1e-05, momentum=0.1, affine=False,
-    track_running_stats=False)."""
+    track_running_stats=False).
+
+    Shape:
+        Input ``(N, C, L)`` or ``(C, L)``; output the same shape.
+
+    Example::
+
+        >>> nn.InstanceNorm1d(2)(torch.tensor([[[1., 2., 3.], [0., 0., 6.]]]))
+        tensor([[[-1.2247,  0.0000,  1.2247],
+                 [-0.7071, -0.7071,  1.4142]]])
+    """
     _nd = 1
 
 
 class InstanceNorm2d(_InstanceNorm):
     """InstanceNorm2d(num_features, eps=1e-05, momentum=0.1, affine=False,
-    track_running_stats=False)."""
+    track_running_stats=False).
+
+    Shape:
+        Input ``(N, C, H, W)`` or ``(C, H, W)``; output the same shape.
+
+    Example::
+
+        >>> nn.InstanceNorm2d(3)(torch.randn(2, 3, 4, 4)).shape
+        torch.Size([2, 3, 4, 4])
+    """
     _nd = 2
 
 
 class InstanceNorm3d(_InstanceNorm):
+    """InstanceNorm3d(num_features, eps=1e-05, momentum=0.1, affine=False,
+    track_running_stats=False): normalize each channel of each sample of a 3-d input to zero
+    mean and unit variance over its ``(D, H, W)`` values.
+
+    Shape:
+        Input ``(N, C, D, H, W)`` or ``(C, D, H, W)``; output the same.
+
+    Example::
+
+        >>> y = nn.InstanceNorm3d(2)(torch.randn(1, 2, 3, 3, 3))
+        >>> y.shape, abs(y[0, 0].mean().item()) < 1e-5
+        (torch.Size([1, 2, 3, 3, 3]), True)
+    """
     _nd = 3
 
 
 class LayerNorm(Module):
-    """LayerNorm(normalized_shape, eps=1e-05, elementwise_affine=True, bias=True)."""
+    """LayerNorm(normalized_shape, eps=1e-05, elementwise_affine=True, bias=True).
+
+    Shape:
+        Input ``(*, normalized_shape[0], ..., normalized_shape[-1])``; output the same shape.
+
+    Example::
+
+        >>> ln = nn.LayerNorm(3)
+        >>> ln(torch.tensor([[1., 2., 3.], [2., 2., 5.]]))
+        tensor([[-1.2247,  0.0000,  1.2247],
+                [-0.7071, -0.7071,  1.4142]], grad_fn=<...Backward0>)
+        >>> ln.weight.shape, ln.bias.shape
+        (torch.Size([3]), torch.Size([3]))
+    """
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
                  device=None, dtype=None):
@@ -165,7 +249,20 @@ class LayerNorm(Module):
 
 
 class GroupNorm(Module):
-    """GroupNorm(num_groups, num_channels, eps=1e-05, affine=True)."""
+    """GroupNorm(num_groups, num_channels, eps=1e-05, affine=True).
+
+    Shape:
+        Input ``(N, C, *)`` with ``C`` divisible by ``num_groups``; output the same shape.
+
+    Example::
+
+        >>> gn = nn.GroupNorm(2, 4)
+        >>> gn(torch.arange(8.).reshape(1, 4, 2))
+        tensor([[[-1.3416, -0.4472],
+                 [ 0.4472,  1.3416],
+                 [-1.3416, -0.4472],
+                 [ 0.4472,  1.3416]]], grad_fn=<...Backward0>)
+    """
 
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None,
                  *, bias=True):
@@ -194,7 +291,17 @@ class GroupNorm(Module):
 
 
 class RMSNorm(Module):
-    """RMSNorm(normalized_shape, eps=None, elementwise_affine=True)."""
+    """RMSNorm(normalized_shape, eps=None, elementwise_affine=True).
+
+    Shape:
+        Input ``(*, normalized_shape)``; output the same shape.
+
+    Example::
+
+        >>> nn.RMSNorm(2)(torch.tensor([[3., 4.], [1., 1.]]))
+        tensor([[0.8485, 1.1314],
+                [1.0000, 1.0000]], grad_fn=<MulBackward0>)
+    """
 
     def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
                  dtype=None):

@@ -37,10 +37,49 @@ class _ZeroPad(_PadNd):
         super().__init__(padding, 0.0)
 
 
+# What each mode writes around [0, 1, 2, 3] with padding 2 (for the docstrings' examples).
+_PADDED_1D = {"ZeroPad": "[0., 0., 0., 1., 2., 3., 0., 0.]",
+              "ConstantPad": "[9., 9., 0., 1., 2., 3., 9., 9.]",
+              "ReflectionPad": "[2., 1., 0., 1., 2., 3., 2., 1.]",
+              "ReplicationPad": "[0., 0., 0., 1., 2., 3., 3., 3.]",
+              "CircularPad": "[2., 3., 0., 1., 2., 3., 0., 1.]"}
+_MEANING = {"constant": "a constant", "reflect": "the reflection of the input at its edges",
+            "replicate": "copies of the edge values", "circular": "the input wrapped around"}
+
+
+def _doc(name, nd, mode, base):
+    """The docstring of one padding class: signature, meaning, shape, a runnable example."""
+    family = name[:-2]
+    constant = base is _PadNd
+    sig = f"{name}(padding, value)" if constant else f"{name}(padding)"
+    fill = "zeros" if family == "ZeroPad" else _MEANING[mode]
+    dims = ("W", "H, W", "D, H, W")[nd - 1]
+    sides = ("(left, right)", "(left, right, top, bottom)",
+             "(left, right, top, bottom, front, back)")[nd - 1]
+    args = "2, 9." if constant else "2"
+    shape_args = "1, 9." if constant else "1"
+    if nd == 1:
+        example = (f"        >>> nn.{name}({args})(torch.arange(4.).reshape(1, 1, 4))\n"
+                   f"        tensor([[{_PADDED_1D[family]}]])\n")
+    else:
+        ones = ", ".join(["1", "1"] + ["3"] * nd)
+        example = (f"        >>> nn.{name}({shape_args})(torch.ones({ones})).shape\n"
+                   f"        torch.Size([{', '.join(['1', '1'] + ['5'] * nd)}])\n")
+    return (f"""{sig}: pad the last {nd} dimension(s) ({dims}) with {fill}.
+
+    ``padding`` is an int (the same on every side) or a {2 * nd}-tuple {sides}.
+
+    Shape:
+        Input ``(N, C, {dims})`` or ``(C, {dims})``; each padded size grows by the padding on
+        its two sides.
+
+    Example::
+
+{example}    """)
+
+
 def _make(name, nd, mode, base):
-    cls = type(name, (base,), {"_nd": nd, "_mode": mode,
-                               "__doc__": f"{name}(padding): {mode} padding of the last {nd} "
-                                          "dimension(s)."})
+    cls = type(name, (base,), {"_nd": nd, "_mode": mode, "__doc__": _doc(name, nd, mode, base)})
     return cls
 
 

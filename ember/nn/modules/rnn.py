@@ -270,6 +270,18 @@ class RNN(_SingleStateRNN):
     Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or ReLU).
     ``forward(input, hx=None) -> (output, h_n)``; input (L, N, H_in) ((N, L, H_in) with
     batch_first), (L, H_in) unbatched, or a PackedSequence; h_n (D*num_layers, N, H_out).
+
+    Shape:
+        Input ``(L, N, H_in)``, ``(N, L, H_in)`` with ``batch_first=True``, or ``(L, H_in)``
+        unbatched; h_0 and h_n ``(D * num_layers, N, H_out)`` with ``D = 2`` if bidirectional else
+        1; output ``(L, N, D * H_out)``.
+
+    Example::
+
+        >>> rnn = nn.RNN(10, 20, num_layers=2)
+        >>> output, h_n = rnn(torch.randn(5, 3, 10))
+        >>> output.shape, h_n.shape
+        (torch.Size([5, 3, 20]), torch.Size([2, 3, 20]))
     """
 
     def __init__(self, *args, **kwargs):
@@ -297,6 +309,18 @@ class GRU(_SingleStateRNN):
     r = σ(W_ir x + b_ir + W_hr h + b_hr), z = σ(W_iz x + b_iz + W_hz h + b_hz),
     n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)), h' = (1 - z) ⊙ n + z ⊙ h.
     ``forward(input, hx=None) -> (output, h_n)``.
+
+    Shape:
+        Input ``(L, N, H_in)``, ``(N, L, H_in)`` with ``batch_first=True``, or ``(L, H_in)``
+        unbatched; h_0 and h_n ``(D * num_layers, N, H_out)`` with ``D = 2`` if bidirectional else
+        1; output ``(L, N, D * H_out)``.
+
+    Example::
+
+        >>> gru = nn.GRU(10, 20, batch_first=True, bidirectional=True)
+        >>> output, h_n = gru(torch.randn(3, 5, 10))
+        >>> output.shape, h_n.shape
+        (torch.Size([3, 5, 40]), torch.Size([2, 3, 20]))
     """
 
     def __init__(self, *args, **kwargs):
@@ -319,6 +343,12 @@ class LSTM(RNNBase):
         >>> out, (h, c) = lstm(ember.randn(5, 3, 10))
         >>> out.shape, h.shape
         (torch.Size([5, 3, 20]), torch.Size([2, 3, 20]))
+
+    Shape:
+        Input ``(L, N, H_in)``, ``(N, L, H_in)`` with ``batch_first=True``, or ``(L, H_in)``
+        unbatched; h_0 and h_n ``(D * num_layers, N, H_out)`` with ``D = 2`` if bidirectional else
+        1; output ``(L, N, D * H_out)``. c_0 and c_n have h_n's shape (with ``proj_size > 0`` h has
+        ``proj_size`` features instead of ``hidden_size``).
     """
 
     def __init__(self, *args, **kwargs):
@@ -427,7 +457,21 @@ class RNNCellBase(Module):
 
 class RNNCell(RNNCellBase):
     """RNNCell(input_size, hidden_size, bias=True, nonlinearity='tanh', device=None,
-    dtype=None): h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or ReLU)."""
+    dtype=None): h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or ReLU).
+
+    Shape:
+        Input ``(N, H_in)`` or ``(H_in)``; hidden and output ``(N, H_out)`` or ``(H_out)``.
+
+    Example::
+
+        >>> cell = nn.RNNCell(10, 20)
+        >>> h = torch.zeros(3, 20)
+        >>> for x in torch.randn(6, 3, 10):
+        ...     h = cell(x, h)
+        ...
+        >>> h.shape
+        torch.Size([3, 20])
+    """
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None,
                  dtype=None):
@@ -448,7 +492,18 @@ class RNNCell(RNNCellBase):
 
 class LSTMCell(RNNCellBase):
     """LSTMCell(input_size, hidden_size, bias=True, device=None, dtype=None):
-    ``forward(input, (h, c)=None) -> (h', c')``, gates i, f, g, o."""
+    ``forward(input, (h, c)=None) -> (h', c')``, gates i, f, g, o.
+
+    Shape:
+        Input ``(N, H_in)`` or ``(H_in)``; h and c ``(N, H_out)`` or ``(H_out)``.
+
+    Example::
+
+        >>> cell = nn.LSTMCell(10, 20)
+        >>> h, c = cell(torch.randn(3, 10))
+        >>> h.shape, c.shape
+        (torch.Size([3, 20]), torch.Size([3, 20]))
+    """
 
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__(input_size, hidden_size, bias, 4, device=device, dtype=dtype)
@@ -477,7 +532,17 @@ class LSTMCell(RNNCellBase):
 
 class GRUCell(RNNCellBase):
     """GRUCell(input_size, hidden_size, bias=True, device=None, dtype=None): one GRU step,
-    gates r, z, n with b_hn inside r ⊙ (W_hn h + b_hn)."""
+    gates r, z, n with b_hn inside r ⊙ (W_hn h + b_hn).
+
+    Shape:
+        Input ``(N, H_in)`` or ``(H_in)``; hidden and output ``(N, H_out)`` or ``(H_out)``.
+
+    Example::
+
+        >>> cell = nn.GRUCell(10, 20)
+        >>> cell(torch.randn(3, 10)).shape
+        torch.Size([3, 20])
+    """
 
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__(input_size, hidden_size, bias, 3, device=device, dtype=dtype)

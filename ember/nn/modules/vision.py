@@ -45,7 +45,16 @@ class Upsample(Module):
 
 
 class UpsamplingNearest2d(Upsample):
-    """UpsamplingNearest2d(size=None, scale_factor=None): Upsample(mode='nearest')."""
+    """UpsamplingNearest2d(size=None, scale_factor=None): Upsample(mode='nearest').
+
+    Shape:
+        Input ``(N, C, H, W)``; output ``(N, C, H * scale, W * scale)``.
+
+    Example::
+
+        >>> nn.UpsamplingNearest2d(scale_factor=2)(torch.ones(1, 1, 2, 2)).shape
+        torch.Size([1, 1, 4, 4])
+    """
 
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, mode="nearest")
@@ -53,14 +62,33 @@ class UpsamplingNearest2d(Upsample):
 
 class UpsamplingBilinear2d(Upsample):
     """UpsamplingBilinear2d(size=None, scale_factor=None): Upsample(mode='bilinear',
-    align_corners=True)."""
+    align_corners=True).
+
+    Shape:
+        Input ``(N, C, H, W)``; output ``(N, C, H_out, W_out)``.
+
+    Example::
+
+        >>> x = torch.tensor([[[[0., 1.]]]])
+        >>> nn.UpsamplingBilinear2d(size=(1, 3))(x)
+        tensor([[[[0.0000, 0.5000, 1.0000]]]])
+    """
 
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
 
 
 class PixelShuffle(Module):
-    """PixelShuffle(upscale_factor): (*, C*r², H, W) -> (*, C, H*r, W*r)."""
+    """PixelShuffle(upscale_factor): (*, C*r², H, W) -> (*, C, H*r, W*r).
+
+    Shape:
+        Input ``(*, C * r * r, H, W)``; output ``(*, C, H * r, W * r)``.
+
+    Example::
+
+        >>> nn.PixelShuffle(3)(torch.randn(1, 9, 4, 4)).shape
+        torch.Size([1, 1, 12, 12])
+    """
 
     def __init__(self, upscale_factor):
         super().__init__()
@@ -74,7 +102,16 @@ class PixelShuffle(Module):
 
 
 class PixelUnshuffle(Module):
-    """PixelUnshuffle(downscale_factor): (*, C, H*r, W*r) -> (*, C*r², H, W)."""
+    """PixelUnshuffle(downscale_factor): (*, C, H*r, W*r) -> (*, C*r², H, W).
+
+    Shape:
+        Input ``(*, C, H * r, W * r)``; output ``(*, C * r * r, H, W)``.
+
+    Example::
+
+        >>> nn.PixelUnshuffle(3)(torch.randn(1, 1, 12, 12)).shape
+        torch.Size([1, 9, 4, 4])
+    """
 
     def __init__(self, downscale_factor):
         super().__init__()
@@ -88,7 +125,16 @@ class PixelUnshuffle(Module):
 
 
 class ChannelShuffle(Module):
-    """ChannelShuffle(groups): interleave the channels of ``groups`` groups (ShuffleNet)."""
+    """ChannelShuffle(groups): interleave the channels of ``groups`` groups (ShuffleNet).
+
+    Shape:
+        Input ``(N, C, *)``; output the same shape.
+
+    Example::
+
+        >>> nn.ChannelShuffle(2)(torch.arange(4.).reshape(1, 4, 1, 1)).flatten()
+        tensor([0., 2., 1., 3.])
+    """
 
     def __init__(self, groups):
         super().__init__()
@@ -138,19 +184,49 @@ class _FractionalMaxPoolNd(Module):
 
 class FractionalMaxPool2d(_FractionalMaxPoolNd):
     """FractionalMaxPool2d(kernel_size, output_size=None, output_ratio=None,
-    return_indices=False, _random_samples=None): max pooling over pseudo-random windows."""
+    return_indices=False, _random_samples=None): max pooling over pseudo-random windows.
+
+    Shape:
+        Input ``(N, C, H_in, W_in)`` or ``(C, H_in, W_in)``; output ``(N, C, H_out, W_out)`` from
+        ``output_size`` or ``output_ratio``.
+
+    Example::
+
+        >>> pool = nn.FractionalMaxPool2d(2, output_size=(5, 5))
+        >>> pool(torch.randn(1, 3, 10, 10)).shape
+        torch.Size([1, 3, 5, 5])
+    """
     _nd = 2
 
 
 class FractionalMaxPool3d(_FractionalMaxPoolNd):
     """FractionalMaxPool3d(kernel_size, output_size=None, output_ratio=None,
-    return_indices=False, _random_samples=None)."""
+    return_indices=False, _random_samples=None).
+
+    Shape:
+        Input ``(N, C, D, H, W)`` or ``(C, D, H, W)``; output ``(N, C, D_out, H_out, W_out)``.
+
+    Example::
+
+        >>> pool = nn.FractionalMaxPool3d(2, output_ratio=0.5)
+        >>> pool(torch.randn(1, 1, 8, 8, 8)).shape
+        torch.Size([1, 1, 4, 4, 4])
+    """
     _nd = 3
 
 
 class LocalResponseNorm(Module):
     """LocalResponseNorm(size, alpha=1e-4, beta=0.75, k=1.0): normalise each element by the
-    energy of ``size`` neighbouring channels."""
+    energy of ``size`` neighbouring channels.
+
+    Shape:
+        Input ``(N, C, *)``; output the same shape.
+
+    Example::
+
+        >>> nn.LocalResponseNorm(2)(torch.ones(1, 4, 2, 2)).shape
+        torch.Size([1, 4, 2, 2])
+    """
 
     def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
         super().__init__()
@@ -168,7 +244,20 @@ class LocalResponseNorm(Module):
 
 class Bilinear(Module):
     """Bilinear(in1_features, in2_features, out_features, bias=True, device=None, dtype=None):
-    y = x1ᵀ A x2 + b, weight (out, in1, in2) and bias from U(-1/sqrt(in1), 1/sqrt(in1))."""
+    y = x1ᵀ A x2 + b, weight (out, in1, in2) and bias from U(-1/sqrt(in1), 1/sqrt(in1)).
+
+    Shape:
+        ``input1`` ``(*, in1_features)``, ``input2`` ``(*, in2_features)``; output ``(*,
+        out_features)``.
+
+    Example::
+
+        >>> m = nn.Bilinear(3, 4, 5)
+        >>> m(torch.randn(2, 3), torch.randn(2, 4)).shape
+        torch.Size([2, 5])
+        >>> m.weight.shape
+        torch.Size([5, 3, 4])
+    """
 
     def __init__(self, in1_features, in2_features, out_features, bias=True, device=None,
                  dtype=None):

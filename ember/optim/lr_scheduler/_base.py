@@ -84,7 +84,21 @@ class _Flag:
 class LRScheduler:
     """LRScheduler(optimizer, last_epoch=-1): base class. Subclasses implement ``get_lr()``
     (the lrs for epoch ``last_epoch``); construction records ``initial_lr`` in every group
-    (when ``last_epoch == -1``), sets ``base_lrs`` from it and takes the first step."""
+    (when ``last_epoch == -1``), sets ``base_lrs`` from it and takes the first step.
+
+    Example::
+
+        >>> opt = optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+        >>> class Halve(optim.lr_scheduler.LRScheduler):
+        ...     def get_lr(self):
+        ...         return [base / 2 ** self.last_epoch for base in self.base_lrs]
+        ...
+        >>> sched = Halve(opt)
+        >>> opt.step()
+        >>> sched.step()
+        >>> sched.get_last_lr()
+        [0.5]
+    """
 
     _get_lr_called_within_step = False
     _is_initial = False

@@ -42,7 +42,23 @@ class _Composite:
 
 class SequentialLR(_Composite, LRScheduler):
     """SequentialLR(optimizer, schedulers, milestones, last_epoch=-1): run ``schedulers[i]``
-    between ``milestones[i-1]`` and ``milestones[i]``; each starts from its own epoch 0."""
+    between ``milestones[i-1]`` and ``milestones[i]``; each starts from its own epoch 0.
+
+    Example::
+
+        >>> opt = optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        >>> warmup = optim.lr_scheduler.LinearLR(opt, start_factor=0.5, total_iters=2)
+        >>> decay = optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+        >>> sched = optim.lr_scheduler.SequentialLR(opt, [warmup, decay], milestones=[2])
+        >>> lrs = []
+        >>> for epoch in range(5):
+        ...     lrs.append(round(opt.param_groups[0]['lr'], 4))
+        ...     opt.step()
+        ...     sched.step()
+        ...
+        >>> lrs
+        [0.05, 0.075, 0.1, 0.05, 0.025]
+    """
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
         name = type(self).__name__
@@ -92,7 +108,24 @@ class SequentialLR(_Composite, LRScheduler):
 
 class ChainedScheduler(_Composite, LRScheduler):
     """ChainedScheduler(schedulers, optimizer=None): each ``step()`` steps every scheduler in
-    turn, so their chainable updates compose."""
+    turn, so their chainable updates compose.
+
+    Example::
+
+        >>> opt = optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        >>> lr_scheduler = optim.lr_scheduler
+        >>> sched = lr_scheduler.ChainedScheduler([
+        ...     lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=2),
+        ...     lr_scheduler.ExponentialLR(opt, gamma=0.9)])
+        >>> lrs = []
+        >>> for epoch in range(4):
+        ...     lrs.append(round(opt.param_groups[0]['lr'], 4))
+        ...     opt.step()
+        ...     sched.step()
+        ...
+        >>> lrs
+        [0.05, 0.045, 0.081, 0.0729]
+    """
 
     def __init__(self, schedulers, optimizer=None):
         name = type(self).__name__

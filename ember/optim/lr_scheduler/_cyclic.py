@@ -29,7 +29,21 @@ class CyclicLR(LRScheduler):
     mode='triangular', gamma=1.0, scale_fn=None, scale_mode='cycle', cycle_momentum=True,
     base_momentum=0.8, max_momentum=0.9, last_epoch=-1): the lr climbs linearly from base_lr
     to max_lr in ``step_size_up`` steps and back in ``step_size_down``; the amplitude is scaled
-    per cycle ('triangular2': halved each cycle) or per step ('exp_range': gamma ** step)."""
+    per cycle ('triangular2': halved each cycle) or per step ('exp_range': gamma ** step).
+
+    Example::
+
+        >>> opt = optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+        >>> sched = optim.lr_scheduler.CyclicLR(opt, base_lr=0.01, max_lr=0.1, step_size_up=2)
+        >>> lrs = []
+        >>> for epoch in range(6):
+        ...     lrs.append(round(opt.param_groups[0]['lr'], 4))
+        ...     opt.step()
+        ...     sched.step()
+        ...
+        >>> lrs
+        [0.01, 0.055, 0.1, 0.055, 0.01, 0.055]
+    """
 
     def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None,
                  mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle",
@@ -131,7 +145,21 @@ class OneCycleLR(LRScheduler):
     max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=False,
     last_epoch=-1): the 1cycle policy: lr rises from max_lr / div_factor to max_lr over
     ``pct_start`` of the steps, then anneals to initial_lr / final_div_factor; momentum moves
-    the opposite way. Call ``step()`` after every batch."""
+    the opposite way. Call ``step()`` after every batch.
+
+    Example::
+
+        >>> opt = optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+        >>> sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=6)
+        >>> lrs = []
+        >>> for epoch in range(6):
+        ...     lrs.append(round(opt.param_groups[0]['lr'], 4))
+        ...     opt.step()
+        ...     sched.step()
+        ...
+        >>> lrs
+        [0.004, 0.0994, 0.0812, 0.0463, 0.0133, 0.0]
+    """
 
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
                  pct_start=0.3, anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85,

@@ -10,7 +10,21 @@ from ._base import LRScheduler, _Flag, _lambdas, _LambdaState, _set, _values
 
 class LambdaLR(_LambdaState, LRScheduler):
     """LambdaLR(optimizer, lr_lambda, last_epoch=-1): lr = initial lr * lr_lambda(epoch);
-    ``lr_lambda`` is one function or one per group."""
+    ``lr_lambda`` is one function or one per group.
+
+    Example::
+
+        >>> opt = optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        >>> sched = optim.lr_scheduler.LambdaLR(opt, lambda epoch: 1 / (epoch + 1))
+        >>> lrs = []
+        >>> for epoch in range(4):
+        ...     lrs.append(round(opt.param_groups[0]['lr'], 4))
+        ...     opt.step()
+        ...     sched.step()
+        ...
+        >>> lrs
+        [0.1, 0.05, 0.0333, 0.025]
+    """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
@@ -24,7 +38,21 @@ class LambdaLR(_LambdaState, LRScheduler):
 
 class MultiplicativeLR(_LambdaState, LRScheduler):
     """MultiplicativeLR(optimizer, lr_lambda, last_epoch=-1): each epoch multiplies the lr by
-    lr_lambda(epoch)."""
+    lr_lambda(epoch).
+
+    Example::
+
+        >>> opt = optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        >>> sched = optim.lr_scheduler.MultiplicativeLR(opt, lambda epoch: 0.5)
+        >>> lrs = []
+        >>> for epoch in range(4):
+        ...     lrs.append(round(opt.param_groups[0]['lr'], 4))
+        ...     opt.step()
+        ...     sched.step()
+        ...
+        >>> lrs
+        [0.1, 0.05, 0.025, 0.0125]
+    """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
@@ -45,7 +73,21 @@ class MultiplicativeLR(_LambdaState, LRScheduler):
 
 class StepLR(LRScheduler):
     """StepLR(optimizer, step_size, gamma=0.1, last_epoch=-1): multiply the lr by gamma every
-    ``step_size`` epochs."""
+    ``step_size`` epochs.
+
+    Example::
+
+        >>> opt = optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        >>> sched = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+        >>> lrs = []
+        >>> for epoch in range(6):
+        ...     lrs.append(round(opt.param_groups[0]['lr'], 4))
+        ...     opt.step()
+        ...     sched.step()
+        ...
+        >>> lrs
+        [0.1, 0.1, 0.05, 0.05, 0.025, 0.025]
+    """
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         self.step_size = step_size
@@ -64,7 +106,21 @@ class StepLR(LRScheduler):
 
 class MultiStepLR(LRScheduler):
     """MultiStepLR(optimizer, milestones, gamma=0.1, last_epoch=-1): multiply the lr by gamma
-    at each milestone epoch (by gamma ** k for a milestone listed k times)."""
+    at each milestone epoch (by gamma ** k for a milestone listed k times).
+
+    Example::
+
+        >>> opt = optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        >>> sched = optim.lr_scheduler.MultiStepLR(opt, milestones=[1, 4], gamma=0.1)
+        >>> lrs = []
+        >>> for epoch in range(6):
+        ...     lrs.append(round(opt.param_groups[0]['lr'], 4))
+        ...     opt.step()
+        ...     sched.step()
+        ...
+        >>> lrs
+        [0.1, 0.01, 0.01, 0.01, 0.001, 0.001]
+    """
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
         self.milestones = Counter(milestones)
@@ -84,7 +140,21 @@ class MultiStepLR(LRScheduler):
 
 class ConstantLR(LRScheduler):
     """ConstantLR(optimizer, factor=1/3, total_iters=5, last_epoch=-1): lr * factor for the
-    first ``total_iters`` epochs, then the lr itself."""
+    first ``total_iters`` epochs, then the lr itself.
+
+    Example::
+
+        >>> opt = optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        >>> sched = optim.lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=2)
+        >>> lrs = []
+        >>> for epoch in range(4):
+        ...     lrs.append(round(opt.param_groups[0]['lr'], 4))
+        ...     opt.step()
+        ...     sched.step()
+        ...
+        >>> lrs
+        [0.05, 0.05, 0.1, 0.1]
+    """
 
     def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
         if factor > 1.0 or factor < 0:
@@ -109,7 +179,21 @@ class ConstantLR(LRScheduler):
 class LinearLR(LRScheduler):
     """LinearLR(optimizer, start_factor=1/3, end_factor=1.0, total_iters=5, last_epoch=-1):
     the lr factor moves linearly from start_factor to end_factor over ``total_iters``
-    epochs."""
+    epochs.
+
+    Example::
+
+        >>> opt = optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        >>> sched = optim.lr_scheduler.LinearLR(opt, start_factor=0.25, total_iters=3)
+        >>> lrs = []
+        >>> for epoch in range(5):
+        ...     lrs.append(round(opt.param_groups[0]['lr'], 4))
+        ...     opt.step()
+        ...     sched.step()
+        ...
+        >>> lrs
+        [0.025, 0.05, 0.075, 0.1, 0.1]
+    """
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
                  last_epoch=-1):
@@ -141,7 +225,21 @@ class LinearLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """ExponentialLR(optimizer, gamma, last_epoch=-1): multiply the lr by gamma every epoch."""
+    """ExponentialLR(optimizer, gamma, last_epoch=-1): multiply the lr by gamma every epoch.
+
+    Example::
+
+        >>> opt = optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        >>> sched = optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+        >>> lrs = []
+        >>> for epoch in range(4):
+        ...     lrs.append(round(opt.param_groups[0]['lr'], 4))
+        ...     opt.step()
+        ...     sched.step()
+        ...
+        >>> lrs
+        [0.1, 0.05, 0.025, 0.0125]
+    """
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
         self.gamma = gamma
@@ -159,7 +257,21 @@ class ExponentialLR(LRScheduler):
 
 class PolynomialLR(LRScheduler):
     """PolynomialLR(optimizer, total_iters=5, power=1.0, last_epoch=-1): lr = initial lr *
-    (1 - epoch / total_iters) ** power, then constant."""
+    (1 - epoch / total_iters) ** power, then constant.
+
+    Example::
+
+        >>> opt = optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        >>> sched = optim.lr_scheduler.PolynomialLR(opt, total_iters=4, power=2.0)
+        >>> lrs = []
+        >>> for epoch in range(6):
+        ...     lrs.append(round(opt.param_groups[0]['lr'], 4))
+        ...     opt.step()
+        ...     sched.step()
+        ...
+        >>> lrs
+        [0.1, 0.0563, 0.025, 0.0062, 0.0, 0.0]
+    """
 
     def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
         self.total_iters = total_iters
@@ -180,7 +292,21 @@ class PolynomialLR(LRScheduler):
 
 class CosineAnnealingLR(LRScheduler):
     """CosineAnnealingLR(optimizer, T_max, eta_min=0.0, last_epoch=-1): lr follows half a
-    cosine from the initial lr down to eta_min over T_max epochs (and back up after)."""
+    cosine from the initial lr down to eta_min over T_max epochs (and back up after).
+
+    Example::
+
+        >>> opt = optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        >>> sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4)
+        >>> lrs = []
+        >>> for epoch in range(6):
+        ...     lrs.append(round(opt.param_groups[0]['lr'], 4))
+        ...     opt.step()
+        ...     sched.step()
+        ...
+        >>> lrs
+        [0.1, 0.0854, 0.05, 0.0146, 0.0, 0.0146]
+    """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         self.T_max = T_max
@@ -208,7 +334,21 @@ class CosineAnnealingLR(LRScheduler):
 class CosineAnnealingWarmRestarts(LRScheduler):
     """CosineAnnealingWarmRestarts(optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
     cosine annealing from the initial lr to eta_min, restarted after T_0 epochs, then after
-    each period multiplied by T_mult; ``step(epoch)`` accepts fractional epochs."""
+    each period multiplied by T_mult; ``step(epoch)`` accepts fractional epochs.
+
+    Example::
+
+        >>> opt = optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        >>> sched = optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=3)
+        >>> lrs = []
+        >>> for epoch in range(7):
+        ...     lrs.append(round(opt.param_groups[0]['lr'], 4))
+        ...     opt.step()
+        ...     sched.step()
+        ...
+        >>> lrs
+        [0.1, 0.075, 0.025, 0.1, 0.075, 0.025, 0.1]
+    """
 
     def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
         if T_0 <= 0 or not isinstance(T_0, int):

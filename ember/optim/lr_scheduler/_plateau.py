@@ -11,7 +11,19 @@ class ReduceLROnPlateau(LRScheduler):
     """ReduceLROnPlateau(optimizer, mode='min', factor=0.1, patience=10, threshold=1e-4,
     threshold_mode='rel', cooldown=0, min_lr=0, eps=1e-8): multiply the lr by ``factor`` when
     the metric passed to ``step(metrics)`` has not improved for ``patience`` epochs, then wait
-    ``cooldown`` epochs; never below ``min_lr`` and only by changes larger than ``eps``."""
+    ``cooldown`` epochs; never below ``min_lr`` and only by changes larger than ``eps``.
+
+    Example::
+
+        >>> opt = optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        >>> sched = optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
+        >>> for val_loss in [1.0, 0.9, 0.9, 0.9, 0.9, 0.9]:
+        ...     opt.step()
+        ...     sched.step(val_loss)
+        ...
+        >>> opt.param_groups[0]['lr']
+        0.025
+    """
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):

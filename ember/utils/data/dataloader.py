@@ -77,6 +77,7 @@ class DataLoader:
 
     Example::
 
+        >>> from ember.utils.data import DataLoader, TensorDataset
         >>> ds = TensorDataset(ember.arange(10.), ember.arange(10))
         >>> [x.tolist() for x, _ in DataLoader(ds, batch_size=4)]
         [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0], [8.0, 9.0]]

@@ -26,6 +26,22 @@ class Dataset(Generic[T_co]):
     ``__len__``); ``__getitems__(indices)`` is optional and fetches a whole batch.
 
     ``a + b`` concatenates two datasets (a ConcatDataset).
+
+    Example::
+
+        >>> from ember.utils.data import Dataset, DataLoader
+        >>> class Squares(Dataset):
+        ...     def __len__(self):
+        ...         return 5
+        ...
+        ...     def __getitem__(self, i):
+        ...         return torch.tensor(float(i)), torch.tensor(i * i)
+        ...
+        >>> ds = Squares()
+        >>> len(ds), ds[3]
+        (5, (tensor(3.), tensor(9)))
+        >>> next(iter(DataLoader(ds, batch_size=5)))
+        [tensor([0., 1., 2., 3., 4.]), tensor([ 0,  1,  4,  9, 16])]
     """
 
     def __getitem__(self, index):
@@ -40,6 +56,16 @@ class IterableDataset(Dataset[T_co], Iterable):
     iterates its own copy; use ``get_worker_info()`` inside ``__iter__`` to shard.
 
     ``a + b`` chains two iterable datasets (a ChainDataset).
+
+    Example::
+
+        >>> from ember.utils.data import IterableDataset, DataLoader
+        >>> class Countdown(IterableDataset):
+        ...     def __iter__(self):
+        ...         return iter(range(5, 0, -1))
+        ...
+        >>> [b.tolist() for b in DataLoader(Countdown(), batch_size=2)]
+        [[5, 4], [3, 2], [1]]
     """
 
     def __add__(self, other):
@@ -109,7 +135,15 @@ class TensorDataset(Dataset):
 
 class StackDataset(Dataset):
     """StackDataset(*args, **kwargs): zips equal-length datasets; a sample is a tuple (positional
-    datasets) or a dict (keyword datasets) of their samples."""
+    datasets) or a dict (keyword datasets) of their samples.
+
+    Example::
+
+        >>> from ember.utils.data import StackDataset
+        >>> ds = StackDataset(x=torch.arange(3), y=torch.arange(3) * 10)
+        >>> ds[1]
+        {'x': tensor(1), 'y': tensor(10)}
+    """
 
     def __init__(self, *args, **kwargs):
         if args and kwargs:
@@ -153,7 +187,17 @@ class StackDataset(Dataset):
 
 class ConcatDataset(Dataset):
     """ConcatDataset(datasets): the map-style datasets one after another; ``cumulative_sizes``
-    holds the running lengths."""
+    holds the running lengths.
+
+    Example::
+
+        >>> from ember.utils.data import ConcatDataset, TensorDataset
+        >>> a = TensorDataset(torch.arange(3))
+        >>> b = TensorDataset(torch.arange(10, 12))
+        >>> ds = ConcatDataset([a, b])
+        >>> len(ds), ds[3], ds.cumulative_sizes
+        (5, (tensor(10),), [3, 5])
+    """
 
     @staticmethod
     def cumsum(sequence):
@@ -181,7 +225,21 @@ class ConcatDataset(Dataset):
 
 
 class ChainDataset(IterableDataset):
-    """ChainDataset(datasets): iterable datasets one after another (chained lazily)."""
+    """ChainDataset(datasets): iterable datasets one after another (chained lazily).
+
+    Example::
+
+        >>> from ember.utils.data import ChainDataset, IterableDataset
+        >>> class Range(IterableDataset):
+        ...     def __init__(self, n):
+        ...         self.n = n
+        ...
+        ...     def __iter__(self):
+        ...         return iter(range(self.n))
+        ...
+        >>> list(ChainDataset([Range(2), Range(3)]))
+        [0, 1, 0, 1, 2]
+    """
 
     def __init__(self, datasets):
         self.datasets = datasets
@@ -201,7 +259,16 @@ class ChainDataset(IterableDataset):
 
 class Subset(Dataset):
     """Subset(dataset, indices): the samples of ``dataset`` at ``indices``, in that order. Batch
-    fetches go through the parent's ``__getitems__`` when it has one."""
+    fetches go through the parent's ``__getitems__`` when it has one.
+
+    Example::
+
+        >>> from ember.utils.data import Subset, TensorDataset
+        >>> ds = TensorDataset(torch.arange(10) * 10)
+        >>> sub = Subset(ds, [2, 5, 7])
+        >>> len(sub), sub[1]
+        (3, (tensor(50),))
+    """
 
     def __init__(self, dataset, indices):
         self.dataset = dataset

@@ -25,7 +25,24 @@ def _draw_seed(generator=None):
 
 class Sampler(Generic[T_co]):
     """Sampler: iterates over dataset indices (or lists of them, for batch samplers).
-    Subclasses define ``__iter__`` and, when the count is known, ``__len__``."""
+    Subclasses define ``__iter__`` and, when the count is known, ``__len__``.
+
+    Example::
+
+        >>> from ember.utils.data import Sampler, DataLoader
+        >>> class Reversed(Sampler):
+        ...     def __init__(self, n):
+        ...         self.n = n
+        ...
+        ...     def __iter__(self):
+        ...         return iter(range(self.n - 1, -1, -1))
+        ...
+        ...     def __len__(self):
+        ...         return self.n
+        ...
+        >>> [b.tolist() for b in DataLoader(torch.arange(4), batch_size=2, sampler=Reversed(4))]
+        [[3, 2], [1, 0]]
+    """
 
     def __init__(self, data_source=None):
         pass
@@ -35,7 +52,14 @@ class Sampler(Generic[T_co]):
 
 
 class SequentialSampler(Sampler):
-    """SequentialSampler(data_source): ``0, 1, ..., len(data_source) - 1``."""
+    """SequentialSampler(data_source): ``0, 1, ..., len(data_source) - 1``.
+
+    Example::
+
+        >>> from ember.utils.data import SequentialSampler
+        >>> list(SequentialSampler(range(4)))
+        [0, 1, 2, 3]
+    """
 
     def __init__(self, data_source):
         self.data_source = data_source
@@ -54,6 +78,14 @@ class RandomSampler(Sampler):
 
     Without a ``generator`` each pass seeds a private one from the default generator, so
     ``ember.manual_seed`` makes the order reproducible.
+
+    Example::
+
+        >>> from ember.utils.data import RandomSampler
+        >>> sorted(RandomSampler(range(5)))
+        [0, 1, 2, 3, 4]
+        >>> len(list(RandomSampler(range(5), replacement=True, num_samples=8)))
+        8
     """
 
     def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
@@ -91,7 +123,14 @@ class RandomSampler(Sampler):
 
 
 class SubsetRandomSampler(Sampler):
-    """SubsetRandomSampler(indices, generator=None): the given indices in a random order."""
+    """SubsetRandomSampler(indices, generator=None): the given indices in a random order.
+
+    Example::
+
+        >>> from ember.utils.data import SubsetRandomSampler
+        >>> sorted(SubsetRandomSampler([1, 4, 6]))
+        [1, 4, 6]
+    """
 
     def __init__(self, indices, generator=None):
         self.indices = indices
@@ -133,7 +172,15 @@ def _multinomial(p, k, replacement, generator):
 class WeightedRandomSampler(Sampler):
     """WeightedRandomSampler(weights, num_samples, replacement=True, generator=None): indices
     ``0..len(weights)-1`` drawn with probabilities proportional to ``weights`` (need not sum
-    to 1)."""
+    to 1).
+
+    Example::
+
+        >>> from ember.utils.data import WeightedRandomSampler
+        >>> draws = list(WeightedRandomSampler([0.0, 1.0, 0.0], num_samples=4))
+        >>> draws
+        [1, 1, 1, 1]
+    """
 
     def __init__(self, weights, num_samples, replacement=True, generator=None):
         if (not isinstance(num_samples, int) or isinstance(num_samples, bool)

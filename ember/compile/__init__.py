@@ -1,0 +1,330 @@
+"""ember.compile: trace a function (a forward, or a whole training step) into a static plan and
+replay it as one generated Python function of NumPy calls (DESIGN.md §2.9).
+
+Per guard key (argument shapes, dtypes and requires_grad, grad mode, ``training`` flags) the first
+call runs eagerly (lazy state such as optimizer buffers appears), the second runs eagerly under the
+recorder, and later calls replay the plan: no Tensor or autograd objects, parameters, gradients
+and optimizer state updated in place, the learning rate re-read from the param groups each call,
+random ops drawing fresh numbers.
+"""
+import time
+import warnings
+
+import numpy as np
+
+from .._state import state
+from ..tensor import Tensor, wrap
+from .plan import Plan, Retrace
+from .trace import GraphBreak, Recorder, drop_tensor_refs, tracing
+
+__all__ = ["compile", "CompiledFunction", "CompiledModule", "GraphBreak"]
+
+_MAX_PLANS = 8
+_CONTAINERS = (tuple, list, dict)
+_EAGER = "eager"
+
+
+def compile(model=None, *, fullgraph=False, dynamic=None, backend="numpy", mode=None,
+            options=None, disable=False):
+    """compile(model=None, *, fullgraph=False, dynamic=None, backend='inductor', mode=None,
+    options=None, disable=False) -> compiled callable.
+
+    ``model`` is a function (a forward, or a training step that calls ``backward()`` and
+    ``optimizer.step()``) or an ``nn.Module``. Used without ``model`` it returns a decorator.
+    ``dynamic=True`` lets the first dimension of tensor arguments vary without re-tracing;
+    ``fullgraph=True`` raises instead of falling back to eager on data-dependent control flow;
+    ``mode="debug"`` runs each call eagerly and through the plan and warns at the first step
+    whose result differs.
+
+    Example:
+        >>> import ember as torch
+        >>> f = torch.compile(lambda x: (x * 2).sum())
+        >>> [f(torch.ones(3)).item() for _ in range(3)]
+        [6.0, 6.0, 6.0]
+    """
+    if model is None:
+        return lambda m: compile(m, fullgraph=fullgraph, dynamic=dynamic, backend=backend,
+                                 mode=mode, options=options, disable=disable)
+    if disable:
+        return model
+    if mode not in (None, "default", "debug", "reduce-overhead", "max-autotune",
+                    "max-autotune-no-cudagraphs"):
+        raise RuntimeError(f"Unrecognized mode={mode}, should be one of: default, "
+                           "reduce-overhead, max-autotune, max-autotune-no-cudagraphs, debug")
+    from ..nn.modules.module import Module
+    if isinstance(model, Module):
+        return CompiledModule(model, fullgraph=fullgraph, dynamic=dynamic, mode=mode)
+    if not callable(model):
+        raise RuntimeError(f"compile(): expected a callable or an nn.Module, got "
+                           f"{type(model).__name__}")
+    return CompiledFunction(model, fullgraph=fullgraph, dynamic=dynamic, mode=mode)
+
+
+def _find_modules(fn):
+    """Modules whose ``training`` flag the guard key includes: those reachable from the
+    function's closure, the globals it names, and a bound method's instance."""
+    from ..nn.modules.module import Module
+    roots = []
+    self_ = getattr(fn, "__self__", None)
+    if self_ is not None:
+        roots.append(self_)
+    code = getattr(fn, "__code__", None)
+    for cell in getattr(fn, "__closure__", None) or ():
+        try:
+            roots.append(cell.cell_contents)
+        except ValueError:
+            pass
+    if code is not None:
+        g = getattr(fn, "__globals__", {})
+        roots.extend(g[n] for n in _code_names(code) if n in g)
+    mods, seen = [], set()
+    for r in roots:
+        cands = r if isinstance(r, (list, tuple)) else (r,)
+        for c in cands:
+            if isinstance(c, Module):
+                for m in c.modules():
+                    if id(m) not in seen:
+                        seen.add(id(m))
+                        mods.append(m)
+    return mods
+
+
+def _code_names(code):
+    names = set(code.co_names)
+    for c in code.co_consts:
+        if hasattr(c, "co_names"):
+            names |= _code_names(c)
+    return names
+
+
+def _flatten(obj, leaves):
+    """Append the leaves of nested tuples/lists/dicts to ``leaves``; return a rebuild spec."""
+    t = type(obj)
+    if t is tuple or t is list:
+        return (t, [_flatten(x, leaves) for x in obj])
+    if t is dict:
+        return (dict, [(k, _flatten(v, leaves)) for k, v in obj.items()])
+    leaves.append(obj)
+    return None
+
+
+def _rebuild(spec, it):
+    if spec is None:
+        return next(it)
+    t, items = spec
+    if t is dict:
+        return {k: _rebuild(v, it) for k, v in items}
+    return t(_rebuild(x, it) for x in items)
+
+
+class _Entry:
+    __slots__ = ("plan", "spec", "outs", "copy", "n_tensor_args", "trace_s", "batch",
+                 "batch_free")
+
+
+class CompiledFunction:
+    """The callable ``compile()`` returns for a function. ``traces`` counts recordings made,
+    ``trace_time`` holds the seconds the last one took (eager call + planning)."""
+
+    def __init__(self, fn, *, fullgraph=False, dynamic=None, mode=None, modules=None):
+        self._fn = fn
+        self.__wrapped__ = fn
+        self.__name__ = getattr(fn, "__name__", "compiled")
+        self.__doc__ = getattr(fn, "__doc__", None)
+        self.fullgraph = fullgraph
+        self.dynamic = bool(dynamic)
+        self.mode = mode
+        self._modules = modules if modules is not None else _find_modules(fn)
+        self._cache = {}
+        self._warned_full = False
+        self.traces = 0
+        self.trace_time = None
+        self.debug_report = None
+
+    # -- guards ---------------------------------------------------------------------------------
+    def _key(self, leaves):
+        parts = [state.grad_enabled]
+        for m in self._modules:
+            parts.append(m.training)
+        dyn = self.dynamic
+        for x in leaves:
+            if isinstance(x, Tensor):
+                a = x._array
+                parts.append((a.shape[1:] if dyn and a.ndim else a.shape, a.dtype,
+                              x._edge is not None))
+            else:
+                try:
+                    hash(x)
+                    parts.append((type(x), x))
+                except TypeError:
+                    parts.append((type(x), id(x)))
+        return tuple(parts)
+
+    # -- calls ------------------------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        if kwargs or any(type(a) in _CONTAINERS for a in args):
+            leaves = []
+            _flatten((args, kwargs), leaves)
+        else:
+            leaves = args
+        key = self._key(leaves)
+        entry = self._cache.get(key)
+        if self.dynamic and type(entry) is _Entry and not entry.batch_free:
+            b = _batch(leaves)
+            if b != entry.batch:
+                # this plan baked the traced batch size somewhere: one plan per batch size
+                key = key + (("batch", b),)
+                entry = self._cache.get(key)
+        if type(entry) is _Entry:
+            if self.mode == "debug":
+                return self._debug_call(entry, args, kwargs, leaves)
+            try:
+                return self._replay(entry, leaves)
+            except Retrace:
+                del self._cache[key]
+                entry = None
+        if entry is None:
+            if sum(type(e) is _Entry for e in self._cache.values()) >= _MAX_PLANS:
+                if not self._warned_full:
+                    self._warned_full = True
+                    warnings.warn(f"ember.compile: {self.__name__} has {_MAX_PLANS} compiled "
+                                  f"variants (guard misses on shapes, dtypes, grad mode or "
+                                  f"training flags); new variants run eagerly", UserWarning,
+                                  stacklevel=2)
+                return self._fn(*args, **kwargs)
+            self._cache[key] = 1       # first sight runs eagerly: lazy state appears
+            return self._fn(*args, **kwargs)
+        if entry == 1:
+            result, new = self._trace(args, kwargs, leaves, capture=self.mode == "debug")
+            self._cache[key] = new
+            return result
+        return self._fn(*args, **kwargs)
+
+    def _replay(self, entry, leaves):
+        if entry.n_tensor_args:
+            vals = entry.plan.fn(*[leaves[i]._array for i in entry.n_tensor_args])
+        else:
+            vals = entry.plan.fn()
+        if entry.spec is None:
+            # one result (the common case): no rebuilding
+            kind, x = entry.outs[0]
+            if kind == "slot":
+                v = vals[0]
+                return wrap(np.array(v, copy=True) if entry.copy[0] else v)
+            return leaves[x] if kind == "arg" else x
+        outs = []
+        for (kind, x), v, cp in zip(entry.outs, vals, entry.copy):
+            if kind == "slot":
+                outs.append(wrap(np.array(v, copy=True) if cp else v))
+            elif kind == "arg":
+                outs.append(leaves[x])
+            else:
+                outs.append(x)
+        return _rebuild(entry.spec, iter(outs))
+
+    def _trace(self, args, kwargs, leaves, capture=False):
+        t0 = time.perf_counter()
+        tensor_pos = [i for i, x in enumerate(leaves) if isinstance(x, Tensor)]
+        arg_arrays = {}
+        for j, i in enumerate(tensor_pos):
+            arg_arrays.setdefault(id(leaves[i]._array), j)
+        rec = Recorder(arg_arrays, fullgraph=self.fullgraph, capture=capture)
+        with tracing(rec):
+            result = self._fn(*args, **kwargs)
+        self.traces += 1
+        out_leaves = []
+        spec = _flatten(result, out_leaves)
+        if rec.data_dep is not None:
+            file, line, what = rec.data_dep
+            warnings.warn(f"ember.compile: {self.__name__} has data-dependent Python control "
+                          f"flow ({what} on a traced tensor) at {file}:{line}; it runs eagerly "
+                          f"for these inputs from now on", UserWarning, stacklevel=3)
+            return result, _EAGER
+        if not rec.did_backward and any(isinstance(t, Tensor) and t._edge is not None
+                                        for t in out_leaves):
+            rec.fail("its outputs require grad (compiled autograd through a forward-only "
+                     "plan is not supported)")
+        outs, out_slots, copy = [], [], []
+        for t in out_leaves:
+            if isinstance(t, Tensor):
+                k = rec.amap.get(id(t._array))
+                if k is None:
+                    k = rec.ext(t._array, t)
+                src = rec.slots[k].source
+                if src is not None and src[0] == "arg":
+                    outs.append(("arg", tensor_pos[src[1]]))
+                elif src is not None and src[0] == "tensor":
+                    outs.append(("const", t))
+                else:
+                    outs.append(("slot", None))
+                    out_slots.append(k)
+                    copy.append(False)
+                    continue
+                out_slots.append(None)
+                copy.append(False)
+            else:
+                outs.append(("const", t))
+                out_slots.append(None)
+                copy.append(False)
+        drop_tensor_refs(rec)
+        if rec.broken is not None:
+            if rec.broken.startswith("its outputs require grad"):
+                return result, _EAGER
+            warnings.warn(f"ember.compile: {self.__name__} cannot be replayed ({rec.broken}); "
+                          f"it runs eagerly for these inputs from now on", UserWarning,
+                          stacklevel=3)
+            return result, _EAGER
+        batch = _batch(leaves) if self.dynamic else None
+        plan = Plan(rec, out_slots, len(tensor_pos), debug=capture, dynamic=self.dynamic,
+                    batch=batch)
+        if capture:
+            plan.rec_steps = list(rec.steps)
+        entry = _Entry()
+        entry.plan = plan
+        entry.spec = spec
+        entry.outs = outs
+        entry.copy = [k is not None and plan.needs_copy(k) for k in out_slots]
+        entry.n_tensor_args = tensor_pos
+        entry.batch = batch
+        entry.batch_free = plan.batch_free
+        entry.trace_s = time.perf_counter() - t0
+        self.trace_time = entry.trace_s
+        del rec.steps
+        return result, entry
+
+    def _debug_call(self, entry, args, kwargs, leaves):
+        from .debug import debug_call
+        return debug_call(self, entry, args, kwargs, leaves)
+
+
+def _batch(leaves):
+    for x in leaves:
+        if isinstance(x, Tensor) and x._array.ndim:
+            return x._array.shape[0]
+    return None
+
+
+class CompiledModule:
+    """What ``compile(module)`` returns: calls run the module through a CompiledFunction;
+    everything else (parameters(), train(), state_dict() ...) goes to the module itself."""
+
+    def __init__(self, module, **kw):
+        object.__setattr__(self, "_orig_mod", module)
+
+        def forward(*args, **kwargs):
+            return module(*args, **kwargs)
+        forward.__name__ = type(module).__name__
+        object.__setattr__(self, "_compiled",
+                           CompiledFunction(forward, modules=list(module.modules()), **kw))
+
+    def __call__(self, *args, **kwargs):
+        return self._compiled(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._orig_mod, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._orig_mod, name, value)
+
+    def __repr__(self):
+        return f"CompiledModule({self._orig_mod!r})"

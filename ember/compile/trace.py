@@ -1,0 +1,555 @@
+"""The recorder: while a call runs eagerly with ``state.tracer`` set to a Recorder, every kernel
+call (dispatch), every derivative rule, sum-to-shape and accumulation of backward (a copy of the
+engine's plain loop, below) and every optimizer update is written down as a step over *slots*.
+
+A slot is one array value, known by the identity of the array object that held it during the
+trace (the recorder keeps every such object alive, so identities are never reused). Arrays that
+no recorded step produced are external: a function argument, a tensor that outlives the call
+(parameters, buffers, captured data), a parameter's pre-existing ``.grad`` or a constant.
+
+Note [Slots are buffers]: an in-place step writes into its target slot instead of making a new
+one, exactly as the eager call wrote into the same array; steps are replayed in order, so reads
+before the write see the old value and reads after it the new one.
+"""
+import os
+import sys
+import weakref
+
+import numpy as np
+
+from .._state import state
+from ..autograd.node import AccumulateGrad, Slot
+from ..tensor import Tensor
+
+_PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_ARRAYS = (np.ndarray, np.generic)
+
+
+class GraphBreak(RuntimeError):
+    """A traced call did something a static graph cannot replay (``fullgraph=True``)."""
+
+
+# -- steps ----------------------------------------------------------------------------------------
+
+class Call:
+    """``outs = fn(m, *args, **attrs)``; ``args`` are ("s", slot) or ("c", constant) refs;
+    ``outs`` a slot (single result), or a tuple of slots/None when ``multi`` (tuple result)."""
+
+    __slots__ = ("fn", "args", "attrs", "outs", "multi", "name", "kind", "op", "emit")
+
+    def __init__(self, fn, args, attrs, outs, multi, name, kind, op=None):
+        self.fn, self.args, self.attrs, self.outs = fn, args, attrs, outs
+        self.multi, self.name, self.kind, self.op = multi, name, kind, op
+        self.emit = None            # a pass may give the step its own code
+
+class Inplace:
+    """``copyto(slot, fn(m, slot, *args, **attrs))``: an in-place op (Note [Slots are buffers])."""
+
+    __slots__ = ("fn", "target", "args", "attrs", "name", "op", "emit")
+
+    def __init__(self, fn, target, args, attrs, name, op):
+        self.fn, self.target, self.args, self.attrs, self.name, self.op = \
+            fn, target, args, attrs, name, op
+        self.emit = None
+
+
+class GradSet:
+    """``param.grad`` becomes a tensor holding slot ``src`` (kept in the plan's own buffer)."""
+
+    __slots__ = ("param", "src", "dst", "tensor")
+
+    def __init__(self, param, src, dst):
+        self.param, self.src, self.dst = param, src, dst
+        self.tensor = None          # the plan's .grad tensor around its buffer
+
+
+class GradNone:
+    __slots__ = ("param",)
+
+    def __init__(self, param):
+        self.param = param
+
+
+class AddInto:
+    """``target += src`` (a leaf's gradient accumulating into an existing ``.grad``)."""
+
+    __slots__ = ("target", "src")
+
+    def __init__(self, target, src):
+        self.target, self.src = target, src
+
+
+class Fill0:
+    __slots__ = ("target",)
+
+    def __init__(self, target):
+        self.target = target
+
+
+class OptUpdate:
+    """One optimizer's update of one parameter group; ``grads`` the (param, grad slot) pairs it
+    read, so the gradients stay live until it ran."""
+
+    __slots__ = ("opt", "group", "grads", "emit")
+
+    def __init__(self, opt, group, grads):
+        self.opt, self.group, self.grads = opt, group, grads
+        self.emit = None
+
+
+class SlotInfo:
+    __slots__ = ("obj", "shape", "dtype", "source", "written", "value", "is_array")
+
+    def __init__(self, obj, source):
+        self.obj = obj              # externals only (produced arrays: see Recorder._new)
+        self.is_array = type(obj) is np.ndarray
+        self.shape = getattr(obj, "shape", None)
+        self.dtype = getattr(obj, "dtype", None)
+        self.source = source        # None: made by a step; ("arg", i) | ("tensor", T) | ...
+        self.written = False
+        self.value = None           # debug mode: the value the eager call computed
+
+
+def user_frame():
+    """(filename, lineno) of the innermost frame outside ember: the user's line."""
+    f = sys._getframe(1)
+    while f is not None and f.f_code.co_filename.startswith(_PKG):
+        f = f.f_back
+    if f is None:
+        return ("<unknown>", 0)
+    return (f.f_code.co_filename, f.f_lineno)
+
+
+def _fit_plain(m, g, shape, np_dtype):
+    from ..autograd.engine import _fit
+    return _fit(g, shape, np_dtype, False)
+
+
+def _add(m, a, b):
+    return a + b
+
+
+def _astype(m, a, np_dtype, shape):
+    a = np.asarray(a).astype(np_dtype, copy=False)
+    return a if a.shape == shape else np.broadcast_to(a, shape)
+
+
+class Recorder:
+    """``state.tracer`` during the traced call. ``arg_arrays``: id(array) -> argument position
+    for the tensor arguments of this call; ``capture``: keep a copy of every step's result
+    (``mode="debug"``)."""
+
+    def __init__(self, arg_arrays, fullgraph=False, capture=False):
+        self.arrays = None              # set by dispatch right before record()
+        self.steps = []
+        self.slots = []
+        self.amap = {}
+        self.tensors = {}               # slot -> tensor it was first seen through
+        self.arg_arrays = arg_arrays
+        self.fullgraph = fullgraph
+        self.capture = capture
+        self.broken = None              # why the call cannot be replayed (eager fallback)
+        self.data_dep = None            # (file, line, what) of a data-dependent branch
+        self.did_backward = False
+        self.grad_slot = {}             # id(param) -> slot its .grad holds now (plan buffer)
+        self._weak = {}
+
+    # -- slots ------------------------------------------------------------------------------
+    def _new(self, obj, source=None):
+        k = len(self.slots)
+        info = SlotInfo(obj, source)
+        self.slots.append(info)
+        key = id(obj)
+        self.amap[key] = k
+        if source is None and type(obj) is np.ndarray:
+            # Note [Weak slots]: a produced array is not kept alive (the trace's memory stays
+            # eager's); when it dies its id leaves the map, so a new array reusing the id is
+            # never mistaken for it
+            info.obj = None
+            self._weak[key] = weakref.ref(obj, self._forget(key, k))
+        if self.capture and source is None:
+            self.slots[k].value = np.array(obj, copy=True)
+        return k
+
+    def _forget(self, key, k):
+        amap, weak = self.amap, self._weak
+
+        def gone(ref):
+            if amap.get(key) == k:
+                del amap[key]
+            if weak.get(key) is ref:
+                del weak[key]
+        return gone
+
+    def ext(self, arr, tensor=None):
+        """The slot of an array no step made; registers it on first sight."""
+        k = self.amap.get(id(arr))
+        if k is not None:
+            return k
+        pos = self.arg_arrays.get(id(arr))
+        if pos is not None:
+            return self._new(arr, ("arg", pos))
+        if tensor is not None:
+            k = self._new(arr, ("tensor", None))
+            self.tensors[k] = tensor
+            return k
+        return self._new(arr, ("const", arr))
+
+    def ref(self, a, t=None):
+        """A reference for a kernel argument ``a`` (``t``: the tensor it came from, if any)."""
+        if isinstance(a, _ARRAYS):
+            k = self.amap.get(id(a))
+            if k is not None:
+                return ("s", k)
+            if t is not None and a is not t._array:
+                # the kernel saw a converted copy (promotion, broadcast): replay the conversion
+                src = self.ext(t._array, t)
+                out = self._new(a)
+                self.steps.append(Call(_astype, [("s", src), ("c", a.dtype), ("c", a.shape)],
+                                       {}, out, False, "cast", "cast"))
+                return ("s", out)
+            return ("s", self.ext(a, t))
+        return ("c", a)
+
+    def slot_of_tensor(self, t):
+        return self.ext(t._array, t)
+
+    # -- dispatch hook ------------------------------------------------------------------------
+    def record(self, op, inputs, attrs, t):
+        arrays = self.arrays
+        self.arrays = None
+        if arrays is None:
+            arrays = [x._array if isinstance(x, Tensor) else x for x in inputs]
+        args = []
+        for i, a in enumerate(arrays):
+            x = inputs[i] if i < len(inputs) else None
+            args.append(self.ref(a, x if isinstance(x, Tensor) else None))
+        attrs = dict(attrs) if attrs else {}
+        if t is (inputs[0] if inputs else None):
+            k = args[0][1]
+            self.slots[k].written = True
+            if self.capture:
+                self.slots[k].value = None
+            self.steps.append(Inplace(op.forward, k, args[1:], attrs, op.name, op))
+            self._check_inplace_history(t, k)
+            return
+        out = t._array
+        if id(out) in self.amap:       # the kernel returned one of its inputs: an alias
+            return
+        k = self._new(out)
+        self.steps.append(Call(op.forward, args, attrs, k, False, op.name, "forward", op))
+
+    def _check_inplace_history(self, t, k):
+        # an in-place op on a tensor in the graph keeps a copy of the old value for its rule;
+        # the copy is made outside dispatch, so it cannot be replayed yet
+        e = t._edge
+        if e is not None and type(e) is not AccumulateGrad and state.grad_enabled:
+            kept = getattr(e, "kept", None)
+            if kept and isinstance(kept[0], Tensor) and id(kept[0]._array) not in self.amap:
+                self.fail("an in-place op on a tensor whose old value backward needs")
+
+    def fail(self, why):
+        if self.broken is None:
+            self.broken = why
+
+    # -- data dependence ----------------------------------------------------------------------
+    def data_access(self, t, what):
+        if self.data_dep is not None:
+            return
+        known = id(t._array) in self.amap or id(t._array) in self.arg_arrays or \
+            t._edge is not None
+        if not known:
+            return
+        file, line = user_frame()
+        self.data_dep = (file, line, what)
+        if self.fullgraph:
+            raise GraphBreak(f"ember.compile(fullgraph=True): data-dependent Python control flow "
+                             f"({what} on a traced tensor) at {file}:{line}")
+
+    # -- optimizer hooks ----------------------------------------------------------------------
+    def zero_grad(self, params, set_to_none):
+        for p in params:
+            g = p._grad
+            if g is None:
+                continue
+            if set_to_none:
+                self.steps.append(GradNone(p))
+                self.grad_slot.pop(id(p), None)
+            else:
+                k = self._grad_ref(p)
+                self.slots[k].written = True
+                self.steps.append(Fill0(k))
+
+    def _grad_ref(self, p):
+        k = self.amap.get(id(p._grad._array))
+        if k is None:
+            k = self._new(p._grad._array, ("grad", p))
+        return k
+
+    def optimizer_update(self, opt, group):
+        from ..optim import optimizer as _o
+        if (opt._optimizer_step_pre_hooks or opt._optimizer_step_post_hooks
+                or _o._global_step_pre_hooks or _o._global_step_post_hooks):
+            self.fail("optimizer step hooks")
+        grads = [(p, self._grad_ref(p)) for p in group["params"] if p._grad is not None]
+        self.steps.append(OptUpdate(opt, group, grads))
+
+    # -- backward -----------------------------------------------------------------------------
+    def backward(self, run_backward, roots, root_grads, retain_graph, create_graph, inputs,
+                 allow_unused, accumulate):
+        """Run backward eagerly, recording what it computes (the engine's plain path)."""
+        if create_graph or inputs is not None:
+            self.fail("backward(create_graph=True) or backward(inputs=...)")
+            return self._untraced(run_backward, roots, root_grads, retain_graph, create_graph,
+                                  inputs, allow_unused, accumulate)
+        from ..autograd import engine
+        buffers = {}
+        start = []
+        for t, g in zip(roots, root_grads):
+            node, idx = engine._node_slot(t._edge)
+            if type(g) is not np.ndarray:
+                g = g._array
+            self.ref(g)
+            engine._accumulate(buffers, node, idx, g)
+            start.append(node)
+        seen, stack, order, leaves = set(), list(start), [], []
+        while stack:
+            n = stack.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            if type(n) is AccumulateGrad:
+                leaves.append(n)
+                continue
+            order.append(n)
+            for e in n.next:
+                if e is not None:
+                    stack.append(e.node if type(e) is Slot else e)
+        if (state.anomaly or engine._queued or getattr(engine, "_ready_leaf_users", 0)
+                or any(n.custom_backward is not None or n.pre_hooks or n.tensor_hooks
+                       or n.retains or n.post_hooks for n in order)
+                or any(lf.pre_hooks or lf.tensor_hooks or lf.post_acc_hooks for lf in leaves)):
+            self.fail("backward hooks, custom autograd Functions or anomaly mode")
+            return self._untraced(run_backward, roots, root_grads, retain_graph, create_graph,
+                                  inputs, allow_unused, accumulate)
+        order.sort(key=engine._seq, reverse=True)
+        self.did_backward = True
+        prev_mode = state.grad_enabled
+        state.grad_enabled = False
+        try:
+            for node in order:
+                g = buffers.pop(node, None)
+                if g is None:
+                    continue
+                grads = self._run_rule(node, g)
+                if not retain_graph:
+                    node.release()
+                for e, gi in zip(node.next, grads):
+                    if e is None or gi is None:
+                        continue
+                    if type(e) is Slot:
+                        tgt, idx = e.node, e.idx
+                        gi = self._fit(gi, tgt.shape[idx], tgt.dtype[idx])
+                        lst = buffers.get(tgt)
+                        if lst is None:
+                            lst = buffers[tgt] = [None] * tgt.n_out
+                        lst[idx] = gi if lst[idx] is None else self._acc(lst[idx], gi)
+                        continue
+                    gi = self._fit(gi, e.shape, e.dtype)
+                    prev = buffers.get(e)
+                    buffers[e] = gi if prev is None else self._acc(prev, gi)
+            for leaf in leaves:
+                g = buffers.pop(leaf, None)
+                if g is not None:
+                    self._leaf(leaf, g)
+        finally:
+            state.grad_enabled = prev_mode
+
+    def _untraced(self, run_backward, *args):
+        tracer = state.tracer
+        state.tracer = None
+        try:
+            return run_backward(*args)
+        finally:
+            state.tracer = tracer
+
+    def _run_rule(self, node, g):
+        from ..autograd.engine import _xp
+        kept = node.kept
+        if kept is None:
+            from .._errors import EmberRuntimeError
+            from ..autograd.node import FREED_MSG
+            raise EmberRuntimeError(FREED_MSG)
+        if node.versions:
+            node.unpack()
+        op, out, attrs = node.op, node.kept_out, node.attrs
+        vals = [v._array if isinstance(v, Tensor) else v for v in kept]
+        if not vals:
+            vals = (None,) * len(node.next)
+        m = _xp()
+        gref = self.ref(g)
+        vrefs = [self.ref(v, t if isinstance(t, Tensor) else None)
+                 for v, t in zip(vals, kept or vals)]
+        oref = self.ref(out) if out is not None else ("c", None)
+        args = [gref, *vrefs, oref]
+        name = op.node_name
+        if op.per_input:
+            grads = []
+            for i, (rule, e) in enumerate(zip(op.grad, node.next)):
+                if rule is None or e is None:
+                    grads.append(None)
+                    continue
+                r = rule(m, g, *vals, out, **attrs)
+                grads.append(r)
+                self._rule_out(rule, args, attrs, r, False, f"{name}[{i}]", op)
+            return grads
+        r = op.grad(m, g, *vals, out, **attrs)
+        multi = type(r) is tuple or type(r) is list
+        self._rule_out(op.grad, args, attrs, r, multi, name, op)
+        return r if multi else (r,)
+
+    def _rule_out(self, fn, args, attrs, r, multi, name, op):
+        def slot(x):
+            if x is None or not isinstance(x, _ARRAYS):
+                return None
+            if id(x) in self.amap:
+                return None             # the rule passed an array through (an alias)
+            return self._new(x)
+        if multi:
+            outs = tuple(slot(x) for x in r)
+            if any(o is not None for o in outs):
+                self.steps.append(Call(fn, args, dict(attrs), outs, True, name, "rule", op))
+            for x in r:
+                if x is not None and not isinstance(x, _ARRAYS):
+                    self.fail(f"a derivative rule of {op.name} returned {type(x).__name__}")
+            return
+        o = slot(r)
+        if o is not None:
+            self.steps.append(Call(fn, args, dict(attrs), o, False, name, "rule", op))
+        elif r is not None and not isinstance(r, _ARRAYS):
+            self.fail(f"a derivative rule of {op.name} returned {type(r).__name__}")
+
+    def _fit(self, g, shape, np_dtype):
+        from ..autograd.engine import _fit
+        r = _fit(g, shape, np_dtype, False)
+        if r is not g:
+            src = self.ref(g)
+            k = self._new(r)
+            self.steps.append(Call(_fit_plain, [src, ("c", shape), ("c", np_dtype)], {}, k,
+                                   False, "sum_to/cast", "fit"))
+        return r
+
+    def _acc(self, a, b):
+        r = a + b
+        ra, rb = self.ref(a), self.ref(b)
+        k = self._new(r)
+        self.steps.append(Call(_add, [ra, rb], {}, k, False, "accumulate", "acc"))
+        return r
+
+    def _leaf(self, leaf, g):
+        from ..autograd.engine import _accumulate_leaf
+        var = leaf._var()
+        if var is None:
+            return
+        cur = var._grad
+        src = self.ref(g)[1]
+        if cur is not None and cur._edge is None and cur._array.shape == g.shape and \
+                cur._array.flags.writeable:
+            k = self._grad_ref(var)
+            self.slots[k].written = True
+            if self.capture:
+                self.slots[k].value = None
+            _accumulate_leaf(leaf, g, False)
+            self.steps.append(AddInto(k, src))
+            return
+        if cur is not None:
+            # grad = cur + g through dispatch (recorded), then bound like a fresh gradient
+            _accumulate_leaf(leaf, g, False)
+            src = self.slot_of_tensor(var._grad)
+        else:
+            _accumulate_leaf(leaf, g, False)
+        arr = var._grad._array
+        dst = self._new(arr) if arr is not g else self._alias_new(arr)
+        self.steps.append(GradSet(var, src, dst))
+        self.grad_slot[id(var)] = dst
+
+    def _alias_new(self, arr):
+        # the leaf took the gradient array itself; from now on it is the parameter's buffer
+        return self._new(arr)
+
+
+# -- tracing context -------------------------------------------------------------------------------
+
+_WATCHED = ("item", "tolist", "numpy", "__bool__", "__float__", "__int__", "__index__",
+            "__complex__", "__array__")
+
+
+class tracing:
+    """Context manager: install ``rec`` as ``state.tracer`` and watch the Tensor methods that
+    turn traced data into Python values (data-dependent control flow)."""
+
+    def __init__(self, rec):
+        self.rec = rec
+        self.saved = {}
+
+    def __enter__(self):
+        from ..nn.modules.module import Module
+        rec = self.rec
+        for name in _WATCHED:
+            orig = Tensor.__dict__.get(name)
+            if orig is None:
+                continue
+            self.saved[(Tensor, name)] = orig
+            setattr(Tensor, name, _watch(orig, name, rec))
+        orig_zg = Module.__dict__["zero_grad"]
+        self.saved[(Module, "zero_grad")] = orig_zg
+
+        def zero_grad(module, set_to_none=True):
+            rec.zero_grad(list(module.parameters()), set_to_none)
+            tracer, state.tracer = state.tracer, None
+            try:
+                if not set_to_none:
+                    for p in module.parameters():
+                        if p._grad is not None:
+                            p._grad._array[...] = 0
+                else:
+                    orig_zg(module, set_to_none)
+            finally:
+                state.tracer = tracer
+        Module.zero_grad = zero_grad
+        self.prev = state.tracer
+        state.tracer = rec
+        return rec
+
+    def __exit__(self, *exc):
+        state.tracer = self.prev
+        for (cls, name), orig in self.saved.items():
+            setattr(cls, name, orig)
+        return False
+
+
+def _watch(orig, name, rec):
+    what = name if name.startswith("__") else name + "()"
+
+    def watched(self, *args, **kwargs):
+        rec.data_access(self, what)
+        return orig(self, *args, **kwargs)
+    watched.__name__ = name
+    return watched
+
+
+def drop_tensor_refs(rec):
+    """After the trace: externals seen through tensors that died with the call (made inside it
+    outside any op) become constants; the others are persistent state read each replay."""
+    refs = {k: weakref.ref(t) for k, t in rec.tensors.items()}
+    rec.tensors.clear()
+    for k, r in refs.items():
+        t = r()
+        info = rec.slots[k]
+        if t is None:
+            if info.written:
+                rec.fail("a tensor created inside the compiled call outside ember's ops was "
+                         "written in place")
+            info.source = ("const", info.obj)
+        else:
+            info.source = ("tensor", t)

@@ -1,0 +1,4 @@
+"""ember.signal: signal-processing helpers (torch.signal); today the window functions."""
+from . import windows
+
+__all__ = ["windows"]

@@ -1,0 +1,327 @@
+"""ember.compile: compiled calls give eager's values, gradients and parameters; guards re-trace;
+data-dependent control flow falls back to eager with one warning; random ops draw fresh numbers;
+mode="debug" finds a planted difference."""
+import os
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import ember
+from ember.compile import GraphBreak
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from benchmarks import run as bench  # noqa: E402
+
+nn = ember.nn
+
+
+# -- workloads: the benchmark's, and small-batch twins that return their loss ------------------
+
+def _params(step):
+    """Parameters of the optimizers a benchmark step closes over, in order."""
+    out = []
+    for cell in step.__closure__:
+        o = cell.cell_contents
+        if hasattr(o, "param_groups"):          # an ember or torch optimizer
+            for g in o.param_groups:
+                out += g["params"]
+    return out
+
+
+def _twin(make):
+    """Two copies of a workload with identical initial parameters."""
+    ember.manual_seed(0)
+    a = make(ember)
+    ember.manual_seed(0)
+    b = make(ember)
+    for p, q in zip(_params(a), _params(b)):
+        np.copyto(q._array, p._array)
+    return a, b
+
+
+def _assert_same(pa, pb, rtol=1e-5, atol=1e-6):
+    for p, q in zip(pa, pb):
+        np.testing.assert_allclose(q._array, p._array, rtol=rtol, atol=atol)
+        if p._grad is None:
+            assert q._grad is None
+        else:
+            np.testing.assert_allclose(q._grad._array, p._grad._array, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("name", ["seed_linear_regression", "seed_mlp", "mlp784", "lenet",
+                                  "transformer_lm", "lstm_lm"])
+def test_benchmark_workloads_match_eager(name):
+    make = getattr(bench, name, None)
+    if make is None:
+        pytest.skip(f"benchmarks/run.py has no {name}")
+    eager, step = _twin(make)
+    compiled = ember.compile(step)
+    for _ in range(8 if name.startswith("seed") else 4):
+        eager()
+        compiled()
+    assert compiled.traces == 1
+    _assert_same(_params(eager), _params(step))
+
+
+def _mlp_adam(lib, batch=16):
+    lib.manual_seed(0)
+    model = lib.nn.Sequential(lib.nn.Linear(20, 32), lib.nn.ReLU(), lib.nn.Linear(32, 5))
+    x = lib.randn(batch, 20)
+    y = lib.randint(0, 5, (batch,))
+    opt = lib.optim.Adam(model.parameters(), lr=1e-2)
+    loss_fn = lib.nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def _lenet_small(lib, batch=4):
+    lib.manual_seed(0)
+    model = lib.nn.Sequential(
+        lib.nn.Conv2d(1, 6, 5, padding=2), lib.nn.ReLU(), lib.nn.MaxPool2d(2),
+        lib.nn.Conv2d(6, 16, 5), lib.nn.ReLU(), lib.nn.MaxPool2d(2), lib.nn.Flatten(),
+        lib.nn.Linear(16 * 5 * 5, 32), lib.nn.ReLU(), lib.nn.Linear(32, 10))
+    x = lib.randn(batch, 1, 28, 28)
+    y = lib.randint(0, 10, (batch,))
+    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = lib.nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+@pytest.mark.parametrize("make", [_mlp_adam, _lenet_small])
+def test_losses_and_parameters_match_eager_and_torch(make):
+    import torch
+    eager, step = _twin(make)
+    compiled = ember.compile(step)
+    ref = make(torch)
+    for p, q in zip(_params(ref), _params(eager)):
+        with torch.no_grad():
+            p.copy_(torch.from_numpy(q._array.copy()))
+    for cr, ce in zip(ref.__closure__, eager.__closure__):     # the data too (x, y)
+        if isinstance(cr.cell_contents, torch.Tensor):
+            cr.cell_contents.copy_(torch.from_numpy(ce.cell_contents._array.copy()))
+    losses = []
+    for _ in range(6):
+        le, lc, lt = eager(), compiled(), ref()
+        losses.append((le.item(), lc.item(), lt.item()))
+    kept = lc
+    compiled()
+    assert kept.item() == losses[-1][1]          # a returned loss is not overwritten later
+    for le, lc, lt in losses:
+        assert lc == pytest.approx(le, rel=1e-5)
+        assert lc == pytest.approx(lt, rel=1e-4)
+    eager()
+    _assert_same(_params(eager), _params(step))
+
+
+def test_scheduler_lr_change_is_honoured():
+    eager, step = _twin(_mlp_adam)
+    opts = [c.cell_contents for f in (eager, step) for c in f.__closure__
+            if isinstance(c.cell_contents, ember.optim.Optimizer)]
+    scheds = [ember.optim.lr_scheduler.StepLR(o, step_size=2, gamma=0.1) for o in opts]
+    compiled = ember.compile(step)
+    for _ in range(7):
+        eager()
+        compiled()
+        for s in scheds:
+            s.step()
+    assert compiled.traces == 1
+    assert opts[1].param_groups[0]["lr"] == pytest.approx(1e-5)
+    _assert_same(_params(eager), _params(step))
+
+
+def test_generic_optimizer_path_and_accumulation():
+    # RMSprop has no specialised update: the plan calls its update function; two backward
+    # passes per step accumulate into .grad; Module.zero_grad clears it
+    def make(lib):
+        lib.manual_seed(0)
+        lin = lib.nn.Linear(3, 2)
+        opt = lib.optim.RMSprop(lin.parameters(), lr=1e-2)
+        x = lib.randn(4, 3)
+
+        def step():
+            lin.zero_grad()
+            loss = (lin(x) ** 2).mean()
+            loss.backward()
+            (lin(x * 2).sum() * 0.1).backward()
+            opt.step()
+            return loss
+        return step
+    eager, step = _twin(make)
+    compiled = ember.compile(step)
+    for _ in range(5):
+        assert compiled().item() == pytest.approx(eager().item(), rel=1e-5)
+    _assert_same(_params(eager), _params(step))
+
+
+# -- forward functions and modules --------------------------------------------------------------
+
+def test_forward_function_retraces_on_new_shape():
+    w = ember.randn(4, 3)
+
+    def f(x):
+        return (x @ w).relu().sum(1)
+    cf = ember.compile(f)
+    for n in (5, 5, 5, 7, 7, 7, 5):
+        x = ember.randn(n, 4)
+        np.testing.assert_allclose(cf(x).numpy(), f(x).numpy(), rtol=1e-6)
+    assert cf.traces == 2
+
+
+def test_dynamic_batch_does_not_retrace():
+    model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2))
+    opt = ember.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    cf = ember.compile(step, dynamic=True)
+    ref = [p.detach().clone() for p in model.parameters()]
+    for n in (6, 6, 6, 9, 3, 12):
+        x, y = ember.randn(n, 4), ember.randn(n, 2)
+        # the same update computed eagerly from the same starting parameters
+        before = [p.detach().clone() for p in model.parameters()]
+        loss = cf(x, y)
+        after = [p.detach().clone() for p in model.parameters()]
+        with ember.no_grad():
+            for p, b in zip(model.parameters(), before):
+                p.copy_(b)
+        want = step(x, y)
+        assert loss.item() == pytest.approx(want.item(), rel=1e-5)
+        for p, a in zip(model.parameters(), after):
+            np.testing.assert_allclose(a.numpy(), p.detach().numpy(), rtol=1e-5, atol=1e-7)
+    assert cf.traces == 1
+    del ref
+
+
+def test_compiled_module_forward_and_training_flag_guard():
+    model = nn.Sequential(nn.Linear(6, 6), nn.Dropout(0.5), nn.ReLU())
+    cm = ember.compile(model)
+    assert list(cm.parameters()) == list(model.parameters())
+    x = ember.randn(3, 6)
+    with ember.no_grad():
+        model.eval()
+        for _ in range(3):
+            np.testing.assert_allclose(cm(x).numpy(), model(x).numpy(), rtol=1e-6)
+        model.train()
+        outs = [cm(x).numpy() for _ in range(4)]
+    assert cm._compiled.traces == 2          # eval and train are separate plans
+    # dropout draws a fresh mask on every replay
+    assert not np.array_equal(outs[-1], outs[-2])
+
+
+def test_random_ops_match_eager_stream():
+    def f(x):
+        return nn.functional.dropout(x, 0.3) * 2
+    cf = ember.compile(f)
+    x = ember.ones(50)
+    ember.manual_seed(3)
+    want = [f(x).numpy().copy() for _ in range(5)]
+    ember.manual_seed(3)
+    got = [cf(x).numpy().copy() for _ in range(5)]
+    for a, b in zip(want, got):
+        np.testing.assert_array_equal(a, b)
+
+
+# -- fallbacks ---------------------------------------------------------------------------------
+
+def test_data_dependent_control_flow_warns_once_and_matches_eager():
+    eager, step = _twin(_mlp_adam)
+
+    def branchy(f):
+        def g():
+            loss = f()
+            if loss.item() > 100.0:   # data-dependent line
+                raise AssertionError
+            return loss
+        return g
+    line = branchy.__code__.co_firstlineno + 3
+    ge, gc = branchy(eager), ember.compile(branchy(step))
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        for _ in range(5):
+            assert gc().item() == pytest.approx(ge().item(), rel=1e-6)
+    msgs = [str(w.message) for w in rec]
+    assert len(msgs) == 1, msgs
+    assert f"test_compile.py:{line}" in msgs[0] and "item()" in msgs[0]
+    _assert_same(_params(eager), _params(step))
+
+
+def test_fullgraph_raises_on_data_dependence():
+    def f(x):
+        y = x * 2
+        if y.sum() > 0:
+            return y
+        return -y
+    cf = ember.compile(f, fullgraph=True)
+    x = ember.ones(3)
+    cf(x)
+    with pytest.raises(GraphBreak, match="data-dependent"):
+        cf(x)
+
+
+def test_debug_mode_reports_planted_difference(monkeypatch):
+    from ember.compile import passes
+
+    def bad_relu(plan, s, check=False):
+        if check:
+            return True
+        return [f"np.maximum({plan.arg(s.args[0])}, 0.25, out={plan.out(s.outs)})"]
+    monkeypatch.setitem(passes._CALLS, passes._ew._relu, bad_relu)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+    x = ember.randn(5, 3)
+    cf = ember.compile(lambda: model(x).sum(), mode="debug")
+    with ember.no_grad():
+        cf()
+        cf()
+        with pytest.warns(UserWarning, match=r"relu\) differs from eager"):
+            out = cf()
+    assert "relu" in cf.debug_report
+    with ember.no_grad():
+        assert out.item() == pytest.approx(model(x).sum().item())
+
+
+def test_debug_mode_silent_when_plan_is_right():
+    eager, step = _twin(_mlp_adam)
+    cf = ember.compile(step, mode="debug")
+    for _ in range(4):
+        assert cf().item() == pytest.approx(eager().item(), rel=1e-6)
+    assert cf.debug_report is None
+    _assert_same(_params(eager), _params(step))
+
+
+def test_outputs_requiring_grad_run_eagerly():
+    lin = nn.Linear(3, 1)
+    cf = ember.compile(lin)
+    x = ember.randn(2, 3)
+    for _ in range(3):
+        out = cf(x)
+        assert out.requires_grad
+        out.sum().backward()
+    np.testing.assert_allclose(lin.weight.grad.numpy(), 3 * x.numpy().sum(0, keepdims=True),
+                               rtol=1e-6)
+
+
+def test_trace_time_is_reported():
+    step = bench.seed_mlp(ember)
+    cf = ember.compile(step)
+    for _ in range(3):
+        cf()
+    assert cf.trace_time is not None and cf.trace_time > 0
