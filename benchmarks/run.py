@@ -1,24 +1,30 @@
 """Run the same torch-API code under torch and ember, alternating, and print ratios.
 
-    python benchmarks/run.py            # every workload
-    python benchmarks/run.py --quick    # fewer repeats (under a minute)
-    python benchmarks/run.py --memory   # also peak memory of the training workloads
+    python benchmarks/run.py            # every workload, with peak memory (a few minutes)
+    python benchmarks/run.py --quick    # fewer repeats, no memory columns (under a minute)
+    python benchmarks/run.py --smoke    # one round of two steps each: only checks that it runs
 
 Each workload is a function ``make(lib) -> step`` written against the torch API; ``lib`` is the
 ``torch`` module or ``ember``. Both run in this process with one BLAS/intra-op thread, in
 interleaved rounds; the table shows the median time per step of each and the median over rounds
 of ember/torch within a round (the two timings of a round see the same machine load, so this
-ratio is steadier than the ratio of medians when other processes share the cores).
+ratio is steadier than the ratio of medians when other processes share the cores). When
+``ember.compile`` exists, a third contestant runs ``ember.compile(step)`` on a fresh copy of the
+workload, in the same rounds; "1st call" is the wall time of its first call (tracing included).
+A compiler error becomes "n/a" in the table and one line after it, never a crash.
 
-Peak memory (``--memory``; the workloads marked ``memory`` below) is measured in a fresh
-subprocess per library, so neither library's imports or allocator state enter the other's number:
-the child builds the model and data, resets the kernel's resident-set high-water mark (writing 5
-to ``/proc/self/clear_refs``), runs a few steps and reports how far the high-water mark (VmHWM)
-rose above the resident set before the first step. That covers gradients, optimizer state, the
-values kept for backward and every temporary. Where the reset is refused it falls back to the
-rise of ``getrusage().ru_maxrss``, which misses peaks below one reached during setup. The ember
-child also reports tracemalloc's peak over the same steps (NumPy reports its buffers to
-tracemalloc): an allocator-independent cross-check of the RSS figure."""
+The first line is the machine's fp32 GEMM rate on one thread (best of a few 1024^3 products
+through NumPy/OpenBLAS and torch/MKL, measured in the same run); the last line gives MLP-784's
+GFLOP/s (forward and backward GEMMs, 3 x 2*B*sum(in*out) FLOPs per step) against it.
+
+Peak memory (the workloads marked ``memory`` below; skipped by ``--quick``/``--smoke`` unless
+``--memory``) is measured in a fresh subprocess per library, so neither library's imports or
+allocator state enter the other's number: the child builds the model and data, resets the
+kernel's resident-set high-water mark (writing 5 to ``/proc/self/clear_refs``), runs a few steps
+and reports how far the high-water mark (VmHWM) rose above the resident set before the first
+step. That covers gradients, optimizer state, the values kept for backward and every temporary
+(and, for the compiled column, the trace). Where the reset is refused it falls back to the rise
+of ``getrusage().ru_maxrss``, which misses peaks below one reached during setup."""
 import argparse
 import functools
 import os
@@ -245,8 +251,9 @@ def compile_step(ember, step):
 
 
 # --- GEMM peak ------------------------------------------------------------------------------
-def gemm_rate(libs, n=1024, repeats=5):
-    """Best fp32 GEMM rate (GFLOP/s) of an n x n x n product, per library, one thread."""
+def gemm_rate(libs, n=1024, repeats=5, clock=time.perf_counter):
+    """Best fp32 GEMM rate (GFLOP/s) of an n x n x n product, per library, one thread, on the
+    clock the workloads are timed with (so the GFLOP/s line compares like with like)."""
     import numpy as np
     rng = np.random.default_rng(0)
     a = rng.standard_normal((n, n), dtype=np.float32)
@@ -261,7 +268,7 @@ def gemm_rate(libs, n=1024, repeats=5):
     rates = {}
     for name, fn in runs.items():
         fn()
-        best = min(time_step(fn, 1) for _ in range(repeats))
+        best = min(time_step(fn, 1, clock) for _ in range(repeats))
         rates[name] = 2 * n ** 3 / best / 1e9
     return rates
 
@@ -367,7 +374,7 @@ def main():
     compiled = not args.no_compile and hasattr(ember, "compile")
     mem_steps = 2 if args.quick else 5
 
-    rates = gemm_rate(libs, repeats=2 if args.smoke or args.quick else 5)
+    rates = gemm_rate(libs, repeats=2 if args.smoke or args.quick else 5, clock=clock)
     peak = max(rates.values())
     print(f"fp32 GEMM peak, 1 thread, 1024^3: {peak:.1f} GFLOP/s ("
           + ", ".join(f"{k} {v:.1f}" for k, v in rates.items()) + ")")

@@ -30,7 +30,6 @@ def public(obj):
 
 def compare(name):
     """(names torch has, names missing from ember) for the namespace ``name``."""
-    import torch
     tmod = importlib.import_module("torch" + ("." + name if name else ""))
     theirs = public(tmod)
     try:

@@ -36,6 +36,9 @@ globals().update(_PUBLIC)
 
 __version__ = "0.1.0"
 
+import math as _math  # noqa: E402
+pi, e, inf, nan = _math.pi, _math.e, _math.inf, _math.nan
+
 
 def is_tensor(obj):
     """is_tensor(obj) -> bool."""
@@ -85,8 +88,10 @@ def set_num_threads(n):
 from . import nn, optim  # noqa: E402,F401
 from . import linalg  # noqa: E402,F401
 from . import special, fft, signal  # noqa: E402,F401
+from . import masked  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
 from . import distributed  # noqa: E402,F401  (mpi4py loads only in init_process_group)
 from .utils.dlpack import from_dlpack  # noqa: E402,F401
 from .serialization import save, load  # noqa: E402,F401
 from .compile import compile  # noqa: E402,F401  (the function shadows the package name)
+from . import onnx  # noqa: E402,F401  (the onnx package itself loads only inside export())

@@ -15,6 +15,7 @@ import contextlib
 import os
 import sys
 import warnings
+from weakref import ref as _weakref
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -89,7 +90,9 @@ class _Failure:
         extra = m.extra_repr()
         desc = f"{type(m).__name__}({extra})" if "\n" not in extra else type(m).__name__
         where = f"{'.'.join(self.path)} ({desc})" if self.path else desc
-        if len(self.shapes) == 1:
+        if not self.shapes:
+            got = "failed"          # called without positional tensors
+        elif len(self.shapes) == 1:
             got = f"got input of shape {_shape_text(self.shapes[0])}"
         else:
             got = "got inputs of shapes " + ", ".join(_shape_text(s) for s in self.shapes)
@@ -281,21 +284,19 @@ _warned = False
 
 
 def sample_root(node):
-    """Record ``node`` (a backward root, sampled by the engine) and warn once when the roots
-    sampled before it are all still alive."""
+    """Record ``node`` (a backward root, sampled by the engine) and warn once when the distinct
+    graph roots sampled before it are all still alive."""
     global _warned
-    import weakref
-    try:
-        ref = weakref.ref(node)
-    except TypeError:
-        return
-    _ring.append(ref)
+    if getattr(node, "op", None) is None:
+        return      # backward() on a leaf: its AccumulateGrad lives with the leaf, no graph
+    _ring.append(_weakref(node))
     if len(_ring) > RING + 1:
         del _ring[0]
     if _warned or len(_ring) <= RING:
         return
     olds = [r() for r in _ring[:-1]]
-    if any(n is None for n in olds):
+    if any(n is None for n in olds) or len({id(n) for n in olds} | {id(node)}) <= RING:
+        # a dead root, or one graph backpropagated again and again (retain_graph=True)
         return
     _warned = True
     warnings.warn(_growing_message(olds), GrowingGraphWarning, stacklevel=_user_stacklevel())

@@ -101,6 +101,11 @@ def matmul(a, b):
     return a.matmul(b)
 
 
+def einsum(equation, *operands, optimize=False):
+    from .ops.linalg_ops import einsum as _einsum
+    return _einsum(equation, *operands)
+
+
 def swapaxes(x, a, b):
     return x.transpose(a, b)
 

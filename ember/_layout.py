@@ -4,6 +4,8 @@ honours them (``contiguous`` keeps C order)."""
 
 
 class memory_format:
+    """torch.memory_format: how an op should lay out its result (``contiguous_format``,
+    ``channels_last``, ``channels_last_3d``, ``preserve_format``)."""
     __slots__ = ("name",)
 
     def __init__(self, name):
@@ -17,6 +19,7 @@ class memory_format:
 
 
 class layout:
+    """torch.layout: the storage layout of a tensor; ember has ``strided`` only."""
     __slots__ = ("name",)
 
     def __init__(self, name):

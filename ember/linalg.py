@@ -20,13 +20,18 @@ from .ops.reduction import vector_norm as _vector_norm
 from .tensor import Tensor, wrap
 
 __all__ = [
-    "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals",
-    "eigvalsh", "householder_product", "inv", "inv_ex", "ldl_factor", "ldl_factor_ex",
+    "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh",
+    "eigvals", "eigvalsh", "householder_product", "inv", "inv_ex", "ldl_factor", "ldl_factor_ex",
     "ldl_solve", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul", "matrix_exp",
     "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet",
     "solve", "solve_ex", "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve",
     "vander", "vecdot", "vector_norm",
 ]
+
+
+class LinAlgError(EmberRuntimeError):
+    """Raised when a decomposition or solve fails on its input (a singular matrix, one that is
+    not positive-definite): torch.linalg.LinAlgError, a RuntimeError."""
 
 
 # --- argument checks -----------------------------------------------------------------------------
@@ -36,9 +41,13 @@ def _check_tensor(name, A, arg="A"):
                              f"{type(A).__name__}")
 
 
-def _check_float(name, A):
-    k = A._array.dtype.kind
-    if k not in "fc" or A._array.dtype == _dt.float16.np or A.dtype == _dt.bfloat16:
+def _check_float(name, A, low_precision=False):
+    if A.dtype in (_dt.float16, _dt.bfloat16):
+        if low_precision:
+            return
+        raise EmberRuntimeError(f"linalg.{name}: Low precision dtypes not supported. Got "
+                                f"{A.dtype.scalar_name}")
+    if A._array.dtype.kind not in "fc":
         raise EmberRuntimeError(f"linalg.{name}: Expected a floating point or complex tensor as "
                                 f"input. Got {A.dtype.scalar_name}")
 
@@ -73,11 +82,12 @@ def _batch_prefix(info, idx):
 
 def _raise_info(name, info, what):
     """Raise torch's error for the first nonzero LAPACK info; ``what(k)`` words it."""
+    _dec.untraceable(f"linalg.{name} checks its result's info")
     info = np.asarray(info)
     bad = np.argwhere(info > 0)
     if len(bad):        # (a 0-d info gives one empty index row)
         idx = tuple(bad[0])
-        raise EmberRuntimeError(f"linalg.{name}: {_batch_prefix(info, idx)}"
+        raise LinAlgError(f"linalg.{name}: {_batch_prefix(info, idx)}"
                                 f"{what(int(info[idx]))}")
 
 
@@ -100,7 +110,7 @@ def _write_outs(res, out, cls):
 def det(A, *, out=None):
     """linalg.det(A, *, out=None) -> Tensor: determinant of each square matrix."""
     _check_square("det", A)
-    return write_out(_sol.dispatch.apply(_sol._det, (A,)), out)
+    return write_out(_sol.det(A), out)
 
 
 def slogdet(A, *, out=None):
@@ -154,8 +164,8 @@ def solve(A, B, *, left=True, out=None):
     _solve_checks("solve", A, B if left else B.mT if B.ndim > 1 else B)
     res, info = _sol.solve_ex(A, B, left)
     if np.any(info._array > 0):
-        raise EmberRuntimeError("torch.linalg.solve: The solver failed because the input matrix "
-                                "is singular.")
+        raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is "
+                          "singular.")
     return write_out(res, out)
 
 
@@ -276,15 +286,23 @@ def qr(A, mode="reduced", *, out=None):
     return _write_outs(_rt.linalg_qr(*_dec.qr(A, mode)), out, _rt.linalg_qr)
 
 
+def _check_driver(name, driver):
+    if driver is not None:
+        raise EmberRuntimeError(f"torch.linalg.{name}: keyword argument `driver=` is only "
+                                "supported on CUDA inputs with cuSOLVER backend.")
+
+
 def svd(A, full_matrices=True, *, driver=None, out=None):
     """linalg.svd(A, full_matrices=True, *, driver=None, out=None) -> (U, S, Vh)."""
     _check_matrix("svd", A)
+    _check_driver("svd", driver)
     return _write_outs(_rt.linalg_svd(*_dec.svd(A, full_matrices)), out, _rt.linalg_svd)
 
 
 def svdvals(A, *, driver=None, out=None):
     """linalg.svdvals(A, *, driver=None, out=None) -> Tensor: singular values, descending."""
     _check_matrix("svdvals", A)
+    _check_driver("svdvals", driver)
     return write_out(_dec.svd(A, False)[1], out)
 
 
@@ -352,6 +370,7 @@ def lu_factor(A, *, pivot=True, out=None):
 
 
 def _unpack(LU, piv, unpack_data=True, unpack_pivots=True):
+    _dec.untraceable("the permutation of LU pivots is built on the host")
     r, c = LU.shape[-2], LU.shape[-1]
     k = min(r, c)
     P = L = U = None
@@ -383,6 +402,7 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
         X = lu_solve(LU, pivots, B.mH, left=True, adjoint=not adjoint)
         return write_out(X.mH, out)
     n = LU.shape[-1]
+    _dec.untraceable("the permutation of LU pivots is built on the host")
     perm = _dec.pivots_to_perm(pivots._array, n)
     P = wrap(_dec.perm_matrix(perm, LU._array.dtype))
     tri = _sol.solve_triangular_tensor
@@ -401,6 +421,7 @@ def ldl_factor_ex(A, *, hermitian=False, check_errors=False, out=None):
     """linalg.ldl_factor_ex(A, *, hermitian=False, check_errors=False, out=None) -> (LD,
     pivots, info): Bunch-Kaufman LDL^T (LAPACK sytrf, through SciPy)."""
     _check_square("ldl_factor_ex", A)
+    _dec.untraceable("linalg.ldl_factor_ex runs outside the op registry")
     res = tuple(wrap(x) for x in _dec.ldl_factor_kernel(A._array, hermitian))
     if check_errors:
         _raise_info("ldl_factor_ex", res[2]._array, lambda k: (
@@ -412,6 +433,7 @@ def ldl_factor_ex(A, *, hermitian=False, check_errors=False, out=None):
 def ldl_factor(A, *, hermitian=False, out=None):
     """linalg.ldl_factor(A, *, hermitian=False, out=None) -> (LD, pivots)."""
     _check_square("ldl_factor", A)
+    _dec.untraceable("linalg.ldl_factor runs outside the op registry")
     LD, piv, _ = (wrap(x) for x in _dec.ldl_factor_kernel(A._array, hermitian))
     return _write_outs(_rt.linalg_ldl_factor(LD, piv), out, _rt.linalg_ldl_factor)
 
@@ -420,6 +442,7 @@ def ldl_solve(LD, pivots, B, *, hermitian=False, out=None):
     """linalg.ldl_solve(LD, pivots, B, *, hermitian=False, out=None) -> Tensor."""
     _check_square("ldl_solve", LD, "LD")
     _check_same_dtype("ldl_solve", LD, B)
+    _dec.untraceable("linalg.ldl_solve runs outside the op registry")
     return write_out(wrap(_dec.ldl_solve_kernel(LD._array, pivots._array, B._array,
                                                 hermitian)), out)
 
@@ -464,6 +487,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     _check_tensor("lstsq", B, "B")
     _check_same_dtype("lstsq", A, B)
     driver = driver or "gelsy"
+    _dec.untraceable("linalg.lstsq computes its rank on the host")
     if driver not in ("gels", "gelsy", "gelsd", "gelss"):
         raise EmberRuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, "
                                 f"gelsy, gelsd, gelss), but got {driver}")
@@ -529,7 +553,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
                                 "dimensions.")
     if dtype is not None:
         A = A.to(dtype)
-    _check_float("matrix_norm", A)
+    _check_float("matrix_norm", A, low_precision=ord not in ("nuc", 2, -2))
     d0, d1 = _norm_dims("matrix_norm", A, dim)
     if isinstance(ord, str):
         if ord == "fro":
@@ -593,6 +617,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None)
     """linalg.matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None) -> Tensor:
     the number of singular values above max(atol, rtol * s_max)."""
     _check_matrix("matrix_rank", A)
+    _dec.untraceable("linalg.matrix_rank computes on the host")
     if tol is not None:
         atol, rtol = tol, 0.0
     atol, rtol = _tolerances(A, atol, rtol)

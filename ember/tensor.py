@@ -18,7 +18,16 @@ _new = object.__new__
 
 
 class Size(tuple):
-    """torch.Size: a tuple of ints with ``numel()``."""
+    """torch.Size: a tuple of ints with ``numel()``.
+
+    Example::
+
+        >>> s = torch.zeros(2, 3, 4).shape
+        >>> s
+        torch.Size([2, 3, 4])
+        >>> s[1:], s.numel(), tuple(s)
+        (torch.Size([3, 4]), 24, (2, 3, 4))
+    """
 
     __slots__ = ()
 
@@ -105,6 +114,13 @@ class Tensor:
     # -- metadata ------------------------------------------------------------------------
     @property
     def shape(self):
+        """The size of each dimension, a ``torch.Size`` (a tuple).
+
+        Example::
+
+            >>> torch.zeros(2, 3).shape
+            torch.Size([2, 3])
+        """
         return Size(self._array.shape)
 
     def size(self, dim=None):
@@ -122,14 +138,29 @@ class Tensor:
 
     @property
     def dtype(self):
+        """The data type of the elements (``torch.float32``, ``torch.int64``, ...).
+
+        Example::
+
+            >>> torch.tensor([1, 2]).dtype, torch.tensor([1., 2.]).dtype
+            (torch.int64, torch.float32)
+        """
         return _dt._FROM_NP[self._array.dtype]
 
     @property
     def device(self):
+        """The device the data lives on (ember: always the CPU).
+
+        Example::
+
+            >>> torch.zeros(1).device
+            device(type='cpu')
+        """
         return self._device
 
     @property
     def is_cuda(self):
+        """Whether the tensor lives on a CUDA device (always False in ember)."""
         return self._device.type == "cuda"
 
     is_sparse = False
@@ -140,6 +171,13 @@ class Tensor:
 
     @property
     def ndim(self):
+        """The number of dimensions (``dim()``).
+
+        Example::
+
+            >>> torch.zeros(2, 3, 4).ndim
+            3
+        """
         return self._array.ndim
 
     def dim(self):
@@ -167,14 +205,29 @@ class Tensor:
     nelement = numel
 
     def element_size(self):
+        """element_size() -> int: bytes per element.
+
+        Example::
+
+            >>> torch.zeros(1, dtype=torch.float64).element_size()
+            8
+        """
         return self._array.itemsize
 
     @property
     def itemsize(self):
+        """Bytes per element (``element_size()``).
+
+        Example::
+
+            >>> torch.zeros(3, dtype=torch.float64).itemsize, torch.zeros(3).nbytes
+            (8, 12)
+        """
         return self._array.itemsize
 
     @property
     def nbytes(self):
+        """Bytes taken by the elements (``numel() * element_size()``)."""
         return self._array.nbytes
 
     def stride(self, dim=None):
@@ -192,7 +245,14 @@ class Tensor:
         return st if dim is None else st[_size_dim(dim, a.ndim)]
 
     def storage_offset(self):
-        """storage_offset() -> int: elements between the storage's start and this tensor's first."""
+        """storage_offset() -> int: elements between the storage's start and this tensor's first.
+
+        Example::
+
+            >>> x = torch.arange(6.).view(2, 3)
+            >>> x[1, 1:].storage_offset()
+            4
+        """
         from ._storage import root_array
         a = self._array
         root = root_array(a)
@@ -221,26 +281,70 @@ class Tensor:
         return True
 
     def data_ptr(self):
+        """data_ptr() -> int: the address of the first element.
+
+        Example::
+
+            >>> x = torch.arange(4.)
+            >>> x[1:].data_ptr() - x.data_ptr()
+            4
+        """
         return self._array.__array_interface__["data"][0]
 
     def untyped_storage(self):
+        """untyped_storage() -> UntypedStorage: the memory block under this tensor and all its
+        views.
+
+        Example::
+
+            >>> x = torch.zeros(4)
+            >>> x.view(2, 2).untyped_storage().data_ptr() == x.untyped_storage().data_ptr()
+            True
+        """
         return UntypedStorage(self._array)
 
     def is_floating_point(self):
+        """is_floating_point() -> bool: whether the dtype is a floating-point type.
+
+        Example::
+
+            >>> torch.ones(1).is_floating_point(), torch.arange(3).is_floating_point()
+            (True, False)
+        """
         return self._array.dtype.kind == "f" or self._array.dtype == _dt.bfloat16.np
 
     def is_complex(self):
+        """is_complex() -> bool: whether the dtype is a complex type."""
         return self._array.dtype.kind == "c"
 
     def is_signed(self):
+        """is_signed() -> bool: whether the dtype can hold negative values.
+
+        Example::
+
+            >>> torch.tensor([1]).is_signed(), torch.tensor([1], dtype=torch.uint8).is_signed()
+            (True, False)
+        """
         return self.dtype.is_signed
 
     def get_device(self):
+        """get_device() -> int: the CUDA device index, or -1 for the CPU (always -1 in ember)."""
         return -1
 
     # -- autograd state -------------------------------------------------------------------
     @property
     def requires_grad(self):
+        """Whether operations on this tensor are recorded for autograd; settable on leaves.
+
+        Example::
+
+            >>> x = torch.ones(2)
+            >>> x.requires_grad
+            False
+            >>> x.requires_grad = True
+            >>> (x * 2).requires_grad
+            True
+        """
         return self._edge is not None
 
     @requires_grad.setter
@@ -312,6 +416,18 @@ class Tensor:
 
     @property
     def grad(self):
+        """The gradient accumulated by ``backward()`` (``None`` until then); only leaves, and
+        tensors that called ``retain_grad()``, get one.
+
+        Example::
+
+            >>> w = torch.tensor([1., 2.], requires_grad=True)
+            >>> w.grad is None
+            True
+            >>> (3 * w).sum().backward()
+            >>> w.grad
+            tensor([3., 3.])
+        """
         if self._grad is None and self._edge is not None and not self.is_leaf and \
                 not (self._meta and self._meta.get("retains_grad")):
             import warnings
@@ -344,6 +460,7 @@ class Tensor:
 
     @property
     def retains_grad(self):
+        """Whether ``retain_grad()`` was called on this non-leaf tensor."""
         return bool(self._meta and self._meta.get("retains_grad"))
 
     def retain_grad(self):
@@ -456,6 +573,17 @@ class Tensor:
         return t
 
     def detach_(self):
+        """detach_() -> Tensor: cut this tensor from the graph in place (it becomes a leaf that does
+        not require grad).
+
+        Example::
+
+            >>> w = torch.ones(2, requires_grad=True)
+            >>> h = w * 2
+            >>> _ = h.detach_()
+            >>> h.requires_grad, h.is_leaf
+            (False, True)
+        """
         from .autograd.node import AccumulateGrad
         e = self._edge
         if self._view is not None and e is not None and type(e) is not AccumulateGrad:
@@ -465,6 +593,17 @@ class Tensor:
 
     @property
     def data(self):
+        """A tensor on the same memory, detached from the graph, that does not share the
+        version counter (writing to it is not checked by autograd).
+
+        Example::
+
+            >>> w = torch.ones(2, requires_grad=True)
+            >>> w.data
+            tensor([1., 1.])
+            >>> w.data.requires_grad
+            False
+        """
         t = wrap(self._array)
         t._vc = None         # torch: .data does not share the version counter
         return t
@@ -491,6 +630,7 @@ class Tensor:
 
     @property
     def output_nr(self):
+        """Which output of its ``grad_fn`` this tensor is (0 for single-output ops)."""
         from .autograd.node import Slot
         return self._edge.idx if type(self._edge) is Slot else 0
 
@@ -651,6 +791,15 @@ class Tensor:
 
     @property
     def T(self):
+        """The tensor with its dimensions reversed (the transpose, for a matrix).
+
+        Example::
+
+            >>> torch.arange(6).view(2, 3).T
+            tensor([[0, 3],
+                    [1, 4],
+                    [2, 5]])
+        """
         n = self._array.ndim
         if n != 2:
             import warnings
@@ -668,6 +817,13 @@ class Tensor:
 
     @property
     def mT(self):
+        """The transpose of the last two dimensions (a batch of matrices).
+
+        Example::
+
+            >>> torch.zeros(5, 2, 3).mT.shape
+            torch.Size([5, 3, 2])
+        """
         if self._array.ndim < 2:
             raise EmberRuntimeError(f"tensor.mT is only supported on matrices or batches of "
                                     f"matrices. Got {self._array.ndim}-D tensor.")
@@ -675,6 +831,14 @@ class Tensor:
 
     @property
     def H(self):
+        """The conjugate transpose of a matrix (``.T`` for real tensors).
+
+        Example::
+
+            >>> torch.tensor([[1., 2.], [3., 4.]]).H
+            tensor([[1., 3.],
+                    [2., 4.]])
+        """
         n = self._array.ndim
         if n == 0:
             import warnings
@@ -689,6 +853,7 @@ class Tensor:
 
     @property
     def mH(self):
+        """The conjugate transpose of the last two dimensions."""
         if self._array.ndim < 2:
             raise EmberRuntimeError(f"tensor.mH is only supported on matrices or batches of "
                                     f"matrices. Got {self._array.ndim}-D tensor.")
@@ -696,6 +861,14 @@ class Tensor:
 
     @property
     def real(self):
+        """The real part of a complex tensor, as a view (the tensor itself when real).
+
+        Example::
+
+            >>> z = torch.tensor([1 + 2j, 3 - 1j])
+            >>> z.real, z.imag
+            (tensor([1., 3.]), tensor([ 2., -1.]))
+        """
         from .ops.complex_ops import real
         return real(self)
 
@@ -705,6 +878,7 @@ class Tensor:
 
     @property
     def imag(self):
+        """The imaginary part of a complex tensor, as a view."""
         from .ops.complex_ops import imag
         return imag(self)
 

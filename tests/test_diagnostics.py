@@ -205,6 +205,19 @@ def _sum_of_losses(keep):
             total += loss.item()
 
 
+def _same_graph_again():
+    w = ember.ones(2, requires_grad=True)
+    y = (w * 2).sum()
+    for _ in range(5 * diag.SAMPLE * diag.RING):
+        y.backward(retain_graph=True)
+
+
+def _backward_on_leaves():
+    leaves = [ember.ones(2, requires_grad=True) for _ in range(5 * diag.SAMPLE * diag.RING)]
+    for w in leaves:
+        w.backward(ember.ones(2))
+
+
 # (id, the loop, warning category or None for silence, texts the message contains)
 WARNINGS = [
     ("seed-loop-without-zero-grad", lambda: _seed_loop("none"), ember.StaleGradWarning,
@@ -222,6 +235,8 @@ WARNINGS = [
     ("losses-append-loss", lambda: _sum_of_losses("list"), ember.GrowingGraphWarning,
      ["losses.append(loss)", "MeanBackward0"]),
     ("total-loss-plus-item", lambda: _sum_of_losses("item"), None, []),
+    ("same-graph-retained", _same_graph_again, None, []),
+    ("backward-on-kept-leaves", _backward_on_leaves, None, []),
 ]
 
 

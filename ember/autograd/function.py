@@ -83,7 +83,17 @@ class _CtxMethods:
 
 
 class FunctionCtx(_CtxMethods):
-    """A standalone ctx object (torch.autograd.function.FunctionCtx)."""
+    """A standalone ctx object (torch.autograd.function.FunctionCtx).
+
+    Example::
+
+        >>> from ember.autograd.function import FunctionCtx
+        >>> ctx = FunctionCtx()
+        >>> ctx.save_for_backward(torch.ones(2))
+        >>> ctx.scale = 3.0
+        >>> ctx.scale
+        3.0
+    """
 
     def __init__(self):
         self._to_save = ()
@@ -363,7 +373,27 @@ _DELAYED_OP = _DelayedErrorOp()
 
 def once_differentiable(fn):
     """Decorator for ``backward``: run it without recording a graph; differentiating its result
-    again raises."""
+    again raises.
+
+    Example::
+
+        >>> class Cube(torch.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x ** 3
+        ...
+        ...     @staticmethod
+        ...     @torch.autograd.once_differentiable
+        ...     def backward(ctx, g):
+        ...         (x,) = ctx.saved_tensors
+        ...         return 3 * x ** 2 * g
+        ...
+        >>> x = torch.tensor([2.], requires_grad=True)
+        >>> Cube.apply(x).backward()
+        >>> x.grad
+        tensor([12.])
+    """
     @functools.wraps(fn)
     def wrapper(ctx, *args):
         from ..tensor import Tensor, wrap

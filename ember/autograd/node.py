@@ -38,7 +38,15 @@ class Slot:
 class Node:
     """A ``grad_fn``: one differentiable op call. ``next`` holds one edge per input (its
     ``grad_fn``, a Slot, its leaf's AccumulateGrad, or None); ``kept``/``kept_out`` what the
-    op's rule needs, ``versions`` the (cell, version) pairs they had when saved."""
+    op's rule needs, ``versions`` the (cell, version) pairs they had when saved.
+
+    Example::
+
+        >>> w = torch.ones(2, requires_grad=True)
+        >>> loss = (w * 3).sum()
+        >>> loss.grad_fn.name(), loss.grad_fn.next_functions[0][0].name()
+        ('SumBackward0', 'MulBackward0')
+    """
 
     __slots__ = (
         "__weakref__",
@@ -84,17 +92,24 @@ class Node:
                 # keep only what the rules of the inputs that need a gradient read (torch saves
                 # nothing for `v * 2` with v constant, so writing v in place stays legal)
                 mask = 0
-                for i in range(n):
-                    if edges[i] is not None:
-                        mask |= 1 << i
+                bit = 1
+                for e in edges:
+                    if e is not None:
+                        mask |= bit
+                    bit <<= 1
                 idxs = op.keep_for[mask]
+            vs = []
             for i in idxs:
                 if i >= n:
                     break
                 t = kept[i] = inputs[i]
-                if hasattr(t, "_vc"):
+                c = getattr(t, "_vc", False)
+                if c is False:
+                    continue                # a constant: a Python scalar, None, an array
+                if c is None:
                     c = cell_of(t)
-                    versions += ((c, c.version),)
+                vs.append((c, c.version))
+            versions = tuple(vs)
             self.kept = tuple(kept)
         else:
             self.kept = ()

@@ -14,10 +14,11 @@ import numpy as np
 
 from .._state import state
 from ..tensor import Tensor, wrap
+from . import aot
 from .plan import Plan, Retrace
 from .trace import GraphBreak, Recorder, drop_tensor_refs, tracing
 
-__all__ = ["compile", "CompiledFunction", "CompiledModule", "GraphBreak"]
+__all__ = ["CompiledFunction", "CompiledModule", "GraphBreak", "compile"]
 
 _MAX_PLANS = 8
 _CONTAINERS = (tuple, list, dict)
@@ -55,7 +56,7 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend="numpy", mode=
     if isinstance(model, Module):
         return CompiledModule(model, fullgraph=fullgraph, dynamic=dynamic, mode=mode)
     if not callable(model):
-        raise RuntimeError(f"compile(): expected a callable or an nn.Module, got "
+        raise TypeError(f"compile(): expected a callable or an nn.Module, got "
                            f"{type(model).__name__}")
     return CompiledFunction(model, fullgraph=fullgraph, dynamic=dynamic, mode=mode)
 
@@ -118,8 +119,16 @@ def _rebuild(spec, it):
 
 
 class _Entry:
-    __slots__ = ("plan", "spec", "outs", "copy", "n_tensor_args", "trace_s", "batch",
-                 "batch_free")
+    __slots__ = (
+        "batch",
+        "batch_free",
+        "copy",
+        "n_tensor_args",
+        "outs",
+        "plan",
+        "spec",
+        "trace_s",
+    )
 
 
 class CompiledFunction:
@@ -135,6 +144,9 @@ class CompiledFunction:
         self.dynamic = bool(dynamic)
         self.mode = mode
         self._modules = modules if modules is not None else _find_modules(fn)
+        # requires_grad of their parameters is guarded too (freezing a layer re-traces)
+        self._params = [p for m in self._modules for p in m._parameters.values()
+                        if p is not None]
         self._cache = {}
         self._warned_full = False
         self.traces = 0
@@ -143,9 +155,10 @@ class CompiledFunction:
 
     # -- guards ---------------------------------------------------------------------------------
     def _key(self, leaves):
-        parts = [state.grad_enabled]
-        for m in self._modules:
-            parts.append(m.training)
+        parts = [state.grad_enabled, *[m.training for m in self._modules],
+                 *[p._edge is not None for p in self._params]]
+        if not leaves:
+            return tuple(parts)
         dyn = self.dynamic
         for x in leaves:
             if isinstance(x, Tensor):
@@ -162,7 +175,10 @@ class CompiledFunction:
 
     # -- calls ------------------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        if kwargs or any(type(a) in _CONTAINERS for a in args):
+        if state.tracer is not None:
+            # inside another compiled call's trace: run eagerly so that one records our ops
+            return self._fn(*args, **kwargs)
+        if kwargs or (args and any(type(a) in _CONTAINERS for a in args)):
             leaves = []
             _flatten((args, kwargs), leaves)
         else:
@@ -175,6 +191,9 @@ class CompiledFunction:
                 # this plan baked the traced batch size somewhere: one plan per batch size
                 key = key + (("batch", b),)
                 entry = self._cache.get(key)
+        if type(entry) is aot.AotEntry:
+            vals = aot.replay(entry, leaves, entry_tensor_pos(leaves))
+            return _rebuild(entry.spec[0], iter(vals))
         if type(entry) is _Entry:
             if self.mode == "debug":
                 return self._debug_call(entry, args, kwargs, leaves)
@@ -184,7 +203,8 @@ class CompiledFunction:
                 del self._cache[key]
                 entry = None
         if entry is None:
-            if sum(type(e) is _Entry for e in self._cache.values()) >= _MAX_PLANS:
+            if sum(type(e) in (_Entry, aot.AotEntry) for e in self._cache.values()) >= \
+                    _MAX_PLANS:
                 if not self._warned_full:
                     self._warned_full = True
                     warnings.warn(f"ember.compile: {self.__name__} has {_MAX_PLANS} compiled "
@@ -240,10 +260,10 @@ class CompiledFunction:
                           f"flow ({what} on a traced tensor) at {file}:{line}; it runs eagerly "
                           f"for these inputs from now on", UserWarning, stacklevel=3)
             return result, _EAGER
-        if not rec.did_backward and any(isinstance(t, Tensor) and t._edge is not None
-                                        for t in out_leaves):
-            rec.fail("its outputs require grad (compiled autograd through a forward-only "
-                     "plan is not supported)")
+        needs_grad = not rec.did_backward and any(
+            isinstance(t, Tensor) and t._edge is not None for t in out_leaves)
+        if needs_grad and (capture or self.dynamic or rec.broken is not None):
+            rec.fail("its outputs require grad (not compiled with mode='debug' or dynamic)")
         outs, out_slots, copy = [], [], []
         for t in out_leaves:
             if isinstance(t, Tensor):
@@ -266,7 +286,21 @@ class CompiledFunction:
                 outs.append(("const", t))
                 out_slots.append(None)
                 copy.append(False)
+        aot_state = None
+        if needs_grad and rec.broken is None:
+            aot_state = aot.record(rec, out_leaves, outs, tensor_pos, leaves)
+            if aot_state is None:
+                return result, _EAGER       # e.g. several outputs require grad: eager
         drop_tensor_refs(rec)
+        _bind_names(self._fn, rec)
+        if aot_state is not None and rec.broken is None:
+            idx = next(i for i, t in enumerate(out_leaves)
+                       if isinstance(t, Tensor) and t._edge is not None)
+            entry = aot.build(rec, aot_state, out_slots, outs, tensor_pos, leaves,
+                              len(tensor_pos), idx)
+            entry.spec = (spec, idx)
+            self.trace_time = time.perf_counter() - t0
+            return result, entry
         if rec.broken is not None:
             if rec.broken.startswith("its outputs require grad"):
                 return result, _EAGER
@@ -295,6 +329,38 @@ class CompiledFunction:
     def _debug_call(self, entry, args, kwargs, leaves):
         from .debug import debug_call
         return debug_call(self, entry, args, kwargs, leaves)
+
+
+def _bind_names(fn, rec):
+    """Tensors the function reaches through a closure cell or a global name are read through
+    that name at every replay (``x = next_batch`` between calls is honoured)."""
+    where = {}
+    code = getattr(fn, "__code__", None)
+    for cell in getattr(fn, "__closure__", None) or ():
+        try:
+            v = cell.cell_contents
+        except ValueError:
+            continue
+        if isinstance(v, Tensor):
+            where.setdefault(id(v), ("cell", cell))
+    if code is not None:
+        g = getattr(fn, "__globals__", {})
+        for n in code.co_names:
+            v = g.get(n)
+            if isinstance(v, Tensor):
+                where.setdefault(id(v), ("global", g, n))
+    if not where:
+        return
+    for info in rec.slots:
+        src = info.source
+        if src is not None and src[0] == "tensor":
+            w = where.get(id(src[1]))
+            if w is not None and src[1]._array.shape == info.shape:
+                info.source = w
+
+
+def entry_tensor_pos(leaves):
+    return [i for i, x in enumerate(leaves) if isinstance(x, Tensor)]
 
 
 def _batch(leaves):

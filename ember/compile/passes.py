@@ -20,8 +20,8 @@ from .trace import Call, OptUpdate, _add, _fit_plain
 
 def run(plan, steps):
     """Attach emitters to the steps a pass recognises; returns the step list."""
-    if plan.batch_free:
-        return steps            # buffers would be sized by the traced batch
+    if plan.batch_free or plan.no_passes:
+        return steps            # buffers would be sized by the traced batch, or outlive a call
     for s in steps:
         t = type(s)
         if t is Call:
@@ -58,7 +58,7 @@ def _is_real(plan, a):
     return inf is not None and inf[1].kind == "f"
 
 
-# -- forward kernels ---------------------------------------------------------------------------------
+# -- forward kernels ------------------------------------------------------------------------------
 
 def _realnd(plan, *refs):
     for a in refs:
@@ -124,10 +124,10 @@ def _relu(plan, s, check=False):
     return [f"np.maximum({plan.arg(s.args[0])}, 0, out={plan.out(s.outs)})"]
 
 
-# -- derivative rules -------------------------------------------------------------------------------
+# -- derivative rules -----------------------------------------------------------------------------
 
 def _linear_gx(plan, s, check=False):
-    g, x, w = s.args[:3]
+    g, _x, w = s.args[:3]
     if check:
         return _realnd(plan, g) and _real2d(plan, w)
     return [f"np.matmul({_rows(plan, g)}, {plan.arg(w)}, out={_out_rows(plan, s.outs)})"]
@@ -147,8 +147,8 @@ def _linear_gb(plan, s, check=False):
         return inf is not None and len(inf[0]) >= 2 and inf[1].kind == "f"
     nd = len(_info(plan, g)[0])
     # np.add.reduce is what np.sum runs, without its Python wrapper
-    return [f"np.add.reduce({plan.arg(g)}, axis={tuple(range(nd - 1))!r}, "
-            f"out={plan.out(s.outs)})"]
+    return [(f"np.add.reduce({plan.arg(g)}, axis={tuple(range(nd - 1))!r}, "
+            f"out={plan.out(s.outs)})")]
 
 
 def _relu_grad(plan, s, check=False):
@@ -239,7 +239,7 @@ def _install_relu_rule():
 _install_relu_rule()
 
 
-# -- optimizers --------------------------------------------------------------------------------------
+# -- optimizers -----------------------------------------------------------------------------------
 
 def _hyper(plan, s, keys):
     """Lines reading a group's hyperparameters into locals; structural ones (zero or not, flags)
@@ -259,12 +259,18 @@ def _sgd(plan, s, check=False):
                 and len(s.grads) == len(grp["params"])
                 and (grp["momentum"] == 0 or all(
                     s.opt.state[p].get("momentum_buffer") is not None for p in grp["params"])))
-    g, n, lines = _hyper(plan, s, ("lr", "momentum", "dampening", "weight_decay", "nesterov",
+    _g, n, lines = _hyper(plan, s, ("lr", "momentum", "dampening", "weight_decay", "nesterov",
                                    "maximize"))
     mu0, wd0 = grp["momentum"] != 0, grp["weight_decay"] != 0
     lines.append(f"if ({n}_momentum != 0) is not {mu0} or ({n}_weight_decay != 0) is not {wd0} "
                  f"or {n}_nesterov is not {grp['nesterov']!r} or {n}_maximize is not "
                  f"{grp['maximize']!r}: raise _Retrace")
+    plan.preamble.extend(lines)     # checked before the call changes anything
+    lines = []
+    if not (mu0 or wd0 or grp["maximize"]):
+        flat = _flat_sgd(plan, s, n)
+        if flat is not None:
+            return flat
     st = plan.const(s.opt.state, "S")
     for p, k in s.grads:
         P = plan.const(p, "P")
@@ -292,6 +298,63 @@ def _sgd(plan, s, check=False):
     return lines
 
 
+def _flat_sgd(plan, s, n):
+    """Plain SGD as two NumPy calls for the whole group: when the group's gradients are
+    consecutive in the plan's flat gradient buffer, the parameters are made views of one flat
+    buffer laid out the same way (Note [Flat parameters]); None when that cannot be done."""
+    info = []
+    for p, k in s.grads:
+        gi = plan._gbinfo.get(k)
+        if gi is None or p._array.dtype != gi[0].dtype or p._array.size != gi[2]:
+            return None
+        info.append((gi[1], p, gi))
+    info.sort(key=lambda t: t[0])
+    flat_g = info[0][2][0]
+    start = info[0][0]
+    pos = start
+    for off, p, gi in info:
+        if gi[0] is not flat_g or off != pos:
+            return None
+        pos += gi[2]
+    end = pos
+    params = [p for _, p, _ in info]
+    # Note [Flat parameters]: the parameters' arrays become views of one buffer (values copied
+    # once); every replay checks they still are, and re-traces otherwise (a .data assignment,
+    # a .to() ...). Reuse a layout an earlier plan made.
+    base = params[0]._array.base
+    reuse = base is not None and base.ndim == 1 and base.size == end - start and all(
+        p._array.base is base for p in params)
+    if reuse:
+        ptr0 = base.__array_interface__["data"][0]
+        o = 0
+        for p in params:
+            if p._array.__array_interface__["data"][0] != ptr0 + o * base.itemsize or \
+                    not p._array.flags.c_contiguous:
+                reuse = False
+                break
+            o += p._array.size
+    if not reuse:
+        if any(p._edge is not None and type(p._edge).__name__ != "AccumulateGrad"
+               for p in params):
+            return None
+        base = np.empty(end - start, flat_g.dtype)
+        o = 0
+        for p in params:
+            v = base[o:o + p._array.size].reshape(p._array.shape)
+            np.copyto(v, p._array)
+            p._array = v
+            o += p._array.size
+    F = plan.const(base, "PF")
+    G = plan.const(flat_g[start:end], "GF")
+    t = plan.scratch((end - start,), flat_g.dtype)
+    plan.preamble.append("if " + " or ".join(
+        f"{plan.const(p, 'P')}._array is not {plan.const(p._array, 'PV')}" for p in params)
+        + ": raise _Retrace")
+    ps = plan.const(tuple(params), "PS")
+    return [f"np.multiply({G}, {n}_lr, out={t})", f"np.subtract({F}, {t}, out={F})",
+            f"_bump_all({ps})"]
+
+
 def _adam(plan, s, check=False):
     grp = s.group
     if check:
@@ -301,7 +364,7 @@ def _adam(plan, s, check=False):
                 and all(p._grad is not None and p._array.dtype.kind == "f" and p._array.ndim
                         and s.opt.state[p].get("exp_avg") is not None for p in grp["params"])
                 and len(s.grads) == len(grp["params"]))
-    g, n, lines = _hyper(plan, s, ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize",
+    _g, n, lines = _hyper(plan, s, ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize",
                                    "decoupled_weight_decay"))
     wd0 = grp["weight_decay"] != 0
     lines.append(f"if ({n}_weight_decay != 0) is not {wd0} or {n}_amsgrad is not "
@@ -312,6 +375,8 @@ def _adam(plan, s, check=False):
     lines.append(f"{n}_c1 = 1 - {n}_b1")
     lines.append(f"{n}_c2 = 1 - {n}_b2")
     lines.append(f"{n}_small = abs({n}_c1) < 0.5")
+    plan.preamble.extend(lines)     # checked before the call changes anything
+    lines = []
     st = plan.const(s.opt.state, "S")
     # Note [Chunked Adam]: each parameter is updated a block of rows at a time so the dozen
     # passes of the update run over data that stays in L2 (about 25% faster than whole-array
@@ -352,8 +417,8 @@ def _adam(plan, s, check=False):
                   f"{q}_y = (1 - {n}_b2 ** {q}_k) ** 0.5"]
         if grp["amsgrad"]:
             lines.append(f"{q}_x = {q}['max_exp_avg_sq']._array")
-        names = dict(g=gr, m=f"{q}_m", v=f"{q}_v", x=f"{q}_x", w=w, t=t, y=f"{q}_y",
-                     z=f"{q}_z")
+        names = {"g": gr, "m": f"{q}_m", "v": f"{q}_v", "x": f"{q}_x", "w": w, "t": t,
+                 "y": f"{q}_y", "z": f"{q}_z"}
         if rc < shape[0]:
             r = plan.fresh("r")
             lines.append(f"for {r} in range(0, {shape[0]}, {rc}):")

@@ -3,11 +3,13 @@ the top, every step one line (a NumPy call where a pass found one, else the regi
 rule called with its constants bound as globals), large temporaries released after their last
 use. The function takes the argument arrays and returns the output values.
 """
+import math
+
 import numpy as np
 
 from ..device import CPU
-from ..optim.optimizer import _bump
 from ..ops.random import default_generator
+from ..optim.optimizer import _bump
 from ..tensor import wrap
 from . import passes
 from .trace import AddInto, Call, Fill0, GradNone, GradSet, Inplace, OptUpdate
@@ -19,18 +21,22 @@ _DEL_BYTES = 1 << 16        # temporaries at least this large are released after
 class Plan:
     """A compiled recording: ``fn(*arg_arrays)`` replays it and returns the output values."""
 
-    def __init__(self, rec, out_slots, n_args, debug=False, dynamic=False, batch=None):
+    def __init__(self, rec, out_slots, n_args, debug=False, dynamic=False, batch=None,
+                 no_passes=False):
         self.rec = rec
+        self.no_passes = no_passes
         self.batch = batch
         self.n_args = n_args
         self.out_slots = out_slots
         self.dynamic = dynamic
         self.debug = debug
         self.buffers = set()        # slots that live in preallocated buffers (outputs are copied)
-        self.globals = {"np": np, "m": CPU.backend.xp, "DG": default_generator, "_bump": _bump}
+        self.globals = {"np": np, "m": CPU.backend.xp, "DG": default_generator, "_bump": _bump,
+                        "_bump_all": _bump_all}
         self._consts = {}
         self._bufname = {}          # slot -> global name of its preallocated buffer
         self._pool = {}             # (shape, dtype) -> buffers free for reuse at this point
+        self.preamble = []          # guard and hyperparameter reads, before any step runs
         self._gb = {}
         self._fresh = 0
         steps = list(rec.steps)
@@ -41,7 +47,7 @@ class Plan:
         self.steps = passes.run(self, self.steps)
         self.source = self._generate()
         code = compile(self.source, f"<ember.compile plan {id(self):#x}>", "exec")
-        exec(code, self.globals)
+        exec(code, self.globals)  # noqa: S102 (our own generated source: the point of a plan)
         self.fn = self.globals["_replay"]
         for info in rec.slots:
             # the trace's own arrays are no longer needed (constants live in the globals)
@@ -52,7 +58,7 @@ class Plan:
     # -- dead-code elimination --------------------------------------------------------------------
     def _dce(self, steps):
         slots = self.rec.slots
-        live = set(k for k in self.out_slots if k is not None)
+        live = {k for k in self.out_slots if k is not None}
         keep = [False] * len(steps)
         for i in range(len(steps) - 1, -1, -1):
             s = steps[i]
@@ -206,7 +212,7 @@ class Plan:
         t = type(v)
         if t in _LITERAL:
             return repr(v)
-        if t is float and v == v and v not in (float("inf"), float("-inf")):
+        if t is float and math.isfinite(v):
             return repr(v)
         if t is tuple and all(type(x) in _LITERAL for x in v):
             if self.batch_free and v and type(v[0]) is int and v[0] == self.batch:
@@ -244,10 +250,24 @@ class Plan:
         for s in self.steps:
             if type(s) is Call and not s.multi:
                 makers[s.outs] = s
+        # gradient buffers are consecutive views of one flat buffer per dtype, so an update
+        # can treat a whole group's gradients as one array (passes._sgd)
+        sizes = {}
         for s in self.steps:
             if type(s) is GradSet:
                 info = rec.slots[s.dst]
-                buf = np.empty(info.shape, info.dtype)
+                sizes[info.dtype] = sizes.get(info.dtype, 0) + int(np.prod(info.shape))
+        flats = {dt: np.empty(n, dt) for dt, n in sizes.items()}
+        offs = dict.fromkeys(sizes, 0)
+        self._gbinfo = {}
+        for s in self.steps:
+            if type(s) is GradSet:
+                info = rec.slots[s.dst]
+                n = int(np.prod(info.shape))
+                off = offs[info.dtype]
+                offs[info.dtype] = off + n
+                buf = flats[info.dtype][off:off + n].reshape(info.shape)
+                self._gbinfo[s.dst] = (flats[info.dtype], off, n)
                 self._gb[s.dst] = gb = self.const(buf, "GB")
                 s.tensor = wrap(buf)
                 mk = makers.get(s.src)
@@ -264,6 +284,13 @@ class Plan:
                 continue
             if src[0] == "tensor":
                 body.append(f"v{k} = {self.const(src[1], 'T')}._array")
+            elif src[0] in ("cell", "global"):
+                # a tensor the function names directly: rebinding the name must be seen
+                where = (f"{self.const(src[1], 'K')}.cell_contents" if src[0] == "cell"
+                         else f"{self.const(src[1], 'K')}[{src[2]!r}]")
+                body.append(f"v{k} = {where}._array")
+                body.append(f"if v{k}.shape != {info.shape!r} or v{k}.dtype != "
+                            f"{self.const(info.dtype, 'D')}: raise _Retrace")
             elif src[0] == "grad":
                 p = self.const(src[1], "P")
                 body.append(f"v{k} = {p}._grad")
@@ -274,6 +301,7 @@ class Plan:
             body.insert(0, f"_B = a{self.batch_arg}.shape[0]")
         last = self._last_uses()
         free_after = self._buffer_lifetimes()
+        top = len(body)
         gb_names = set(self._gb.values())
         for i, s in enumerate(self.steps):
             lines = self._emit(s)
@@ -288,6 +316,7 @@ class Plan:
                 if name is not None and name not in gb_names:
                     info = rec.slots[k]
                     self._pool.setdefault((info.shape, info.dtype), []).append(name)
+        body[top:top] = self.preamble
         outs = ", ".join(self.name(k) if k is not None else "None" for k in self.out_slots)
         body.append(f"return ({outs}{',' if len(self.out_slots) == 1 else ''})")
         params = ", ".join(f"a{i}" for i in range(n_args))
@@ -362,6 +391,14 @@ class Plan:
         if t is Inplace:
             return [f"_check({i}, {s.target}, {self.name(s.target)})"]
         return []
+
+
+def _bump_all(params):
+    """Version bumps of parameters an update changed (optim.optimizer._bump, for many)."""
+    for p in params:
+        c = p._vc
+        if c is not None:
+            c.version += 1
 
 
 class Retrace(Exception):

@@ -35,7 +35,7 @@ class Call:
     """``outs = fn(m, *args, **attrs)``; ``args`` are ("s", slot) or ("c", constant) refs;
     ``outs`` a slot (single result), or a tuple of slots/None when ``multi`` (tuple result)."""
 
-    __slots__ = ("fn", "args", "attrs", "outs", "multi", "name", "kind", "op", "emit")
+    __slots__ = ("args", "attrs", "emit", "fn", "kind", "multi", "name", "op", "outs")
 
     def __init__(self, fn, args, attrs, outs, multi, name, kind, op=None):
         self.fn, self.args, self.attrs, self.outs = fn, args, attrs, outs
@@ -45,7 +45,7 @@ class Call:
 class Inplace:
     """``copyto(slot, fn(m, slot, *args, **attrs))``: an in-place op (Note [Slots are buffers])."""
 
-    __slots__ = ("fn", "target", "args", "attrs", "name", "op", "emit")
+    __slots__ = ("args", "attrs", "emit", "fn", "name", "op", "target")
 
     def __init__(self, fn, target, args, attrs, name, op):
         self.fn, self.target, self.args, self.attrs, self.name, self.op = \
@@ -56,7 +56,7 @@ class Inplace:
 class GradSet:
     """``param.grad`` becomes a tensor holding slot ``src`` (kept in the plan's own buffer)."""
 
-    __slots__ = ("param", "src", "dst", "tensor")
+    __slots__ = ("dst", "param", "src", "tensor")
 
     def __init__(self, param, src, dst):
         self.param, self.src, self.dst = param, src, dst
@@ -73,7 +73,7 @@ class GradNone:
 class AddInto:
     """``target += src`` (a leaf's gradient accumulating into an existing ``.grad``)."""
 
-    __slots__ = ("target", "src")
+    __slots__ = ("src", "target")
 
     def __init__(self, target, src):
         self.target, self.src = target, src
@@ -90,7 +90,7 @@ class OptUpdate:
     """One optimizer's update of one parameter group; ``grads`` the (param, grad slot) pairs it
     read, so the gradients stay live until it ran."""
 
-    __slots__ = ("opt", "group", "grads", "emit")
+    __slots__ = ("emit", "grads", "group", "opt")
 
     def __init__(self, opt, group, grads):
         self.opt, self.group, self.grads = opt, group, grads
@@ -98,7 +98,7 @@ class OptUpdate:
 
 
 class SlotInfo:
-    __slots__ = ("obj", "shape", "dtype", "source", "written", "value", "is_array")
+    __slots__ = ("dtype", "is_array", "obj", "shape", "source", "value", "written")
 
     def __init__(self, obj, source):
         self.obj = obj              # externals only (produced arrays: see Recorder._new)
@@ -296,8 +296,10 @@ class Recorder:
 
     # -- backward -----------------------------------------------------------------------------
     def backward(self, run_backward, roots, root_grads, retain_graph, create_graph, inputs,
-                 allow_unused, accumulate):
-        """Run backward eagerly, recording what it computes (the engine's plain path)."""
+                 allow_unused, accumulate, boundary=None, sink=None):
+        """Run backward eagerly, recording what it computes (the engine's plain path). With
+        ``sink`` (a dict), the gradients reaching leaves and the ``boundary`` nodes are left in
+        it (node -> slot) instead of being accumulated: a compiled forward's own backward."""
         if create_graph or inputs is not None:
             self.fail("backward(create_graph=True) or backward(inputs=...)")
             return self._untraced(run_backward, roots, root_grads, retain_graph, create_graph,
@@ -318,7 +320,7 @@ class Recorder:
             if n in seen:
                 continue
             seen.add(n)
-            if type(n) is AccumulateGrad:
+            if type(n) is AccumulateGrad or (boundary is not None and n in boundary):
                 leaves.append(n)
                 continue
             order.append(n)
@@ -328,7 +330,8 @@ class Recorder:
         if (state.anomaly or engine._queued or getattr(engine, "_ready_leaf_users", 0)
                 or any(n.custom_backward is not None or n.pre_hooks or n.tensor_hooks
                        or n.retains or n.post_hooks for n in order)
-                or any(lf.pre_hooks or lf.tensor_hooks or lf.post_acc_hooks for lf in leaves)):
+                or any(lf.pre_hooks or lf.tensor_hooks or getattr(lf, "post_acc_hooks", None)
+                       for lf in leaves)):
             self.fail("backward hooks, custom autograd Functions or anomaly mode")
             return self._untraced(run_backward, roots, root_grads, retain_graph, create_graph,
                                   inputs, allow_unused, accumulate)
@@ -360,7 +363,14 @@ class Recorder:
                     buffers[e] = gi if prev is None else self._acc(prev, gi)
             for leaf in leaves:
                 g = buffers.pop(leaf, None)
-                if g is not None:
+                if g is None:
+                    continue
+                if sink is not None:
+                    if type(g) is list:
+                        self.fail("a compiled forward whose input is one output of several")
+                        continue
+                    sink[leaf] = self.ref(g)[1]
+                else:
                     self._leaf(leaf, g)
         finally:
             state.grad_enabled = prev_mode

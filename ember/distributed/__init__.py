@@ -50,7 +50,13 @@ from .work import Work
 # torch's names for the same things
 DistBackendError = DistError
 group = GroupMember
-Backend = type("Backend", (), {"MPI": "mpi", "GLOO": "gloo"})
+
+
+class Backend:
+    """Backend names accepted by init_process_group (both run on MPI)."""
+    MPI = "mpi"
+    GLOO = "gloo"
+
 
 __all__ = ["Backend", "DistBackendError", "DistError", "DistTimeoutError", "GroupMember",
            "ProcessGroup", "ReduceOp", "Work", "all_gather", "all_gather_into_tensor",

@@ -10,6 +10,7 @@ import os
 import sys
 import time
 import traceback
+import zlib
 
 import numpy as np
 
@@ -53,6 +54,7 @@ class ProcessGroup:
         self._group_of = {g: i for i, g in enumerate(self._ranks)}
         self.timeout = timeout
         self.seq = 0                         # collectives entered so far
+        self._doing = 0                      # which collective this rank waits in (a hash)
         self._rank = comm.Get_rank()
         self._size = comm.Get_size()
 
@@ -95,6 +97,7 @@ class ProcessGroup:
         if testall(reqs, statuses):
             return
         limit = self.timeout if timeout is None else timeout
+        self._doing = zlib.crc32(what.encode()) & 0x7FFFFFFF
         start = time.monotonic()
         deadline = start + limit
         next_probe = start + 0.01
@@ -113,11 +116,16 @@ class ProcessGroup:
                 next_probe = now + 0.01
                 if now >= deadline:
                     break
-        missing = [peer] if peer is not None else self._census(seq)
-        names = ", ".join(str(self.global_rank(r)) for r in missing) or "none (all arrived)"
+        missing, elsewhere = ([peer], []) if peer is not None else self._census(seq)
+        names = ", ".join(str(self.global_rank(r)) for r in missing) or "none"
+        other = ""
+        if elsewhere:
+            other = (f"; rank(s) waiting in a different collective instead: "
+                     f"{', '.join(str(self.global_rank(r)) for r in elsewhere)}")
         raise DistTimeoutError(
             f"ember.distributed: {what} on rank {get_rank()} timed out after {limit:g} s "
-            f"waiting for the other ranks of {self}; rank(s) that never arrived: {names}")
+            f"waiting for the other ranks of {self}; rank(s) that never arrived: {names}"
+            f"{other}")
 
     def answer_queries(self):
         status = MPI.Status()
@@ -125,28 +133,31 @@ class ProcessGroup:
             src = status.Get_source()
             q = np.empty(1, np.int64)
             self.ctrl.Recv([q, MPI.INT64_T], source=src, tag=_TAG_QUERY)
-            self.ctrl.Send([np.array([q[0], self.seq], np.int64), MPI.INT64_T], dest=src,
-                           tag=_TAG_REPLY)
+            self.ctrl.Send([np.array([q[0], self.seq, self._doing], np.int64), MPI.INT64_T],
+                           dest=src, tag=_TAG_REPLY)
 
     def _census(self, seq, grace=1.0):
         others = [r for r in range(self._size) if r != self._rank]
         sends = [self.ctrl.Isend([np.array([seq], np.int64), MPI.INT64_T], dest=r,
                                  tag=_TAG_QUERY) for r in others]
-        replies = {r: np.full(2, -1, np.int64) for r in others}
+        replies = {r: np.full(3, -1, np.int64) for r in others}
         recvs = {r: self.ctrl.Irecv([replies[r], MPI.INT64_T], source=r, tag=_TAG_REPLY)
                  for r in others}
-        arrived = set()
+        answered = set()
         end = time.monotonic() + grace
-        while time.monotonic() < end and len(arrived) < len(others):
+        while time.monotonic() < end and len(answered) < len(others):
             self.answer_queries()
             for r, req in recvs.items():
-                if r not in arrived and req.Test() and replies[r][0] == seq and \
-                        replies[r][1] >= seq:
-                    arrived.add(r)
+                if r not in answered and req.Test() and replies[r][0] == seq:
+                    answered.add(r)
             time.sleep(1e-3)
         # Unanswered messages die with the job, which is about to end.
         del sends
-        return [r for r in others if r not in arrived]
+        missing = [r for r in others if r not in answered or replies[r][1] < seq]
+        # same count, other operation: the ranks called collectives in different orders
+        elsewhere = [r for r in others if r in answered and replies[r][1] == seq and
+                     replies[r][2] != self._doing]
+        return missing, elsewhere
 
 
 # -- initialisation ---------------------------------------------------------------------------
@@ -164,6 +175,7 @@ def is_initialized():
 
 
 def is_mpi_available():
+    """is_mpi_available() -> bool: the same as is_available() (MPI is ember's only backend)."""
     return is_available()
 
 

@@ -108,13 +108,28 @@ def _write(tensor, array):
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    """uniform_(tensor, a=0.0, b=1.0, generator=None): fill from U(a, b)."""
+    """uniform_(tensor, a=0.0, b=1.0, generator=None): fill from U(a, b).
+
+    Example::
+
+        >>> w = torch.empty(3, 5)
+        >>> _ = nn.init.uniform_(w, -0.1, 0.1)
+        >>> bool(w.abs().max() <= 0.1)
+        True
+    """
     with no_grad():
         return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    """normal_(tensor, mean=0.0, std=1.0, generator=None): fill from N(mean, std²)."""
+    """normal_(tensor, mean=0.0, std=1.0, generator=None): fill from N(mean, std²).
+
+    Example::
+
+        >>> w = nn.init.normal_(torch.empty(1000), mean=2.0, std=0.5)
+        >>> round(w.mean().item(), 1)
+        2.0
+    """
     with no_grad():
         return tensor.normal_(mean, std, generator=generator)
 
@@ -122,7 +137,14 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     """trunc_normal_(tensor, mean=0., std=1., a=-2., b=2., generator=None): fill from
     N(mean, std²) restricted to [a, b] (rejection sampling: every value is a true draw of the
-    truncated distribution, none is clamped)."""
+    truncated distribution, none is clamped).
+
+    Example::
+
+        >>> w = nn.init.trunc_normal_(torch.empty(1000), std=1.0, a=-1.0, b=1.0)
+        >>> bool(w.abs().max() <= 1.0)
+        True
+    """
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
                       "distribution of values may be incorrect.", stacklevel=2)
@@ -152,23 +174,49 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
 
 
 def constant_(tensor, val):
-    """constant_(tensor, val): fill with ``val``."""
+    """constant_(tensor, val): fill with ``val``.
+
+    Example::
+
+        >>> nn.init.constant_(torch.empty(2, 3), 0.3)
+        tensor([[0.3000, 0.3000, 0.3000],
+                [0.3000, 0.3000, 0.3000]])
+    """
     with no_grad():
         return tensor.fill_(val)
 
 
 def ones_(tensor):
-    """ones_(tensor): fill with 1."""
+    """ones_(tensor): fill with 1.
+
+    Example::
+
+        >>> nn.init.ones_(torch.empty(2))
+        tensor([1., 1.])
+    """
     return constant_(tensor, 1.0)
 
 
 def zeros_(tensor):
-    """zeros_(tensor): fill with 0."""
+    """zeros_(tensor): fill with 0.
+
+    Example::
+
+        >>> nn.init.zeros_(torch.empty(2))
+        tensor([0., 0.])
+    """
     return constant_(tensor, 0.0)
 
 
 def eye_(tensor):
-    """eye_(tensor): the identity matrix (2-D tensors only)."""
+    """eye_(tensor): the identity matrix (2-D tensors only).
+
+    Example::
+
+        >>> nn.init.eye_(torch.empty(2, 3))
+        tensor([[1., 0., 0.],
+                [0., 1., 0.]])
+    """
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     return _write(tensor, np.eye(*tensor.shape))
@@ -176,7 +224,15 @@ def eye_(tensor):
 
 def dirac_(tensor, groups=1):
     """dirac_(tensor, groups=1): the Dirac delta kernel of a 3-, 4- or 5-D conv weight, so the
-    convolution copies (min(out, in) channels of) its input in each group."""
+    convolution copies (min(out, in) channels of) its input in each group.
+
+    Example::
+
+        >>> w = nn.init.dirac_(torch.empty(2, 2, 3))
+        >>> w[:, :, 1]
+        tensor([[1., 0.],
+                [0., 1.]])
+    """
     if tensor.ndim not in (3, 4, 5):
         raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
     sizes = tuple(tensor.shape)
@@ -201,7 +257,15 @@ def _zero_element(tensor):
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """kaiming_uniform_(tensor, a=0, mode='fan_in', nonlinearity='leaky_relu', generator=None):
-    U(-b, b) with b = gain * sqrt(3 / fan) (He et al., 2015)."""
+    U(-b, b) with b = gain * sqrt(3 / fan) (He et al., 2015).
+
+    Example::
+
+        >>> w = nn.init.kaiming_uniform_(torch.empty(64, 100), nonlinearity='relu')
+        >>> bound = (6 / 100) ** 0.5
+        >>> bool(w.abs().max() <= bound)
+        True
+    """
     if _zero_element(tensor):
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
@@ -212,7 +276,14 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """kaiming_normal_(tensor, a=0, mode='fan_in', nonlinearity='leaky_relu', generator=None):
-    N(0, std²) with std = gain / sqrt(fan)."""
+    N(0, std²) with std = gain / sqrt(fan).
+
+    Example::
+
+        >>> w = nn.init.kaiming_normal_(torch.empty(256, 400), mode='fan_out')
+        >>> round(w.std().item(), 2)
+        0.09
+    """
     if _zero_element(tensor):
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
@@ -222,7 +293,14 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
     """xavier_uniform_(tensor, gain=1.0, generator=None): U(-a, a),
-    a = gain * sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio, 2010)."""
+    a = gain * sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio, 2010).
+
+    Example::
+
+        >>> w = nn.init.xavier_uniform_(torch.empty(30, 20))
+        >>> bool(w.abs().max() <= (6 / 50) ** 0.5)
+        True
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     a = gain * math.sqrt(6.0 / float(fan_in + fan_out))
     return uniform_(tensor, -a, a, generator)
@@ -230,7 +308,14 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
 
 def xavier_normal_(tensor, gain=1.0, generator=None):
     """xavier_normal_(tensor, gain=1.0, generator=None): N(0, std²),
-    std = gain * sqrt(2 / (fan_in + fan_out))."""
+    std = gain * sqrt(2 / (fan_in + fan_out)).
+
+    Example::
+
+        >>> w = nn.init.xavier_normal_(torch.empty(300, 200))
+        >>> round(w.std().item(), 2)
+        0.06
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return normal_(tensor, 0.0, std, generator)
@@ -239,7 +324,14 @@ def xavier_normal_(tensor, gain=1.0, generator=None):
 def orthogonal_(tensor, gain=1, generator=None):
     """orthogonal_(tensor, gain=1, generator=None): a (semi-)orthogonal matrix from the QR
     decomposition of a Gaussian one, signs fixed so the draw is Haar-uniform (Mezzadri, 2007);
-    trailing dimensions are flattened."""
+    trailing dimensions are flattened.
+
+    Example::
+
+        >>> q = nn.init.orthogonal_(torch.empty(3, 3))
+        >>> torch.allclose(q @ q.T, torch.eye(3), atol=1e-5)
+        True
+    """
     if tensor.ndim < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     if tensor.numel() == 0:
@@ -258,7 +350,14 @@ def orthogonal_(tensor, gain=1, generator=None):
 
 def sparse_(tensor, sparsity, std=0.01, generator=None):
     """sparse_(tensor, sparsity, std=0.01, generator=None): N(0, std²) with
-    ceil(sparsity * rows) entries of every column set to zero (Martens, 2010)."""
+    ceil(sparsity * rows) entries of every column set to zero (Martens, 2010).
+
+    Example::
+
+        >>> w = nn.init.sparse_(torch.empty(10, 4), sparsity=0.5)
+        >>> (w == 0).sum(dim=0)
+        tensor([5, 5, 5, 5])
+    """
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tuple(tensor.shape)

@@ -12,3 +12,4 @@ from . import searching  # noqa: F401,E402
 from . import linalg_decomp, linalg_solve  # noqa: F401,E402
 from . import statistics  # noqa: F401,E402
 from . import scatter_reduce  # noqa: F401,E402
+from . import aten_ops  # noqa: F401,E402

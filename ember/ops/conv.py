@@ -150,6 +150,11 @@ def _weight_grad_kernel(m, g, x, *, w_shape, stride, padding, dilation, groups):
     n, o = g.shape[:2]
     og = o // groups
     win, out = _windows(x, w_shape[2:], stride, padding, dilation)
+    if out != tuple(g.shape[2:]):
+        # x is a transposed conv's output grown by output_padding: its trailing rows have
+        # windows that no entry of g reaches
+        out = tuple(g.shape[2:])
+        win = win[(slice(None),) * (win.ndim - len(out)) + tuple(slice(0, k) for k in out)]
     lsz = _prod(out)
     ck = _prod(w_shape[1:])
     dt = np.result_type(g, x)
@@ -197,13 +202,22 @@ CONV.derivative((
                                          dict(_geom(a), w_shape=tuple(w.shape))),
     lambda m, g, x, w, b, out, **a: m.sum(g, axis=(0,) + tuple(range(2, g.ndim))),
 ))
+def _crop(y, shape):
+    """``y`` cut to ``shape``'s spatial size (the adjoint of output_padding's extra rows)."""
+    if tuple(y.shape[2:]) == tuple(shape[2:]):
+        return y
+    return y[(slice(None), slice(None)) + tuple(slice(0, k) for k in shape[2:])]
+
+
 CONV_INPUT_GRAD.derivative((
-    lambda m, gg, g, w, out, x_shape, **a: _run(m, CONV, (gg, w, None), _geom(a)),
+    lambda m, gg, g, w, out, x_shape, **a: _crop(_run(m, CONV, (gg, w, None), _geom(a)),
+                                                 g.shape),
     lambda m, gg, g, w, out, x_shape, **a: _run(m, CONV_WEIGHT_GRAD, (g, gg),
                                                 dict(_geom(a), w_shape=tuple(w.shape))),
 ))
 CONV_WEIGHT_GRAD.derivative((
-    lambda m, gg, g, x, out, w_shape, **a: _run(m, CONV, (x, gg, None), _geom(a)),
+    lambda m, gg, g, x, out, w_shape, **a: _crop(_run(m, CONV, (x, gg, None), _geom(a)),
+                                                 g.shape),
     lambda m, gg, g, x, out, w_shape, **a: _run(m, CONV_INPUT_GRAD, (g, gg),
                                                 dict(_geom(a), x_shape=tuple(x.shape))),
 ))

@@ -63,6 +63,15 @@ def _sgn_grad(m, g, a, out):
     return m.where(mag == 0, 0, (g - out * out * m.conj(g)) / (2 * safe))
 
 
+def _integers_only(name, fn, a, b):
+    bad = a.dtype if a.dtype.kind not in "iu" else b.dtype
+    if bad.kind not in "iu":
+        # torch raises NotImplementedError, naming the C type ("Float")
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for "
+                                  f"'{_dt.from_numpy_dtype(bad).scalar_name}'")
+    return fn(a, b)
+
+
 def _zero(m, g, a, out):
     return g * 0
 
@@ -268,13 +277,15 @@ BINARY_ROWS = [
     binary("bitwise_xor", "bitwise_xor"),
     binary("bitwise_left_shift", "left_shift"),
     binary("bitwise_right_shift", "right_shift"),
+    binary("gcd", "gcd", kernel=lambda m, a, b: _integers_only("gcd", m.gcd, a, b)),
+    binary("lcm", "lcm", kernel=lambda m, a, b: _integers_only("lcm", m.lcm, a, b)),
 ]
 _B = {o.name: o for o in BINARY_ROWS}
 for _name in ("pow", "atan2", "maximum", "minimum", "fmax", "fmin", "floor_divide", "remainder",
               "fmod", "hypot", "copysign", "xlogy", "logaddexp", "logaddexp2", "nextafter", "eq",
               "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
               "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift",
-              "bitwise_right_shift"):
+              "bitwise_right_shift", "gcd", "lcm"):
     expose_binary(_B[_name])
 for _a, _b in (("greater", "gt"), ("greater_equal", "ge"), ("less", "lt"), ("less_equal", "le"),
                ("not_equal", "ne"), ("arctan2", "atan2")):

@@ -623,3 +623,87 @@ def index_fill(input, dim, index, value):
 def index_fill_(self, dim, index, value):
     """index_fill_(dim, index, value) -> self: in-place index_fill."""
     return _index_fill(self, dim, index, value, True)
+
+
+# --- put / masked_scatter: writes at flat positions, composed from index_copy / index_add -------
+def _put(input, index, source, accumulate):
+    idx = _index_of(index, "put_(): Expected a long tensor for index, but got {dtype}",
+                    int32=False)
+    if not isinstance(source, Tensor):
+        raise EmberTypeError(f"argument 'source' must be Tensor, not {type(source).__name__}")
+    if source._array.size != idx.size:
+        raise EmberIndexError(f"put_(): Expected source and index to have the same number of "
+                              f"elements, but got source.numel() = {source._array.size}, "
+                              f"index.numel() = {idx.size}")
+    if input._array.dtype != source._array.dtype:
+        raise EmberRuntimeError(f"put_(): self and source expected to have the same dtype, but "
+                                f"got self.dtype = {input.dtype.scalar_name} and source.dtype = "
+                                f"{source.dtype.scalar_name}")
+    n = input._array.size
+    idx = idx.reshape(-1)
+    if idx.size:
+        bad = (idx < -n) | (idx >= n)
+        if bad.any():
+            raise EmberIndexError(f"out of range: tried to access index "
+                                  f"{idx[np.argmax(bad)]} on a tensor of {n} elements.")
+        idx = np.where(idx < 0, idx + n, idx)
+    flat, src, pos = input.reshape(-1), source.reshape(-1), wrap(idx)
+    res = flat.index_add(0, pos, src) if accumulate else flat.index_copy(0, pos, src)
+    return res.reshape(tuple(input.shape))
+
+
+@public("put", method=True)
+def put(input, index, source, accumulate=False):
+    """put(input, index, source, accumulate=False) -> Tensor: a copy of ``input`` with
+    ``source`` written at the flat positions ``index`` (added to them with ``accumulate``)."""
+    return _put(input, index, source, accumulate)
+
+
+@public("put_", method=True, function=False)
+def put_(self, index, source, accumulate=False):
+    """put_(index, source, accumulate=False) -> self: in-place put."""
+    return self.copy_(_put(self, index, source, accumulate))
+
+
+def _masked_scatter(input, mask, source, inplace):
+    _mask_array(mask, "masked_scatter_ only supports boolean masks, but got mask with dtype "
+                      "{dtype}")
+    if not isinstance(source, Tensor):
+        raise EmberTypeError(f"argument 'source' must be Tensor, not {type(source).__name__}")
+    if input._array.dtype != source._array.dtype:
+        raise EmberRuntimeError(f"masked_scatter: expected self and source to have same dtypes "
+                                f"but got{input.dtype.scalar_name} and "
+                                f"{source.dtype.scalar_name}")
+    if inplace:
+        shape = input._array.shape
+        try:
+            mb = np.broadcast_to(mask._array, shape)
+        except ValueError:
+            raise EmberRuntimeError(f"masked_scatter_: mask of shape {list(mask.shape)} does "
+                                    f"not broadcast to self's shape {list(shape)}") from None
+    else:
+        shape = _broadcast(mask, input)
+        mb = np.broadcast_to(mask._array, shape)
+    pos = np.flatnonzero(mb)
+    if pos.size > source._array.size:
+        raise EmberRuntimeError("Number of elements of source < number of ones in mask")
+    target = input if tuple(input.shape) == tuple(shape) else input.expand(shape)
+    # the k-th True position (row-major) takes source's k-th element
+    vals = source.reshape(-1)[:pos.size]
+    res = target.reshape(-1).index_copy(0, wrap(pos), vals).reshape(shape)
+    return input.copy_(res) if inplace else res
+
+
+@public("masked_scatter", method=True)
+def masked_scatter(input, mask, source):
+    """masked_scatter(input, mask, source) -> Tensor: ``input`` (broadcast with ``mask``) with
+    the positions where ``mask`` is True filled, in row-major order, by consecutive elements
+    of ``source``."""
+    return _masked_scatter(input, mask, source, False)
+
+
+@public("masked_scatter_", method=True, function=False)
+def masked_scatter_(self, mask, source):
+    """masked_scatter_(mask, source) -> self: in-place masked_scatter; ``mask`` broadcasts to
+    self."""
+    return _masked_scatter(self, mask, source, True)

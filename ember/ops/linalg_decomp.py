@@ -71,9 +71,16 @@ class _MultiNode(Node):
         return tuple(grads)
 
 
+def untraceable(why):
+    """Tell an active ember.compile trace that this call cannot be replayed (it runs eagerly)."""
+    if state.tracer is not None:
+        state.tracer.fail(why)
+
+
 def apply_multi(op, inputs, attrs=None, *, arrays=None):
     """Run an op whose kernel returns a tuple of arrays; returns a tuple of Tensors, the
     floating ones sharing one grad_fn when an input requires grad."""
+    untraceable(f"{op.name}: ops with several outputs are not traced yet")
     attrs = attrs or {}
     if arrays is None:
         arrays = [t._array if isinstance(t, Tensor) else t for t in inputs]
@@ -129,14 +136,14 @@ def solve(m, a, b):
     if is_tensor_mode(m):
         from .linalg_solve import solve_tensor
         return solve_tensor(a, b)
-    return np.linalg.solve(a, b)
+    return m.linalg.solve(a, b)
 
 
 def inv(m, a):
     if is_tensor_mode(m):
         from .linalg_solve import inv_tensor
         return inv_tensor(a)
-    return np.linalg.inv(a)
+    return m.linalg.inv(a)
 
 
 def tri_solve(m, a, b, upper, unit=False):
@@ -401,13 +408,24 @@ def _cholesky(m, a, upper=False):
 
 
 def _cholesky_partial(a, info):
-    """Factor the matrices that are positive-definite; the others get NaN (their info > 0)."""
+    """Factor the matrices that are positive-definite; the others as LAPACK's unblocked potrf
+    leaves them: columns before the failing one factored, the failing diagonal entry holding
+    its non-positive pivot, the rest of the lower triangle untouched (upper triangle zero)."""
     n = a.shape[-1]
     flat = a.reshape(-1, n, n)
-    out = np.full(flat.shape, np.nan, dtype=a.dtype)
+    out = np.tril(flat)
     for b, bad in enumerate(info.reshape(-1)):
         if not bad:
             out[b] = np.linalg.cholesky(flat[b])
+            continue
+        L = out[b]
+        for j in range(bad):
+            d = flat[b, j, j] - np.vdot(L[j, :j], L[j, :j])
+            if j == bad - 1:
+                L[j, j] = d
+                break
+            L[j, j] = np.sqrt(d.real)
+            L[j + 1:, j] = (flat[b, j + 1:, j] - L[j + 1:, :j] @ np.conj(L[j, :j])) / L[j, j]
     return out.reshape(a.shape)
 
 

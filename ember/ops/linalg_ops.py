@@ -9,7 +9,7 @@ from .._errors import EmberRuntimeError, EmberTypeError
 from ..tensor import Tensor, wrap
 from . import dispatch
 from ._public import write_out
-from .registry import op, public
+from .registry import METHODS, op, public
 
 
 def _promote_pair(a, b):
@@ -230,6 +230,13 @@ def einsum(equation, *operands):
     if len({a.dtype for a in arrays}) > 1:
         raise EmberRuntimeError("einsum(): operands do not have the same dtype: "
                                 f"{[str(t.dtype) for t in operands]}")
+    if "..." in eq:
+        # torch sums ellipsis dims the output leaves out; NumPy refuses, so spell them out
+        try:
+            ins, res = _explicit_labels(eq, [a.shape for a in arrays])
+            eq = ",".join(ins) + "->" + res
+        except (IndexError, ValueError):
+            pass        # malformed: NumPy's own error below names the problem
     try:
         return dispatch.apply(_EINSUM, tuple(operands), {"equation": eq})
     except ValueError as exc:
@@ -239,44 +246,84 @@ def einsum(equation, *operands):
 
 def _einsum_grad(m, g, *args, equation):
     arrays = args[:-1]          # the last positional is the kept output, unused here
-    ins, _, res = equation.partition("->")
-    ins = ins.split(",")
-    if not _:
-        # implicit output: sorted letters appearing once
-        letters = "".join(ins)
-        res = "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c.isalpha()))
+    ins, res = _explicit_labels(equation, [a.shape for a in arrays])
     grads = []
     for i, a in enumerate(arrays):
         others = [arrays[j] for j in range(len(arrays)) if j != i]
         spec_others = [ins[j] for j in range(len(arrays)) if j != i]
         target = ins[i]
-        if "..." in equation:
-            grads.append(_einsum_grad_ellipsis(m, g, arrays, ins, res, i))
-            continue
         # letters of the input that appear nowhere else are summed out: restore by broadcasting
         sub = ",".join([res] + spec_others)
-        keep = "".join(c for c in dict.fromkeys(target) if c in sub)
+        labels = "".join(dict.fromkeys(target))
+        keep = "".join(c for c in labels if c in sub)
         gi = m.einsum(f"{sub}->{keep}", g, *[m.conj(o) for o in others])
-        if keep != target:
-            gi = _expand_to(m, gi, keep, target, a.shape)
+        if keep != labels:
+            gi = _expand_to(m, gi, keep, labels, [a.shape[target.index(c)] for c in labels])
+        if labels != target:
+            gi = _diagonal_embed(m, gi, labels, target, a.shape)
         grads.append(gi)
     return tuple(grads)
 
 
-def _expand_to(m, gi, have, want, shape):
-    """Broadcast gi (labels ``have``) to labels ``want``; repeated labels become diagonals."""
-    if len(set(want)) != len(want):
-        raise EmberRuntimeError("einsum backward with a repeated index in one operand is not "
-                                "supported yet")
+def _explicit_labels(equation, shapes):
+    """The equation's operand and output labels with '...' spelled out as letters and the
+    implicit output made explicit. An ellipsis dim of size 1 that broadcasts against a larger
+    one gets a label of its own, so its gradient is summed rather than matched by size."""
+    lhs, arrow, res = equation.partition("->")
+    ins = lhs.split(",")
+    free = [c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+            if c not in equation]
+    if "..." in equation:
+        counts = [len(shape) - len(spec.replace("...", "")) for spec, shape in zip(ins, shapes)]
+        n = max([k for k, spec in zip(counts, ins) if "..." in spec], default=0)
+        size = [1] * n          # the broadcast ellipsis shape, right-aligned
+        for spec, shape, k in zip(ins, shapes, counts):
+            if "..." in spec:
+                start = spec.index("...")
+                for j, d in enumerate(shape[start:start + k]):
+                    if d != 1:
+                        size[n - k + j] = d
+        shared = [free.pop(0) for _ in range(n)]
+        ellipsis_labels = set(shared) | set(free)     # the private ones are drawn from free
+        for i, (spec, shape, k) in enumerate(zip(ins, shapes, counts)):
+            if "..." not in spec:
+                continue
+            start = spec.index("...")
+            ell = ""
+            for j, d in enumerate(shape[start:start + k]):
+                pos = n - k + j
+                ell += shared[pos] if d == size[pos] else free.pop(0)
+            ins[i] = spec.replace("...", ell)
+        if arrow:
+            res = res.replace("...", "".join(shared))
+        else:
+            letters = "".join(ins)
+            res = "".join(shared) + "".join(sorted(
+                c for c in set(letters) if letters.count(c) == 1 and c not in ellipsis_labels))
+    elif not arrow:
+        # implicit output: sorted letters appearing once
+        letters = "".join(ins)
+        res = "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c.isalpha()))
+    return ins, res
+
+
+def _expand_to(m, gi, have, want, sizes):
+    """Broadcast gi (labels ``have``) to distinct labels ``want`` of the given sizes."""
     order = [have.index(c) for c in want if c in have]
     gi = m.transpose(gi, order) if order != list(range(len(order))) else gi
     idx = tuple(slice(None) if c in have else None for c in want)
-    return m.broadcast_to(gi[idx], shape)
+    return m.broadcast_to(gi[idx], tuple(sizes))
 
 
-def _einsum_grad_ellipsis(m, g, arrays, ins, res, i):
-    raise EmberRuntimeError("einsum backward with '...' is not supported yet; write the "
-                            "equation with explicit labels")
+def _diagonal_embed(m, gi, labels, target, shape):
+    """An operand with a repeated label (``'ii->i'``) only reads its diagonal: its gradient
+    is ``gi`` (over the distinct ``labels``) written on that diagonal, zero elsewhere."""
+    u = len(labels)
+    index = []
+    for k, c in enumerate(target):
+        j = labels.index(c)
+        index.append(np.arange(shape[k]).reshape([-1 if t == j else 1 for t in range(u)]))
+    return m.scatter_advanced(tuple(shape), tuple(index), gi)
 
 
 _EINSUM = _einsum
@@ -348,6 +395,21 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     sum_i(batch1[i] @ batch2[i])."""
     _check_tensors("addbmm", input, batch1, batch2)
     return write_out(_scaled_sum(input, bmm(batch1, batch2).sum(0), beta, alpha), out)
+
+
+def _inplace_method(name, fn):
+    """Tensor.<name>_(...): the out-of-place result written back into self (copy_ carries the
+    autograd history)."""
+    def method(self, *args, **kwargs):
+        return self.copy_(fn(self, *args, **kwargs))
+    method.__name__ = name + "_"
+    method.__doc__ = f"{name}_(...) -> Tensor: in-place {name}."
+    METHODS[name + "_"] = method
+
+
+for _name, _fn in (("addmv", addmv), ("addr", addr), ("baddbmm", baddbmm), ("addbmm", addbmm),
+                   ("addmm", addmm)):
+    _inplace_method(_name, _fn)
 
 
 @public("kron", method=True)
@@ -533,6 +595,12 @@ def matrix_exp(input):
     return _linalg().matrix_exp(input)
 
 
+@public("matrix_power", method=True)
+def matrix_power(input, n, *, out=None):
+    """matrix_power(input, n, *, out=None) -> Tensor: linalg.matrix_power."""
+    return _linalg().matrix_power(input, n, out=out)
+
+
 @public("pinverse", method=True)
 def pinverse(input, rcond=1e-15):
     """pinverse(input, rcond=1e-15) -> Tensor: linalg.pinv with rtol=rcond."""
@@ -594,7 +662,7 @@ def svd(input, some=True, compute_uv=True, *, out=None):
     return L._write_outs(rt.svd(U, S, Vh.mH), out, rt.svd)
 
 
-@public("lu")
+@public("lu", method=True)
 def lu(A, pivot=True, get_infos=False, out=None):
     """lu(A, pivot=True, get_infos=False, out=None) -> (LU, pivots) or (LU, pivots, infos)."""
     L = _linalg()
@@ -653,6 +721,8 @@ def geqrf(input, *, out=None):
     from .. import return_types as rt
     L = _linalg()
     L._check_matrix("geqrf", input, "input")
+    from .linalg_decomp import untraceable
+    untraceable("geqrf runs outside the op registry")
     a = input._array
     r, c = a.shape[-2], a.shape[-1]
     if a.size == 0:

@@ -29,16 +29,14 @@ def adjugate_np(a):
     """adj(A) (= det(A) A^-1 where A is invertible) for any square A, through the SVD:
     adj(U S V^H) = det(U) det(V^H) V adj(S) U^H, adj(S)_ii = prod_{j != i} s_j."""
     u, s, vh = np.linalg.svd(a)
-    n = s.shape[-1]
     ones = np.ones(s.shape[:-1] + (1,), s.dtype)
     before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
     after = np.flip(np.cumprod(np.concatenate([ones, np.flip(s[..., 1:], -1)], axis=-1),
                                axis=-1), -1)
-    others = before * after
+    others = before * after           # prod of the other singular values, zeros allowed
     phase = np.linalg.det(u) * np.linalg.det(vh)
     adj = np.matmul(np.conj(np.swapaxes(vh, -1, -2)) * others[..., None, :],
                     np.conj(np.swapaxes(u, -1, -2)))
-    del n
     return adj * phase[..., None, None]
 
 
@@ -50,6 +48,10 @@ def _det_grad(m, g, a, out):
         d = m.expand_dims(m.expand_dims(m.conj(out), -1), -1)
         return g * d * mH(m, inv(m, a))
     return g * mH(m, adjugate_np(a))
+
+
+def det(a):
+    return dispatch.apply(_det, (a,))
 
 
 @op("linalg_slogdet", keep="a", kind="linalg", node_name="LinalgSlogdetBackward0")
@@ -80,9 +82,15 @@ def slogdet(a):
 
 
 # --- inv -----------------------------------------------------------------------------------------
-def singular_info(a):
-    """getrf's info per matrix: the first zero pivot (1-based), or 0."""
-    return lu_kernel(a)[2]
+def lu_solve_np(a, b):
+    """A^-1 B through getrf's LU and substitution: a singular A gives inf/nan where LAPACK's
+    getrs does (what torch's _ex variants return), with getrf's info."""
+    lu, piv, info = lu_kernel(a)
+    n = a.shape[-1]
+    from .linalg_decomp import perm_matrix, pivots_to_perm
+    pt = np.swapaxes(perm_matrix(pivots_to_perm(piv, n), a.dtype), -1, -2)
+    y = _substitute(np.tril(lu, -1) + np.eye(n, dtype=a.dtype), pt @ b, upper=False)
+    return _substitute(np.triu(lu), y, upper=True), info
 
 
 @op("linalg_inv_ex", keep="", kind="linalg", node_name="LinalgInvExBackward0")
@@ -93,12 +101,8 @@ def _inv_ex(m, a):
     try:
         return m.linalg.inv(a), info
     except np.linalg.LinAlgError:
-        info = singular_info(a)
-        out = np.full(a.shape, np.nan, a.dtype)
-        ok = info == 0
-        if ok.any():
-            out[ok] = np.linalg.inv(a[ok])
-        return out, info
+        eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+        return lu_solve_np(a, eye)
 
 
 @_inv_ex.derivative
@@ -135,8 +139,8 @@ def _solve_ex(m, a, b, left=True, vector=False):
         try:
             x = m.linalg.solve(a, b)
         except np.linalg.LinAlgError:
-            info = np.broadcast_to(singular_info(a), info.shape).copy()
-            x = np.full(shape, np.nan, np.result_type(a.dtype, b.dtype))
+            x, info = lu_solve_np(a, b)
+            info = np.broadcast_to(info, shape[:-2]).copy()
     if not left:
         x = np.swapaxes(x, -1, -2)
     if vector:

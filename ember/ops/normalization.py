@@ -18,11 +18,30 @@ def _standardize(m, x, axes, eps):
 
 @_standardize.derivative
 def _standardize_grad(m, g, x, out, axes, eps):
+    if type(g) is np.ndarray and g.shape == x.shape and g.dtype == x.dtype:
+        return _standardize_grad_arrays(g, x, out, axes, eps)
     mu = m.mean(x, axis=axes, keepdims=True)
     var = m.mean((x - mu) * (x - mu), axis=axes, keepdims=True)
     invstd = 1 / m.sqrt(var + eps)
     return invstd * (g - m.mean(g, axis=axes, keepdims=True)
                      - out * m.mean(g * out, axis=axes, keepdims=True))
+
+
+def _standardize_grad_arrays(g, x, out, axes, eps):
+    """The rule above, operation for operation (so bit for bit), in two scratch arrays instead
+    of seven temporaries: each fresh activation-sized array is a page-faulted allocation."""
+    mu = x.mean(axis=axes, keepdims=True)
+    a = np.subtract(x, mu)
+    np.multiply(a, a, out=a)
+    invstd = 1 / np.sqrt(a.mean(axis=axes, keepdims=True) + eps)
+    mg = g.mean(axis=axes, keepdims=True)
+    np.multiply(g, out, out=a)
+    mgo = a.mean(axis=axes, keepdims=True)
+    b = np.subtract(g, mg)
+    np.multiply(out, mgo, out=a)
+    b -= a
+    b *= invstd
+    return b
 
 
 def standardize(x, axes, eps):
@@ -36,6 +55,10 @@ def _channel_view(t, ndim):
 
 
 def batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps):
+    if input.numel() == 0:
+        # torch returns an empty result and leaves the running statistics alone (even for a
+        # 1-D input of shape [0], which has no channel dimension)
+        return input * 1
     if input.ndim < 2:
         raise EmberRuntimeError(f"batch_norm: expected at least 2-D input (N, C, ...), got "
                                 f"{input.ndim}-D input of shape {list(input.shape)}")
@@ -95,7 +118,10 @@ def group_norm(input, num_groups, weight, bias, eps):
         raise EmberRuntimeError(f"Expected number of channels in input to be divisible by "
                                 f"num_groups, but got input of shape {list(input.shape)} and "
                                 f"num_groups={num_groups}")
-    y = standardize(input.reshape(n, num_groups, -1), (2,), eps).reshape(tuple(input.shape))
+    # explicit group size: with an empty batch, -1 would be ambiguous
+    per_group = (c // num_groups) * int(np.prod(input.shape[2:], dtype=np.int64))
+    y = standardize(input.reshape(n, num_groups, per_group), (2,), eps).reshape(
+        tuple(input.shape))
     if weight is not None:
         y = y * _channel_view(weight, input.ndim)
     if bias is not None:

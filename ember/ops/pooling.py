@@ -229,6 +229,23 @@ def max_pool(input, k, s, p, d, ceil_mode, return_indices, name="max_pool"):
     return (vals, idx_t) if return_indices else vals
 
 
+@op("max_unpool", keep="b", node_name="MaxUnpool2DBackward0")
+def _unpool_kernel(m, x, idx, nd, out_shape):
+    """Zeros of ``out_shape`` with x written (not added) at idx: with repeated indices one value
+    lands, as in torch (the last in memory order)."""
+    lead = out_shape[:len(out_shape) - nd]
+    rows = _prod(lead)
+    res = np.zeros((rows, _prod(out_shape[len(out_shape) - nd:])), dtype=x.dtype)
+    np.put_along_axis(res, idx.reshape(rows, -1), x.reshape(rows, -1), axis=1)
+    return res.reshape(out_shape)
+
+
+# every input reads its target position back, duplicates included (torch's gather)
+_unpool_kernel.derivative((
+    lambda m, g, x, idx, out, nd, out_shape: _run(m, _spatial_gather, (g, idx),
+                                                  {"nd": nd, "in_shape": out_shape}), None))
+
+
 def max_unpool(input, indices, out_spatial):
     nd = len(out_spatial)
     out_shape = tuple(input.shape[:input.ndim - nd]) + tuple(out_spatial)
@@ -237,7 +254,7 @@ def max_unpool(input, indices, out_spatial):
         raise EmberRuntimeError(f"max_unpool: found an invalid max index "
                                 f"{int(indices._array.max())}"
                                 f" (output spatial size {list(out_spatial)})")
-    return dispatch.apply(_spatial_scatter, (input, indices), {"nd": nd, "out_shape": out_shape})
+    return dispatch.apply(_unpool_kernel, (input, indices), {"nd": nd, "out_shape": out_shape})
 
 
 def avg_pool(input, k, s, p, ceil_mode, count_include_pad, divisor_override):

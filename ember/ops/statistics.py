@@ -60,10 +60,11 @@ def _logcumsumexp(m, a, dim):
 @_logcumsumexp.derivative
 def _logcumsumexp_grad(m, g, a, out, dim):
     # d out_i / d a_j = exp(a_j - out_i) for j <= i: a reverse cumulative sum of g e^{-out},
-    # shifted by the largest finite value so neither exponential overflows
-    finite = m.where(m.isfinite(out), out, 0)
-    shift = finite.max(axis=dim, keepdims=True) if out.shape[dim] else 0
-    w = g * m.exp(shift - out)
+    # shifted by the largest output so the exponentials stay in range
+    if out.shape[dim] == 0:
+        return g
+    shift = m.max(out, axis=dim, keepdims=True)       # out only grows along dim: its last value
+    w = m.where(out == -math.inf, 0, g * m.exp(shift - out))
     rev = m.flip(m.cumsum(m.flip(w, dim), axis=dim), dim)
     return rev * m.exp(a - shift)
 

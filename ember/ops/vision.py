@@ -19,7 +19,7 @@ from .._errors import EmberRuntimeError
 from ..tensor import Tensor, wrap
 from . import dispatch
 from .pooling import gather_spatial
-from .registry import op
+from .registry import op, public
 
 _as_strided = np.lib.stride_tricks.as_strided
 
@@ -596,3 +596,34 @@ def check_fractional(name, spatial, k, out_size):
                 f"{name}(): pool size {k[i]} too large relative to input size {spatial[i]} "
                 f"for output size {out_size[i]} (dimension {i}); need "
                 "output_size + kernel_size - 1 <= input_size")
+
+
+_GRID_MODES = ("bilinear", "nearest", "bicubic")
+_GRID_PADDING = ("zeros", "border", "reflection")
+
+
+def _grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
+    from ..nn.functional import grid_sample
+    return grid_sample(input, grid, _GRID_MODES[interpolation_mode],
+                       _GRID_PADDING[padding_mode], bool(align_corners))
+
+
+@public("grid_sampler_2d")
+def grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners):
+    """grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners) -> Tensor:
+    ``F.grid_sample`` with modes given as integers (0 bilinear, 1 nearest, 2 bicubic; padding
+    0 zeros, 1 border, 2 reflection)."""
+    return _grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
+
+
+@public("grid_sampler_3d")
+def grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners):
+    """grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners) -> Tensor:
+    the volumetric form of grid_sampler_2d."""
+    return _grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
+
+
+@public("grid_sampler")
+def grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
+    """grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners) -> Tensor."""
+    return _grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)

@@ -12,7 +12,7 @@ import ember
 from ember.compile import GraphBreak
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from benchmarks import run as bench  # noqa: E402
+from benchmarks import run as bench
 
 nn = ember.nn
 
@@ -307,16 +307,37 @@ def test_debug_mode_silent_when_plan_is_right():
     _assert_same(_params(eager), _params(step))
 
 
-def test_outputs_requiring_grad_run_eagerly():
-    lin = nn.Linear(3, 1)
-    cf = ember.compile(lin)
-    x = ember.randn(2, 3)
+def test_compiled_module_trains_like_eager():
+    # compile(module) while training: the replayed result carries a node running the recorded
+    # backward; gradients reach the parameters and, through the input, an outer graph
+    def make():
+        ember.manual_seed(0)
+        return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    ref, mod = make(), make()
+    cm = ember.compile(mod)
+    opts = [ember.optim.Adam(m.parameters(), lr=1e-2) for m in (ref, mod)]
+    x = ember.randn(5, 4)
+    y = ember.randint(0, 3, (5,))
+    for _ in range(5):
+        for f, o in ((ref, opts[0]), (cm, opts[1])):
+            o.zero_grad()
+            loss = nn.functional.cross_entropy(f(x), y)
+            loss.backward()
+            o.step()
+    assert cm(x).grad_fn.name() == "CompiledFunctionBackward"
+    assert cm._compiled.traces == 1
+    _assert_same(list(ref.parameters()), list(mod.parameters()))
+    base = ember.randn(5, 4)
+    xs = [base.clone().requires_grad_() for _ in range(2)]
     for _ in range(3):
-        out = cf(x)
-        assert out.requires_grad
-        out.sum().backward()
-    np.testing.assert_allclose(lin.weight.grad.numpy(), 3 * x.numpy().sum(0, keepdims=True),
-                               rtol=1e-6)
+        for f, xi in zip((ref, cm), xs):
+            xi.grad = None
+            (f(xi * 2) ** 2).sum().backward()
+    np.testing.assert_allclose(xs[1].grad.numpy(), xs[0].grad.numpy(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(RuntimeError, match="second time"):
+        out = cm(x).sum()
+        out.backward()
+        out.backward()
 
 
 def test_trace_time_is_reported():
@@ -325,3 +346,88 @@ def test_trace_time_is_reported():
     for _ in range(3):
         cf()
     assert cf.trace_time is not None and cf.trace_time > 0
+
+
+def test_freezing_a_layer_retraces():
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+    opt = ember.optim.SGD(model.parameters(), lr=0.1)
+    x = ember.randn(6, 3)
+
+    def step():
+        opt.zero_grad()
+        loss = model(x).pow(2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+    cf = ember.compile(step)
+    for _ in range(3):
+        cf()
+    model[0].weight.requires_grad_(False)
+    frozen = model[0].weight.detach().clone()
+    for _ in range(3):
+        cf()
+    np.testing.assert_array_equal(model[0].weight.numpy(), frozen.numpy())
+    assert cf.traces == 2
+
+
+def test_compiled_module_inside_compiled_step():
+    eager_model = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 1))
+    model = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 1))
+    model.load_state_dict(eager_model.state_dict())
+    inner = ember.compile(model)
+    opts = [ember.optim.SGD(m.parameters(), lr=0.05, momentum=0.9)
+            for m in (eager_model, model)]
+    x, y = ember.randn(7, 3), ember.randn(7, 1)
+
+    def make(f, opt):
+        def step():
+            opt.zero_grad()
+            loss = nn.functional.mse_loss(f(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step
+    eager, outer = make(eager_model, opts[0]), ember.compile(make(inner, opts[1]))
+    for _ in range(5):
+        assert outer().item() == pytest.approx(eager().item(), rel=1e-5)
+    assert outer.traces == 1
+    _assert_same(list(eager_model.parameters()), list(model.parameters()))
+
+
+def test_rebinding_a_captured_tensor_is_seen():
+    lin = nn.Linear(3, 1)
+    opt = ember.optim.SGD(lin.parameters(), lr=0.1)
+    x, y = ember.randn(4, 3), ember.randn(4, 1)
+
+    def step():
+        opt.zero_grad()
+        loss = nn.functional.mse_loss(lin(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    cf = ember.compile(step)
+    for _ in range(3):
+        cf()
+    for n in (4, 4, 6, 6, 6):
+        x, y = ember.randn(n, 3), ember.randn(n, 1)     # a new batch, as a data loop does
+        with ember.no_grad():
+            want = nn.functional.mse_loss(lin(x), y).item()
+        assert cf().item() == pytest.approx(want, rel=1e-6)
+
+
+def test_replacing_parameter_data_retraces():
+    # plain SGD updates the parameters as one flat buffer they are views of; assigning .data
+    # breaks that, and the next call must notice
+    eager, step = _twin(bench.seed_mlp)
+    compiled = ember.compile(step)
+    for _ in range(4):
+        eager()
+        compiled()
+    for f in (eager, step):
+        p = _params(f)[0]
+        p.data = ember.full(tuple(p.shape), 0.5)
+    for _ in range(4):
+        eager()
+        compiled()
+    _assert_same(_params(eager), _params(step))
+    assert compiled.traces == 2

@@ -18,6 +18,8 @@ GRADIENT_FLOOR = 0.503
 @pytest.mark.parametrize("op", OPS, ids=harness.full_name)
 def test_opinfo(op):
     r = harness.results([op])[harness.full_name(op)]
+    if r.fwd is None:
+        pytest.skip(r.reason)
     known = KNOWN_FAILURES.get(r.name)
     passed = r.fwd and r.grad
     if known is None:

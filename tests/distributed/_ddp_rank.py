@@ -154,7 +154,7 @@ def _():
     last.register_post_accumulate_grad_hook(probe)
     xs, ys = batches((12,), 1)
     nn.functional.cross_entropy(ddp(mine(xs[0])), mine(ys[0])).backward()
-    assert seen == {"launched": 1, "first_layer_ready": False}, seen
+    assert seen["launched"] >= 1 and not seen["first_layer_ready"], seen
     return 0.0
 
 

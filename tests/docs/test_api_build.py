@@ -20,7 +20,7 @@ def test_api_reference_builds_without_warnings(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-W", "error", str(ROOT / "docs" / "build_api.py"), "-o", str(tmp_path),
          "--no-search", "--no-source"],
-        capture_output=True, text=True, timeout=300, cwd=ROOT)
+        capture_output=True, text=True, timeout=300, cwd=ROOT, check=False)
     elapsed = time.perf_counter() - start
     assert proc.returncode == 0, proc.stderr[-4000:]
     print(f"pdoc build: {elapsed:.1f} s")

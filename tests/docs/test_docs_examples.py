@@ -21,7 +21,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "docs" / "quickstart.md", ROOT / "docs" / "zh" / "quickstart.md"]
 
-FENCE = re.compile(r"^```(?P<info>[^\n`]*)\n(?P<body>.*?)^```\s*$", re.M | re.S)
+FENCE = re.compile(r"^```(?P<info>[^\n`]*)\n(?P<body>.*?)^```\s*$", re.MULTILINE | re.DOTALL)
 
 
 def code_blocks(path):
@@ -64,7 +64,7 @@ def run_block(code, namespace, where):
     for i, stmt in enumerate(tree.body):
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
-            exec(compile(ast.Module([stmt], type_ignores=[]), where, "exec"), namespace)
+            exec(compile(ast.Module([stmt], type_ignores=[]), where, "exec"), namespace)  # noqa: S102
         got = "\n".join(ln.rstrip() for ln in buf.getvalue().splitlines())
         got = got + "\n" if got else ""
         if i in shown and (got or _is_print(stmt)):

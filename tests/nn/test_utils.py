@@ -487,7 +487,8 @@ def test_docstring_examples(module):
     import doctest
     import importlib
     mod = importlib.import_module(module)
-    globs = {"ember": ember, "register_parametrization":
+    globs = {"ember": ember, "torch": ember, "nn": ember.nn, "F": ember.nn.functional,
+             "optim": ember.optim, "register_parametrization":
              ember.nn.utils.parametrize.register_parametrization}
     finder, runner = doctest.DocTestFinder(), doctest.DocTestRunner(verbose=False)
     tests = [t for t in finder.find(mod, globs=globs) if t.examples]

@@ -245,7 +245,7 @@ def test_matrix_norm_and_cond(ord):
 def test_matrix_power_rank_vander_tensorinv():
     a = _well_conditioned((2, 3, 3), "float64")
     for n in (-3, -1, 0, 1, 2, 5):
-        compare(lambda lib, x: lib.linalg.matrix_power(x, n), [a])
+        compare(lambda lib, x, n=n: lib.linalg.matrix_power(x, n), [a])
     compare(lambda lib, x: lib.linalg.matrix_rank(x), [_random((3, 5, 4), "float64")],
             grad=False)
     compare(lambda lib, x: lib.linalg.vander(x, N=4), [_random((2, 3), "float64")])
@@ -265,7 +265,10 @@ def test_ldl():
 @pytest.mark.filterwarnings("ignore:Using torch.cross without specifying the dim")
 def test_torch_namespace_forms():
     a = _random((4, 3), "float64")
-    compare(lambda lib, x: (lambda r: (r.S, r.U @ r.V.mT))(lib.svd(x)), [a])
+    def svd_parts(lib, x):
+        r = lib.svd(x)
+        return r.S, r.U @ r.V.mT
+    compare(svd_parts, [a])
     compare(lambda lib, x: lib.svd(x, compute_uv=False).S, [a])
     compare(lambda lib, x: tuple(lib.qr(x, some=False)), [_random((3, 4), "float64")])
     compare(lambda lib, x: lib.pinverse(x), [a])
@@ -317,6 +320,21 @@ def test_named_tuples():
     assert ember.linalg.eig(a).eigenvalues.dtype == ember.complex128
 
 
+def test_grad_fn_names():
+    a = _well_conditioned((3, 3), "float64")
+    fns = [lambda lib, x: lib.linalg.det(x), lambda lib, x: lib.linalg.inv(x),
+           lambda lib, x: lib.linalg.svd(x)[0], lambda lib, x: lib.linalg.eigh(x)[1],
+           lambda lib, x: lib.linalg.qr(x)[0], lambda lib, x: lib.linalg.cholesky(x @ x.mT),
+           lambda lib, x: lib.linalg.lu_factor(x)[0], lambda lib, x: lib.linalg.slogdet(x)[1],
+           lambda lib, x: lib.linalg.solve(x, x), lambda lib, x: lib.linalg.pinv(x),
+           lambda lib, x: lib.linalg.solve_triangular(x, x, upper=False),
+           lambda lib, x: lib.linalg.matrix_exp(x), lambda lib, x: lib.linalg.eig(x)[0]]
+    for fn in fns:
+        t = fn(torch, torch.tensor(a, requires_grad=True))
+        e = fn(ember, ember.tensor(a, requires_grad=True))
+        assert e.grad_fn.name() == t.grad_fn.name()
+
+
 def test_out_arguments():
     a = ember.tensor(_well_conditioned((2, 3, 3), "float64"))
     o = ember.empty(0, dtype=ember.float64)
@@ -363,6 +381,17 @@ def test_singular_and_not_pd_errors():
                 "linalg.inv: Expected a floating point or complex tensor as input. Got Long")
 
 
+def test_linalg_error_class():
+    with pytest.raises(ember.linalg.LinAlgError):
+        ember.linalg.cholesky(ember.zeros(2, 2))
+    assert issubclass(ember.linalg.LinAlgError, RuntimeError)
+
+
+def test_namespace_matches_torch():
+    public = {n for n in dir(torch.linalg) if not n.startswith("_") and n != "common_notes"}
+    assert public <= set(dir(ember.linalg))
+
+
 def test_ex_variants_report_info():
     sing = np.stack([np.eye(3), np.diag([1.0, 0.0, 1.0])])
     for lib in (torch, ember):
@@ -372,6 +401,46 @@ def test_ex_variants_report_info():
         assert info.tolist() == [0, 2]
         info = lib.linalg.lu_factor_ex(lib.tensor(sing)).info
         assert info.tolist() == [0, 2]
+
+
+def test_ex_variants_outputs_on_failure():
+    # what LAPACK leaves behind: inf/nan from the zero pivot, the partial Cholesky factor
+    sing = np.array([[[1.0, 2.0], [2.0, 4.0]], [[2.0, 1.0], [1.0, 3.0]]])
+    compare(lambda lib, x: tuple(lib.linalg.inv_ex(x)), [sing], grad=False)
+    compare(lambda lib, x: tuple(lib.linalg.solve_ex(x, x[..., 0])), [sing], grad=False)
+    not_pd = np.array([[4.0, 2.0, 1.0], [2.0, 1.0, 3.0], [1.0, 3.0, 5.0]])
+    compare(lambda lib, x: tuple(lib.linalg.cholesky_ex(x)), [not_pd], grad=False)
+
+
+def test_low_precision_errors():
+    for lib in (torch, ember):
+        with pytest.raises(RuntimeError, match="linalg.inv: Low precision dtypes not supported. "
+                                               "Got Half"):
+            lib.linalg.inv(lib.ones(2, 2, dtype=lib.float16))
+        assert lib.linalg.matrix_norm(lib.ones(2, 2, dtype=lib.float16)).dtype == lib.float16
+
+
+@pytest.mark.parametrize("shape", [(4, 2), (2, 4), (3, 3)])
+def test_svd_full_matrices_gradient(shape):
+    def f(lib, x):
+        U, S, Vh = lib.linalg.svd(x, full_matrices=True)
+        k = S.shape[-1]
+        return S, U[..., :k] @ Vh[..., :k, :]
+    compare(f, [_random(shape, "float64")])
+
+
+@pytest.mark.parametrize("dtype", ["complex128"])
+def test_more_complex(dtype):
+    a = _well_conditioned((2, 3, 3), dtype)
+    for ord in ("fro", "nuc", 2, 1, float("inf")):
+        compare(lambda lib, x, ord=ord: lib.linalg.matrix_norm(x, ord), [a])
+    compare(lambda lib, x: lib.linalg.cond(x), [a])
+    compare(lambda lib, x: lib.linalg.matrix_power(x, -2), [a])
+    compare(lambda lib, x: lib.linalg.matrix_rank(x), [a], grad=False)
+    compare(lambda lib, x: lib.linalg.vander(x[0, 0]), [a])
+    compare(lambda lib, x, b: lib.linalg.tensorsolve(x, b),
+            [_well_conditioned((6, 6), dtype).reshape(3, 2, 6), _random((3, 2), dtype)])
+    compare(lambda lib, x: lib.linalg.pinv(x, atol=0.5), [a])
 
 
 def test_empty_and_zero_size():
@@ -391,6 +460,17 @@ def _leaf(a):
     return ember.tensor(a, requires_grad=True)
 
 
+def _svd_uvh(x):
+    U, S, Vh = ember.linalg.svd(x)    # U diag(S) Vh and U Vh do not depend on the signs
+    return U @ (Vh * S.unsqueeze(-1)) + U @ Vh
+
+
+def _eigh_vvh(x):
+    L, V = ember.linalg.eigh(x)
+    # the spectral sum and the projector on the first eigenvector: free of the sign gauge
+    return (V * L.unsqueeze(-2)) @ V.mT + V[..., :1] @ V[..., :1].mT
+
+
 GRADGRAD = [
     ("det", lambda x: ember.linalg.det(x), _well_conditioned),
     ("inv", lambda x: ember.linalg.inv(x), _well_conditioned),
@@ -402,6 +482,9 @@ GRADGRAD = [
     ("qr", lambda x: ember.linalg.qr(x)[0] + ember.linalg.qr(x)[1], _well_conditioned),
     ("eigh", lambda x: ember.linalg.eigh(x + x.mT)[0], _well_conditioned),
     ("svdvals", lambda x: ember.linalg.svdvals(x), _well_conditioned),
+    ("svd_vectors", lambda x: _svd_uvh(x), _random),
+    ("eigh_vectors", lambda x: _eigh_vvh(x + x.mT), _random),
+    ("eig", lambda x: ember.view_as_real(ember.linalg.eigvals(x @ x.mT)), _well_conditioned),
     ("pinv", lambda x: ember.linalg.pinv(x), _well_conditioned),
     ("matrix_exp", lambda x: ember.linalg.matrix_exp(x), _random),
     ("lu_factor", lambda x: ember.linalg.lu_factor(x).LU, _well_conditioned),

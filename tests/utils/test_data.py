@@ -816,7 +816,8 @@ def test_docstring_examples(module):
     import doctest
     import importlib
     mod = importlib.import_module(f"ember.utils.data.{module}")
-    globs = {"ember": ember, "np": np, **{k: getattr(edata, k) for k in edata.__all__}}
+    globs = {"ember": ember, "torch": ember, "nn": ember.nn, "np": np,
+             **{k: getattr(edata, k) for k in edata.__all__}}
     finder, runner = doctest.DocTestFinder(), doctest.DocTestRunner(verbose=False)
     tests = [t for t in finder.find(mod, globs=globs) if t.examples]
     assert tests

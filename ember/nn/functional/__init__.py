@@ -644,28 +644,57 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     return _feature_dropout(input, p, training, inplace, 3, "dropout3d")
 
 
+def _alpha_dropout(input, p, training, inplace, feature):
+    """SELU-preserving dropout: dropped elements (or, with ``feature``, whole channels) take
+    SELU's negative saturation value, then an affine map restores mean 0 and variance 1."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return input
+    if p == 1:      # torch multiplies by zero (signed zeros), no 1/(1-p) to divide by
+        return input.mul_(0) if inplace else input * 0
+    from ...ops.random import _rng
+    from ...tensor import wrap
+    alpha_p = -1.7580993408473766            # -scale * alpha of SELU
+    a = ((1 - p) * (1 + p * alpha_p ** 2)) ** -0.5
+    b = -a * alpha_p * p
+    shape = tuple(input.shape)
+    if feature:
+        if input.ndim < 2:
+            raise RuntimeError(f"Feature dropout requires at least 2 dimensions in the input, "
+                               f"got {input.ndim}")
+        shape = shape[:2] + (1,) * (input.ndim - 2)
+    keep = _rng(None).random(shape) >= p
+    dt = input._array.dtype
+    mask = wrap((keep * a).astype(dt))
+    shift = wrap(((~keep) * (a * alpha_p) + b).astype(dt))
+    if inplace:
+        return input.mul_(mask).add_(shift)
+    return input * mask + shift
+
+
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
-    """alpha_dropout(input, p=0.5, training=False): dropout that keeps SELU's mean and variance.
+    """alpha_dropout(input, p=0.5, training=False, inplace=False): dropout that keeps SELU's
+    mean and variance.
 
     Example::
 
         >>> F.alpha_dropout(torch.ones(3), 0.5, training=False)
         tensor([1., 1., 1.])
     """
-    if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0:
-        return input
-    from ...ops.random import _rng
-    from ...tensor import wrap
-    alpha_p = -1.7580993408473766            # -scale * alpha of SELU
-    a = ((1 - p) * (1 + p * alpha_p ** 2)) ** -0.5
-    b = -a * alpha_p * p
-    keep = _rng(None).random(tuple(input.shape)) >= p
-    dt = input._array.dtype
-    mask = wrap((keep * a).astype(dt))
-    shift = wrap(((~keep) * (a * alpha_p) + b).astype(dt))
-    return input * mask + shift
+    return _alpha_dropout(input, p, training, inplace, False)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """feature_alpha_dropout(input, p=0.5, training=False, inplace=False): alpha dropout that
+    drops whole channels of an ``(N, C, ...)`` input.
+
+    Example::
+
+        >>> F.feature_alpha_dropout(torch.ones(1, 2, 3), 0.5, training=False).shape
+        torch.Size([1, 2, 3])
+    """
+    return _alpha_dropout(input, p, training, inplace, True)
 from .vision import *  # noqa: E402,F401,F403
 
 

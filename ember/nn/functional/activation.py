@@ -18,6 +18,7 @@ __all__ = [
     "glu", "gelu", "logsigmoid", "hardshrink", "tanhshrink", "softsign", "softplus", "softmin",
     "softmax", "softshrink", "gumbel_softmax", "log_softmax", "tanh", "sigmoid", "hardsigmoid",
     "silu", "mish", "hardswish", "one_hot", "normalize", "cosine_similarity", "pairwise_distance",
+    "pdist",
 ]
 
 _run = _act._run
@@ -594,3 +595,33 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
         tensor([5.0000])
     """
     return _act.pairwise_distance(x1, x2, p, eps, keepdim)
+
+
+def pdist(input, p=2):
+    """pdist(input, p=2) -> Tensor: the p-norm distance between every pair of rows of an
+    ``(N, M)`` input, as the ``N * (N - 1) / 2`` entries above the diagonal of the distance
+    matrix, row by row.
+
+    Example::
+
+        >>> F.pdist(torch.tensor([[0., 0.], [3., 4.], [6., 8.]]))
+        tensor([ 5., 10.,  5.])
+    """
+    if input.ndim != 2:
+        raise EmberRuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if not input.is_floating_point():
+        raise EmberRuntimeError("pdist only supports floating-point dtypes")
+    if p < 0:
+        raise EmberRuntimeError("pdist only supports non-negative p values")
+    from ...linalg import vector_norm
+    from ...tensor import wrap
+    i, j = np.triu_indices(input.shape[0], 1)
+    diff = input[wrap(i)] - input[wrap(j)]
+    if p != float("inf"):
+        return vector_norm(diff, p, -1)
+    # torch's pdist hands every entry tied for the max the full gradient (the inf-norm's own
+    # rule splits it): value from the max, gradient through each tied |diff|
+    ad = diff.abs()
+    top = ad.detach().amax(-1, keepdim=True)
+    tied = (ad.detach() == top).to(ad.dtype)
+    return top.squeeze(-1) + ((ad - ad.detach()) * tied).sum(-1)

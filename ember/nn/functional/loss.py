@@ -648,7 +648,17 @@ def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weig
 
     Shapes: input (in_features) or (N, in_features); linear_weight (C, in_features) or
     (C, d1, ..., dK, in_features) for a K-dimensional loss (batched input only). ``options``
-    (torch's chunking strategy) is accepted; the result and gradients do not depend on it."""
+    (torch's chunking strategy) is accepted; the result and gradients do not depend on it.
+
+    Example::
+
+        >>> x, w = torch.randn(4, 8), torch.randn(10, 8)
+        >>> target = torch.tensor([1, 0, 9, 3])
+        >>> a = F.linear_cross_entropy(x, w, target)
+        >>> b = F.cross_entropy(F.linear(x, w), target)
+        >>> torch.allclose(a, b)
+        True
+    """
     if not 1 <= input.ndim <= 2:
         raise EmberRuntimeError(f"expected input with dimensionality 1 or 2, got {input.ndim}")
     if linear_weight.ndim < 2:

@@ -138,8 +138,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
     """upsample(...): deprecated alias of interpolate (warns as torch does).
-
-    Deprecated (it warns): use ``interpolate``, which takes the same arguments.
+    Use ``interpolate``, which takes the same arguments.
     """
     warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` "
                   "instead.", stacklevel=2)
@@ -148,8 +147,7 @@ def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=
 
 def upsample_nearest(input, size=None, scale_factor=None):
     """upsample_nearest(input, size=None, scale_factor=None): deprecated, interpolate(nearest).
-
-    Deprecated (it warns): use ``interpolate``, which takes the same arguments.
+    Use ``interpolate``, which takes the same arguments.
     """
     warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use "
                   "`nn.functional.interpolate` instead.", stacklevel=2)
@@ -159,8 +157,7 @@ def upsample_nearest(input, size=None, scale_factor=None):
 def upsample_bilinear(input, size=None, scale_factor=None):
     """upsample_bilinear(input, size=None, scale_factor=None): deprecated, interpolate(bilinear,
     align_corners=True).
-
-    Deprecated (it warns): use ``interpolate``, which takes the same arguments.
+    Use ``interpolate``, which takes the same arguments.
     """
     warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use "
                   "`nn.functional.interpolate` instead.", stacklevel=2)
@@ -492,13 +489,29 @@ def _fractional(nd, input, kernel_size, output_size, output_ratio, _random_sampl
 
 def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
                                        return_indices=False, _random_samples=None):
-    """fractional_max_pool2d_with_indices(...) -> (Tensor, Tensor)."""
+    """fractional_max_pool2d_with_indices(...) -> (Tensor, Tensor).
+
+    Example::
+
+        >>> x = torch.randn(1, 1, 8, 8)
+        >>> out, idx = F.fractional_max_pool2d_with_indices(x, 2, output_size=4)
+        >>> out.shape, idx.dtype
+        (torch.Size([1, 1, 4, 4]), torch.int64)
+    """
     return _fractional(2, input, kernel_size, output_size, output_ratio, _random_samples)
 
 
 def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
                                        return_indices=False, _random_samples=None):
-    """fractional_max_pool3d_with_indices(...) -> (Tensor, Tensor)."""
+    """fractional_max_pool3d_with_indices(...) -> (Tensor, Tensor).
+
+    Example::
+
+        >>> x = torch.randn(1, 1, 8, 8, 8)
+        >>> out, idx = F.fractional_max_pool3d_with_indices(x, 2, output_size=4)
+        >>> out.shape, idx.dtype
+        (torch.Size([1, 1, 4, 4, 4]), torch.int64)
+    """
     return _fractional(3, input, kernel_size, output_size, output_ratio, _random_samples)
 
 

@@ -26,6 +26,15 @@ class MultiheadAttention(Module):
     average_attn_weights=True, is_causal=False) -> (output, weights or None). Masks are True
     (or -inf) where a query may *not* attend.
 
+    Args:
+        embed_dim: model size ``E`` (split across heads: ``E`` must be divisible by
+            ``num_heads``).
+        num_heads: parallel attention heads.
+        dropout: dropout on the attention weights (training only).
+        bias: biases in the input and output projections.
+        kdim, vdim: feature sizes of key and value (default ``embed_dim``).
+        batch_first: inputs and outputs are ``(N, L, E)`` instead of ``(L, N, E)``.
+
     Shape: query (L, N, E) ((N, L, E) with batch_first, or (L, E)), key (S, N, kdim), value
     (S, N, vdim); key_padding_mask (N, S); attn_mask (L, S) or (N*num_heads, L, S); output like
     query; weights (N, L, S), or (N, num_heads, L, S) when not averaged.

@@ -18,6 +18,11 @@ class _DropoutNd(Module):
 class Dropout(_DropoutNd):
     """Dropout(p=0.5, inplace=False).
 
+    Args:
+        p: the probability of zeroing each element (in training mode; the kept ones are scaled by
+            ``1 / (1 - p)``). In eval mode the module is the identity.
+        inplace: overwrite the input instead of allocating the output.
+
     Shape:
         Input ``(*)``: any shape. Output: the same shape.
 

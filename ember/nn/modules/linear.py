@@ -33,13 +33,26 @@ class Linear(Module):
 
     Weight and bias start from U(-1/sqrt(in_features), 1/sqrt(in_features)), as in torch.
 
-    Shape: input (*, in_features) -> output (*, out_features).
+    Args:
+        in_features: size of each input sample (the last dimension).
+        out_features: size of each output sample.
+        bias: learn an additive bias ``b`` (``bias=False``: none).
+
+    Attributes:
+        weight: ``(out_features, in_features)``.
+        bias: ``(out_features,)``, or ``None``.
+
+    Shape:
+        Input ``(*, in_features)``; output ``(*, out_features)`` (``*``: any number of
+        leading dimensions, including none).
 
     Example::
 
-        >>> m = ember.nn.Linear(20, 30)
-        >>> m(ember.randn(128, 20)).shape
+        >>> m = nn.Linear(20, 30)
+        >>> m(torch.randn(128, 20)).shape
         torch.Size([128, 30])
+        >>> m.weight.shape, m.bias.shape
+        (torch.Size([30, 20]), torch.Size([30]))
     """
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):

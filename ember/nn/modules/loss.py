@@ -53,6 +53,9 @@ class L1Loss(_Loss):
 class MSELoss(_Loss):
     """MSELoss(reduction='mean'): mean squared error between input and target (same shape).
 
+    Args:
+        reduction: ``'mean'``, ``'sum'`` or ``'none'`` (the elementwise squared errors).
+
     Shape:
         Input ``(*)``, target the same shape. Output: a scalar, or ``(*)`` with
         ``reduction='none'``.
@@ -201,6 +204,12 @@ class KLDivLoss(_Loss):
 class CrossEntropyLoss(_WeightedLoss):
     """CrossEntropyLoss(weight=None, ignore_index=-100, reduction='mean', label_smoothing=0.0):
     log_softmax over dim 1 then the negative log-likelihood of the targets.
+
+    Args:
+        weight: a ``(C,)`` tensor rescaling each class's loss.
+        ignore_index: a target class index that contributes nothing (class-index targets only).
+        reduction: ``'mean'`` (weighted mean over the batch), ``'sum'`` or ``'none'``.
+        label_smoothing: in ``[0, 1]``; mixes the targets with the uniform distribution.
 
     Shape:
         Input ``(N, C)``, ``(C,)`` or ``(N, C, d1, ...)`` of unnormalized scores (logits). Target:
@@ -579,7 +588,15 @@ class LinearCrossEntropyLoss(_WeightedLoss):
     (num_classes * prod(out_features), in_features)) followed by cross-entropy.
 
     Shape: input (in_features) or (N, in_features); target (), (N) or (N, *out_features) class
-    indices, or (C) / (N, C, *out_features) class probabilities."""
+    indices, or (C) / (N, C, *out_features) class probabilities.
+
+    Example::
+
+        >>> loss_fn = nn.LinearCrossEntropyLoss(8, 10)
+        >>> loss = loss_fn(torch.randn(4, 8), torch.tensor([1, 0, 9, 3]))
+        >>> loss.shape, loss_fn.linear.weight.shape
+        (torch.Size([]), torch.Size([10, 8]))
+    """
 
     def __init__(self, in_features, num_classes, *, out_features=(), bias=False, device=None,
                  dtype=None, reduction="mean", weight=None, ignore_index=None,

@@ -106,6 +106,14 @@ class BatchNorm2d(_BatchNorm):
     """BatchNorm2d(num_features, eps=1e-05, momentum=0.1, affine=True,
     track_running_stats=True). Input (N, C, H, W).
 
+    Args:
+        num_features: the number of channels ``C``.
+        eps: added to the variance for numerical stability.
+        momentum: weight of the current batch in the running statistics (``None``: a cumulative
+            average).
+        affine: learn a per-channel scale ``weight`` (ones) and shift ``bias`` (zeros).
+        track_running_stats: keep ``running_mean``/``running_var`` and use them in eval mode.
+
     Shape:
         Input ``(N, C, H, W)``; output the same shape. Statistics are taken per channel over ``N``,
         ``H`` and ``W``.
@@ -207,6 +215,13 @@ class InstanceNorm3d(_InstanceNorm):
 
 class LayerNorm(Module):
     """LayerNorm(normalized_shape, eps=1e-05, elementwise_affine=True, bias=True).
+
+    Args:
+        normalized_shape: the trailing shape to normalise over (an int for the last dimension).
+        eps: added to the variance for numerical stability.
+        elementwise_affine: learn ``weight`` (ones) and ``bias`` (zeros) of shape
+            ``normalized_shape``.
+        bias: learn the bias (with ``elementwise_affine``).
 
     Shape:
         Input ``(*, normalized_shape[0], ..., normalized_shape[-1])``; output the same shape.

@@ -337,6 +337,16 @@ class LSTM(RNNBase):
     projected by ``weight_hr`` when proj_size > 0.
     ``forward(input, hx=None) -> (output, (h_n, c_n))``.
 
+    Args:
+        input_size: features of each time step of the input.
+        hidden_size: features of the hidden state h (and of the cell state c).
+        num_layers: stacked LSTM layers, each reading the previous one's output.
+        bias: use the biases ``b_ih`` and ``b_hh``.
+        batch_first: inputs and outputs are ``(N, L, H)`` instead of ``(L, N, H)``.
+        dropout: dropout on the outputs of every layer but the last (training only).
+        bidirectional: also run each layer backwards in time and concatenate the two outputs.
+        proj_size: project h to this size with ``weight_hr`` (0: no projection).
+
     Example::
 
         >>> lstm = ember.nn.LSTM(10, 20, num_layers=2)

@@ -32,7 +32,15 @@ class Embedding(Module):
     gradient. With ``max_norm``, rows looked up are renormalised in place first. ``sparse`` is
     accepted, but gradients are dense.
 
-    Shape: input (*) int64/int32, output (*, embedding_dim).
+    Args:
+        num_embeddings: size of the table (indices run from 0 to ``num_embeddings - 1``).
+        embedding_dim: size of each vector.
+        padding_idx: an index whose vector stays zero and gets no gradient.
+        max_norm: renormalise looked-up vectors whose ``norm_type``-norm exceeds it.
+        scale_grad_by_freq: divide gradients by the frequency of each index in the batch.
+
+    Shape:
+        Input ``(*)`` of int64 or int32 indices; output ``(*, embedding_dim)``.
 
     Example::
 

@@ -84,6 +84,18 @@ class TransformerEncoderLayer(Module):
     forward(src, src_mask=None, src_key_padding_mask=None, is_causal=False).
     ``activation`` is "relu", "gelu" or a callable.
 
+    Args:
+        d_model: the model size ``E`` of inputs and outputs.
+        nhead: attention heads.
+        dim_feedforward: hidden size of the feed-forward block.
+        dropout: dropout after attention, inside and after the feed-forward block.
+        batch_first: inputs are ``(N, S, E)`` instead of ``(S, N, E)``.
+        norm_first: LayerNorm before each block (pre-norm) instead of after.
+
+    Shape:
+        src ``(S, N, E)`` (``(N, S, E)`` with ``batch_first``, or ``(S, E)``); src_mask
+        ``(S, S)``; src_key_padding_mask ``(N, S)``; output like src.
+
     Example::
 
         >>> layer = ember.nn.TransformerEncoderLayer(d_model=16, nhead=4, batch_first=True)
@@ -140,6 +152,11 @@ class TransformerDecoderLayer(Module):
 
     forward(tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
     memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False).
+
+    Shape:
+        tgt ``(T, N, E)`` (``(N, T, E)`` with ``batch_first``), memory ``(S, N, E)``; tgt_mask
+        ``(T, T)``, memory_mask ``(T, S)``; the key padding masks ``(N, T)`` and ``(N, S)``; output
+        like tgt.
 
     Example::
 
@@ -222,6 +239,9 @@ class TransformerEncoder(Module):
     ``src_key_padding_mask`` and no ``mask``, the outputs at padded positions are zeros
     (before the final norm).
 
+    Shape:
+        As ``TransformerEncoderLayer``: src ``(S, N, E)`` or ``(N, S, E)``; output the same shape.
+
     Example::
 
         >>> layer = ember.nn.TransformerEncoderLayer(d_model=16, nhead=4)
@@ -280,6 +300,9 @@ class TransformerDecoder(Module):
 
     forward(tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
     memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal=False).
+
+    Shape:
+        As ``TransformerDecoderLayer``: tgt ``(T, N, E)``, memory ``(S, N, E)``; output like tgt.
 
     Example::
 

@@ -10,8 +10,8 @@ gradient into its bucket slot, and a bucket whose slots are all filled starts a 
 MPI all-reduce while backward goes on with earlier layers. Buckets start strictly in index
 order, so every rank issues the same sequence of collectives. A callback queued on the engine
 runs when backward ends: it waits for the reductions (of gradients divided by the world size on
-their way into the bucket) and writes the averages back into ``.grad`` (or leaves them where they are: with ``gradient_as_bucket_view``
-the ``.grad`` tensors are views of the buckets).
+their way into the bucket) and writes the averages back into ``.grad`` (or leaves them where they
+are: with ``gradient_as_bucket_view`` the ``.grad`` tensors are views of the buckets).
 """
 import contextlib
 import weakref
@@ -146,15 +146,18 @@ class DistributedDataParallel(Module):
             p = self._params[i]
             dt = p._array.dtype
             wire = dt if _mpi_type(dt) is not None else np.dtype(np.float32)
+            n = p._array.size
             cur = open_by_dtype.get(wire)
+            if cur is not None and (cur[1] + n) * wire.itemsize > cur[2]:
+                # close the bucket before it overflows: a big parameter starts its own, so the
+                # smaller ones before it are on the wire while its gradient is computed
+                buckets.append((wire, cur[0], cur[1]))
+                cur = None
+                cap = self.bucket_bytes_cap
             if cur is None:
                 cur = open_by_dtype[wire] = [[], 0, cap]
             cur[0].append(i)
-            cur[1] += p._array.size
-            if cur[1] * wire.itemsize >= cur[2]:
-                buckets.append((wire, cur[0], cur[1]))
-                del open_by_dtype[wire]
-                cap = self.bucket_bytes_cap
+            cur[1] += n
         for wire, (members, numel, _) in open_by_dtype.items():
             buckets.append((wire, members, numel))
         out = []

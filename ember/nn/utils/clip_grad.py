@@ -38,7 +38,13 @@ def _vector_norm(a, p):
 
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None) -> Tensor:
-    the norm of the per-tensor norms, i.e. the norm of all of them concatenated."""
+    the norm of the per-tensor norms, i.e. the norm of all of them concatenated.
+
+    Example::
+
+        >>> nn.utils.get_total_norm([torch.tensor([3., 4.]), torch.tensor([0.])])
+        tensor(5.)
+    """
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     norm_type = float(norm_type)
     if not tensors:
@@ -57,7 +63,16 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
 
 def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     """clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None): scale every
-    gradient by min(1, max_norm / (total_norm + 1e-6)) in place."""
+    gradient by min(1, max_norm / (total_norm + 1e-6)) in place.
+
+    Example::
+
+        >>> w = torch.ones(2, requires_grad=True)
+        >>> (w * torch.tensor([3., 4.])).sum().backward()
+        >>> nn.utils.clip_grads_with_norm_([w], max_norm=1.0, total_norm=torch.tensor(5.))
+        >>> w.grad
+        tensor([0.6000, 0.8000])
+    """
     if isinstance(parameters, Tensor):
         parameters = [parameters]
     grads = [p.grad for p in parameters if p.grad is not None]
@@ -107,7 +122,16 @@ def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False
 
 def clip_grad_value_(parameters, clip_value, foreach=None):
     """clip_grad_value_(parameters, clip_value, foreach=None): clamp every gradient to
-    [-clip_value, clip_value] in place."""
+    [-clip_value, clip_value] in place.
+
+    Example::
+
+        >>> w = torch.ones(3, requires_grad=True)
+        >>> (w * torch.tensor([0.5, -4., 2.])).sum().backward()
+        >>> nn.utils.clip_grad_value_([w], clip_value=1.0)
+        >>> w.grad
+        tensor([ 0.5000, -1.0000,  1.0000])
+    """
     if isinstance(parameters, Tensor):
         parameters = [parameters]
     clip_value = float(clip_value)

@@ -28,6 +28,14 @@ class PackedSequence(_PackedSequenceBase):
     (int64) counts the sequences present at each step; ``sorted_indices[i]`` is the original
     batch position of the i-th longest sequence and ``unsorted_indices`` its inverse (both None
     when the input was already sorted). ``PackedSequence((data, batch_sizes))`` also works.
+
+    Example::
+
+        >>> rnn = nn.utils.rnn
+        >>> packed = rnn.pack_sequence([torch.randn(3, 4), torch.randn(2, 4)])
+        >>> output, h = nn.GRU(4, 5)(packed)
+        >>> type(output).__name__, output.data.shape, h.shape
+        ('PackedSequence', torch.Size([5, 5]), torch.Size([1, 2, 5]))
     """
 
     __slots__ = ()
@@ -110,7 +118,14 @@ def _int64(values):
 
 
 def invert_permutation(permutation):
-    """invert_permutation(permutation) -> Tensor or None: the inverse of a 1-D permutation."""
+    """invert_permutation(permutation) -> Tensor or None: the inverse of a 1-D permutation.
+
+    Example::
+
+        >>> rnn = nn.utils.rnn
+        >>> rnn.invert_permutation(torch.tensor([2, 0, 1]))
+        tensor([1, 2, 0])
+    """
     if permutation is None:
         return None
     p = np.asarray(permutation._array, dtype=np.int64)
@@ -150,6 +165,14 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     ``input`` is (T, B, *) padded sequences ((B, T, *) with ``batch_first``), ``lengths`` their
     lengths. With ``enforce_sorted=True`` the lengths must be in decreasing order; otherwise the
     batch is sorted here and ``sorted_indices`` records how.
+
+    Example::
+
+        >>> rnn = nn.utils.rnn
+        >>> padded = torch.tensor([[1., 2., 3.], [4., 5., 0.]])
+        >>> packed = rnn.pack_padded_sequence(padded, [3, 2], batch_first=True)
+        >>> packed.data, packed.batch_sizes
+        (tensor([1., 4., 2., 5., 3.]), tensor([2, 2, 1]))
     """
     lens = _lengths_array(lengths)
     batch_dim = 0 if batch_first else 1
@@ -196,7 +219,16 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     -> (Tensor, Tensor): the inverse of pack_padded_sequence.
 
     Returns the (T, B, *) padded batch ((B, T, *) with ``batch_first``) in the original batch
-    order and the lengths (int64). ``total_length`` pads to that many steps."""
+    order and the lengths (int64). ``total_length`` pads to that many steps.
+
+    Example::
+
+        >>> rnn = nn.utils.rnn
+        >>> packed = rnn.pack_sequence([torch.tensor([1., 2., 3.]), torch.tensor([4., 5.])])
+        >>> rnn.pad_packed_sequence(packed, batch_first=True)
+        (tensor([[1., 2., 3.],
+                [4., 5., 0.]]), tensor([3, 2]))
+    """
     data = sequence.data
     batch_sizes = np.asarray(sequence.batch_sizes._array, dtype=np.int64)
     steps = batch_sizes.shape[0]
@@ -240,7 +272,15 @@ def _cat0(tensors):
 def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
     """pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side='right') ->
     Tensor: stack (L_i, *) tensors into (T, B, *) ((B, T, *) with ``batch_first``), T the
-    longest length, filling with ``padding_value`` on ``padding_side``."""
+    longest length, filling with ``padding_value`` on ``padding_side``.
+
+    Example::
+
+        >>> rnn = nn.utils.rnn
+        >>> rnn.pad_sequence([torch.tensor([1, 2, 3]), torch.tensor([4])], batch_first=True)
+        tensor([[1, 2, 3],
+                [4, 0, 0]])
+    """
     if not isinstance(sequences, Iterable):
         raise EmberRuntimeError("pad_sequence: Expected iterable for input sequences, but got "
                                 f"arg of type: {type(sequences)}")
@@ -277,7 +317,15 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
 
 def unpad_sequence(padded_sequences, lengths, batch_first=False):
     """unpad_sequence(padded_sequences, lengths, batch_first=False) -> list of Tensors: the
-    inverse of pad_sequence (right padding)."""
+    inverse of pad_sequence (right padding).
+
+    Example::
+
+        >>> rnn = nn.utils.rnn
+        >>> padded = torch.tensor([[1, 2, 3], [4, 0, 0]])
+        >>> rnn.unpad_sequence(padded, torch.tensor([3, 1]), batch_first=True)
+        [tensor([1, 2, 3]), tensor([4])]
+    """
     lens = _lengths_array(lengths)
     x = padded_sequences if batch_first else padded_sequences.transpose(0, 1)
     return [x[b, :int(n)] for b, n in enumerate(lens)]
@@ -285,12 +333,28 @@ def unpad_sequence(padded_sequences, lengths, batch_first=False):
 
 def pack_sequence(sequences, enforce_sorted=True):
     """pack_sequence(sequences, enforce_sorted=True) -> PackedSequence: pad_sequence, then
-    pack_padded_sequence with the sequences' lengths."""
+    pack_padded_sequence with the sequences' lengths.
+
+    Example::
+
+        >>> rnn = nn.utils.rnn
+        >>> seqs = [torch.tensor([1, 2]), torch.tensor([3, 4, 5])]
+        >>> rnn.pack_sequence(seqs, enforce_sorted=False).data
+        tensor([3, 1, 4, 2, 5])
+    """
     lengths = [s.shape[0] for s in sequences]
     return pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=enforce_sorted)
 
 
 def unpack_sequence(packed_sequences):
-    """unpack_sequence(packed_sequences) -> list of Tensors: the inverse of pack_sequence."""
+    """unpack_sequence(packed_sequences) -> list of Tensors: the inverse of pack_sequence.
+
+    Example::
+
+        >>> rnn = nn.utils.rnn
+        >>> seqs = [torch.tensor([1, 2, 3]), torch.tensor([4])]
+        >>> rnn.unpack_sequence(rnn.pack_sequence(seqs))
+        [tensor([1, 2, 3]), tensor([4])]
+    """
     padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
     return unpad_sequence(padded, lengths, batch_first=True)

@@ -107,7 +107,16 @@ def _is_conv_transpose(module):
 def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):
     """spectral_norm(module, name='weight', n_power_iterations=1, eps=1e-12, dim=None) -> module:
     divide ``module.<name>`` by its spectral norm before every forward (dim defaults to 1 for
-    transposed convolutions, else 0)."""
+    transposed convolutions, else 0).
+
+    Example::
+
+        >>> m = nn.utils.spectral_norm(nn.Linear(4, 3))
+        >>> sorted(name for name, _ in m.named_parameters())
+        ['bias', 'weight_orig']
+        >>> m.weight_u.shape
+        torch.Size([3])
+    """
     if dim is None:
         dim = 1 if _is_conv_transpose(module) else 0
     SpectralNorm.apply(module, name, n_power_iterations, dim, eps)
@@ -116,7 +125,14 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
 
 def remove_spectral_norm(module, name="weight"):
     """remove_spectral_norm(module, name='weight') -> module: keep the normalised weight as a
-    plain parameter."""
+    plain parameter.
+
+    Example::
+
+        >>> m = nn.utils.remove_spectral_norm(nn.utils.spectral_norm(nn.Linear(4, 3)))
+        >>> sorted(name for name, _ in m.named_parameters())
+        ['bias', 'weight']
+    """
     for k, hook in list(module._forward_pre_hooks.items()):
         if isinstance(hook, SpectralNorm) and hook.name == name:
             hook.remove(module)

@@ -74,7 +74,8 @@ class WeightNorm:
 def weight_norm(module, name="weight", dim=0):
     """weight_norm(module, name='weight', dim=0) -> module: reparametrise ``module.<name>`` as
     ``g * v / ||v||`` (parameters ``<name>_g`` and ``<name>_v``), recomputed before each forward.
-    Deprecated: use ``nn.utils.parametrizations.weight_norm``."""
+    Deprecated (it warns): use ``nn.utils.parametrizations.weight_norm``.
+    """
     warnings.warn("`torch.nn.utils.weight_norm` is deprecated in favor of "
                   "`torch.nn.utils.parametrizations.weight_norm`.", FutureWarning, stacklevel=2)
     WeightNorm.apply(module, name, dim)
@@ -83,7 +84,8 @@ def weight_norm(module, name="weight", dim=0):
 
 def remove_weight_norm(module, name="weight"):
     """remove_weight_norm(module, name='weight') -> module: fold g and v back into one
-    parameter."""
+    parameter.
+    """
     for k, hook in list(module._forward_pre_hooks.items()):
         if isinstance(hook, WeightNorm) and hook.name == name:
             hook.remove(module)

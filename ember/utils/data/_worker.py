@@ -50,7 +50,20 @@ _JOIN_TIMEOUT = 5.0
 
 class WorkerInfo:
     """What ``get_worker_info()`` returns inside a worker: ``id``, ``num_workers``, ``seed``
-    (this worker's seed for ember, ``random`` and NumPy) and ``dataset`` (this worker's copy)."""
+    (this worker's seed for ember, ``random`` and NumPy) and ``dataset`` (this worker's copy).
+
+    Example::
+
+        >>> from ember.utils.data import DataLoader, IterableDataset, get_worker_info
+        >>> class Shards(IterableDataset):
+        ...     def __iter__(self):
+        ...         info = get_worker_info()
+        ...         first, step = (0, 1) if info is None else (info.id, info.num_workers)
+        ...         return iter(range(first, 6, step))
+        ...
+        >>> sorted(int(x) for x in DataLoader(Shards(), batch_size=None))
+        [0, 1, 2, 3, 4, 5]
+    """
 
     def __init__(self, **kwargs):
         for k, v in kwargs.items():
@@ -70,7 +83,14 @@ _worker_info = None
 
 def get_worker_info():
     """get_worker_info() -> WorkerInfo inside a DataLoader worker process, None in the main
-    process. An IterableDataset's ``__iter__`` uses it to pick its shard."""
+    process. An IterableDataset's ``__iter__`` uses it to pick its shard.
+
+    Example::
+
+        >>> from ember.utils.data import get_worker_info
+        >>> print(get_worker_info())
+        None
+    """
     return _worker_info
 
 
