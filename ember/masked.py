@@ -11,9 +11,9 @@ import math
 from . import dtypes as _dt
 from ._errors import EmberIndexError, EmberRuntimeError, EmberValueError
 
-__all__ = ["sum", "prod", "cumsum", "cumprod", "amax", "amin", "argmax", "argmin", "mean",
-           "median", "logsumexp", "logaddexp", "norm", "var", "std", "softmax", "log_softmax",
-           "softmin", "normalize"]
+__all__ = ["amax", "amin", "argmax", "argmin", "cumprod", "cumsum", "log_softmax", "logaddexp",
+           "logsumexp", "mean", "median", "norm", "normalize", "prod", "softmax", "softmin",
+           "std", "sum", "var"]
 
 # dtypes a masked sum/prod accumulates in int64 (as torch.sum does without dtype=)
 _SMALL_INTS = frozenset((_dt.bool_, _dt.uint8, _dt.int8, _dt.int16, _dt.int32))

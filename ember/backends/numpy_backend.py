@@ -8,7 +8,7 @@ import numpy
 
 def _conj(x):
     # Identity for real data: PyTorch's conjugate-Wirtinger convention costs nothing on reals.
-    if isinstance(x, numpy.ndarray):
+    if isinstance(x, (numpy.ndarray, numpy.generic)):   # 0-d results arrive as NumPy scalars
         return numpy.conj(x) if x.dtype.kind == "c" else x
     return x.conjugate() if isinstance(x, complex) else x
 

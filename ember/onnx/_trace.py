@@ -5,7 +5,7 @@ Unlike ember.compile's recorder (which keys slots by array identity and lets pro
 so a trace costs what eager costs), this one keeps every Tensor alive: an export traces once, and
 the exporter then names values by Tensor identity, which also follows in-place ops and views.
 
-Some modules run as one unit instead of op by op (``LEAF_MODULES``): their ops are computed
+Some modules run as one unit instead of op by op (``leaf_module_types``): their ops are computed
 outside dispatch (max pooling's window indices) or are a layout that has a direct ONNX operator
 (LSTM), so the exporter maps the module itself.
 """

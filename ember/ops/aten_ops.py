@@ -119,3 +119,27 @@ def _softmax_backward_data(grad_output, output, dim, input_dtype):
     input gradient ``output * (grad_output - sum(grad_output * output, dim))``."""
     s = (grad_output * output).sum(dim, keepdim=True)
     return (output * (grad_output - s)).to(input_dtype)
+
+
+def _clamped(input, indices):
+    """Index tensors clamped into range: the 'unsafe' masked-index ops promise that positions
+    whose index is out of range are masked out, so any in-range stand-in will do."""
+    out = []
+    for index, size in zip(indices, input.shape):
+        out.append(None if index is None else index.clamp(-size, size - 1))
+    return tuple(out)
+
+
+@public("_unsafe_masked_index")
+def _unsafe_masked_index(input, mask, indices, fill):
+    """_unsafe_masked_index(input, mask, indices, fill) -> Tensor: ``input[indices]`` where
+    ``mask`` is True and ``fill`` elsewhere (indices under a False mask may be out of range)."""
+    return input[_clamped(input, indices)].masked_fill(~mask, fill)
+
+
+@public("_unsafe_masked_index_put_accumulate")
+def _unsafe_masked_index_put_accumulate(input, mask, indices, values):
+    """_unsafe_masked_index_put_accumulate(input, mask, indices, values) -> Tensor: ``input``
+    with ``values`` added at ``indices`` where ``mask`` is True."""
+    return input.index_put(_clamped(input, indices), values.masked_fill(~mask, 0),
+                           accumulate=True)

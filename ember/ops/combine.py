@@ -479,3 +479,56 @@ def narrow_copy(input, dim, start, length, *, out=None):
     """narrow_copy(input, dim, start, length) -> Tensor: ``narrow`` copied."""
     return write_out(input.narrow(dim, start, length).clone(), out)
 
+
+
+# --- index grids --------------------------------------------------------------------------------
+def _tri_indices(fn, row, col, offset, dtype):
+    from .. import dtypes
+    r, c = fn(row, offset, col)
+    d = dtypes.int64 if dtype is None else dtypes.to_dtype(dtype)
+    return wrap(np.stack([r, c]).astype(d.np).reshape(2, -1))
+
+
+@public("tril_indices")
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """tril_indices(row, col, offset=0, *, dtype=torch.long) -> Tensor of shape (2, N): the
+    coordinates of the lower triangle of a row × col matrix, row by row."""
+    return _tri_indices(np.tril_indices, row, col, offset, dtype)
+
+
+@public("triu_indices")
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """triu_indices(row, col, offset=0, *, dtype=torch.long) -> Tensor of shape (2, N): the
+    coordinates of the upper triangle of a row × col matrix, row by row."""
+    return _tri_indices(np.triu_indices, row, col, offset, dtype)
+
+
+@public("unravel_index")
+def unravel_index(indices, shape):
+    """unravel_index(indices, shape) -> tuple of LongTensors: the coordinates in ``shape`` of
+    flat indices."""
+    idx = to_tensor(indices)._array
+    if idx.dtype.kind not in "iu":
+        raise EmberTypeError(f"expected 'indices' to be integer dtype, but got {idx.dtype}")
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    total = int(np.prod(shape, dtype=np.int64))
+    if idx.size and (idx.min() < -total or idx.max() >= total):
+        raise EmberRuntimeError("'indices' must be in range [-{0}, {1})".format(total, total))
+    return tuple(wrap(np.asarray(c, np.int64)) for c in np.unravel_index(idx % max(total, 1),
+                                                                         shape))
+
+
+@public("vander")
+def vander(x, N=None, increasing=False):
+    """vander(x, N=None, increasing=False) -> Tensor: the Vandermonde matrix whose columns are
+    powers of the 1-D ``x`` (decreasing unless ``increasing``)."""
+    if x.ndim != 1:
+        raise EmberRuntimeError("x must be a one-dimensional tensor.")
+    n = x.shape[0] if N is None else int(N)
+    if n < 0:
+        raise EmberRuntimeError("N must be non-negative.")
+    from .creation import arange
+    powers = arange(n, dtype=x.dtype if x._array.dtype.kind in "fc" else None)
+    base = x if x._array.dtype.kind in "fc" else x.to(powers.dtype)
+    res = base.unsqueeze(-1) ** powers if n else base.unsqueeze(-1)[:, :0]
+    return res if increasing else res.flip(-1)

@@ -550,28 +550,3 @@ def copy_(self, src, non_blocking=False):
 METHODS["__getitem__"] = getitem
 METHODS["__setitem__"] = setitem
 METHODS["copy_"] = copy_
-
-
-# --- masked advanced indexing (the building blocks torch's compilers emit) ----------------------
-def _masked_safe_indices(mask, indices):
-    """Indices with the masked-out positions pointed at 0, all broadcast to one shape."""
-    from .combine import broadcast_tensors
-    parts = broadcast_tensors(mask, *indices)
-    m = parts[0]._array.astype(bool)
-    return m, tuple(wrap(np.where(m, i._array, 0)) for i in parts[1:])
-
-
-@public("_unsafe_masked_index")
-def _unsafe_masked_index(input, mask, indices, fill):
-    """_unsafe_masked_index(input, mask, indices, fill) -> Tensor: ``input[indices]`` where
-    ``mask`` holds, ``fill`` elsewhere (indices there may be out of range)."""
-    m, safe = _masked_safe_indices(mask, indices)
-    return input[safe].masked_fill(wrap(~m), fill)
-
-
-@public("_unsafe_masked_index_put_accumulate")
-def _unsafe_masked_index_put_accumulate(input, mask, indices, values):
-    """_unsafe_masked_index_put_accumulate(input, mask, indices, values) -> Tensor: ``input``
-    with ``values`` added at ``indices`` where ``mask`` holds."""
-    m, safe = _masked_safe_indices(mask, indices)
-    return input.index_put(safe, values.masked_fill(wrap(~m), 0), accumulate=True)

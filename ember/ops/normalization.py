@@ -1,5 +1,7 @@
 """Normalization: one fused op standardises over a set of axes (xhat = (x - mean) / std, biased
 variance); batch, layer, group and instance norm are that op plus an elementwise affine."""
+import math
+
 import numpy as np
 
 from .._errors import EmberRuntimeError
@@ -55,7 +57,7 @@ def _channel_view(t, ndim):
 
 
 def batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps):
-    if input.numel() == 0:
+    if input._array.size == 0:
         # torch returns an empty result and leaves the running statistics alone (even for a
         # 1-D input of shape [0], which has no channel dimension)
         return input * 1
@@ -119,7 +121,7 @@ def group_norm(input, num_groups, weight, bias, eps):
                                 f"num_groups, but got input of shape {list(input.shape)} and "
                                 f"num_groups={num_groups}")
     # explicit group size: with an empty batch, -1 would be ambiguous
-    per_group = (c // num_groups) * int(np.prod(input.shape[2:], dtype=np.int64))
+    per_group = (c // num_groups) * math.prod(input.shape[2:])
     y = standardize(input.reshape(n, num_groups, per_group), (2,), eps).reshape(
         tuple(input.shape))
     if weight is not None:

@@ -205,12 +205,40 @@ def test_alpha_dropout_p_one_and_eval(name):
     assert y.shape == x.shape and not y.abs().sum().item()
     assert getattr(F, name)(x, 0.5, training=False) is x
     y = F.feature_alpha_dropout(x, 0.5, training=True)
-    # whole channels share one mask draw: a dropped channel is constant
+    # whole channels share one mask draw: a dropped channel is constant, a kept one a * x + b
+    alpha = 1.7580993408473766
+    a = (0.5 * (1 + 0.5 * alpha ** 2)) ** -0.5
+    b = a * alpha * 0.5
     for n in range(2):
         for c in range(3):
-            row = y[n, c]
-            xr = x[n, c]
-            assert bool(((row - row[0]).abs() < 1e-6).all()) or bool(
-                ((row - xr * (row[0] - row[1]) / (xr[0] - xr[1])).abs() < 1e-4).all())
+            row, xr = y[n, c], x[n, c]
+            dropped = bool(((row - row[0]).abs() < 1e-6).all())
+            assert dropped or bool(((row - (a * xr + b)).abs() < 1e-5).all())
     with pytest.raises(ValueError, match="between 0 and 1"):
         getattr(F, name)(x, 1.5, training=True)
+
+
+# --- aten-only helpers -------------------------------------------------------------------------
+def test_unsafe_masked_index_ignores_out_of_range_masked_positions():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((4, 3))
+    mask = rng.random((6, 5)) > 0.4
+    i0 = np.arange(6).reshape(6, 1) - 1         # -1 .. 4: 4 is out of range for size 4
+    i1 = np.arange(5).reshape(1, 5) - 1
+    mask[5, :] = False
+    mask[:, 4] = False
+    tx, ex = _pair(x, True)
+    t = torch._unsafe_masked_index(tx, torch.tensor(mask), [torch.tensor(i0), torch.tensor(i1)],
+                                   2.5)
+    e = ember._unsafe_masked_index(ex, ember.tensor(mask), [ember.tensor(i0), ember.tensor(i1)],
+                                   2.5)
+    assert_same(e, t)
+    cot = rng.standard_normal((6, 5))
+    assert_same(ember.autograd.grad(e, ex, ember.tensor(cot)),
+                torch.autograd.grad(t, tx, torch.tensor(cot)))
+    vals = rng.standard_normal((6, 5))
+    t = torch._unsafe_masked_index_put_accumulate(tx, torch.tensor(mask), [torch.tensor(i0),
+                                                  torch.tensor(i1)], torch.tensor(vals))
+    e = ember._unsafe_masked_index_put_accumulate(ex, ember.tensor(mask), [ember.tensor(i0),
+                                                  ember.tensor(i1)], ember.tensor(vals))
+    assert_same(e, t)
