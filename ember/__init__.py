@@ -41,27 +41,58 @@ pi, e, inf, nan = _math.pi, _math.e, _math.inf, _math.nan
 
 
 def is_tensor(obj):
-    """is_tensor(obj) -> bool."""
+    """is_tensor(obj) -> bool.
+
+    Example:
+        >>> torch.is_tensor(torch.tensor([1.0]))
+        True
+        >>> torch.is_tensor([1.0])
+        False
+    """
     return isinstance(obj, Tensor)
 
 
 def is_floating_point(input):
-    """is_floating_point(input) -> bool."""
+    """is_floating_point(input) -> bool.
+
+    Example:
+        >>> torch.is_floating_point(torch.tensor([1.0]))
+        True
+        >>> torch.is_floating_point(torch.tensor([1]))
+        False
+    """
     return input.is_floating_point()
 
 
 def is_complex(input):
-    """is_complex(input) -> bool."""
+    """is_complex(input) -> bool.
+
+    Example:
+        >>> torch.is_complex(torch.tensor([1 + 2j]))
+        True
+        >>> torch.is_complex(torch.tensor([1.0]))
+        False
+    """
     return input.is_complex()
 
 
 def numel(input):
-    """numel(input) -> int."""
+    """numel(input) -> int.
+
+    Example:
+        >>> torch.numel(torch.zeros(2, 3, 4))
+        24
+    """
     return input.numel()
 
 
 def get_num_threads():
-    """get_num_threads() -> int: BLAS threads (threadpoolctl when installed, else os.cpu_count)."""
+    """get_num_threads() -> int: BLAS threads (threadpoolctl when installed, else os.cpu_count).
+
+    Example:
+        >>> torch.get_num_threads() >= 1
+        True
+    """
     try:
         from threadpoolctl import threadpool_info
         info = threadpool_info()
@@ -74,7 +105,15 @@ def get_num_threads():
 
 
 def set_num_threads(n):
-    """set_num_threads(n): limit BLAS threads (needs threadpoolctl; otherwise a no-op)."""
+    """set_num_threads(n): limit BLAS threads (needs threadpoolctl; otherwise a no-op).
+
+    Example:
+        >>> n = torch.get_num_threads()
+        >>> torch.set_num_threads(1)
+        >>> torch.get_num_threads() >= 1
+        True
+        >>> torch.set_num_threads(n)
+    """
     try:
         from threadpoolctl import threadpool_limits
         global _thread_limit

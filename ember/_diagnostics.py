@@ -23,12 +23,22 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 class StaleGradWarning(UserWarning):
     """optimizer.step() is about to apply gradients its previous step already applied (usually a
     missing ``optimizer.zero_grad()``). Silence with
-    ``warnings.filterwarnings("ignore", category=torch.StaleGradWarning)``."""
+    ``warnings.filterwarnings("ignore", category=torch.StaleGradWarning)``.
+
+    Example:
+        >>> issubclass(torch.StaleGradWarning, UserWarning)
+        True
+    """
 
 
 class GrowingGraphWarning(UserWarning):
     """Autograd graphs from many earlier steps are still alive (``total_loss += loss`` or
-    ``losses.append(loss)`` keep every step's graph): memory grows with each step."""
+    ``losses.append(loss)`` keep every step's graph): memory grows with each step.
+
+    Example:
+        >>> issubclass(torch.GrowingGraphWarning, UserWarning)
+        True
+    """
 
 
 NUMPY_FLOAT64_HINT = ("the input is float64, probably because it came from a NumPy array "

@@ -5,7 +5,14 @@ honours them (``contiguous`` keeps C order)."""
 
 class memory_format:
     """torch.memory_format: how an op should lay out its result (``contiguous_format``,
-    ``channels_last``, ``channels_last_3d``, ``preserve_format``)."""
+    ``channels_last``, ``channels_last_3d``, ``preserve_format``).
+
+    Example:
+        >>> torch.channels_last
+        torch.channels_last
+        >>> isinstance(torch.channels_last, torch.memory_format)
+        True
+    """
     __slots__ = ("name",)
 
     def __init__(self, name):
@@ -19,7 +26,14 @@ class memory_format:
 
 
 class layout:
-    """torch.layout: the storage layout of a tensor; ember has ``strided`` only."""
+    """torch.layout: the storage layout of a tensor; ember has ``strided`` only.
+
+    Example:
+        >>> torch.strided
+        torch.strided
+        >>> isinstance(torch.strided, torch.layout)
+        True
+    """
     __slots__ = ("name",)
 
     def __init__(self, name):

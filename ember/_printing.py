@@ -45,6 +45,12 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     Set how tensors print. ``profile`` ("default", "short" or "full") resets the four numeric
     options first; explicit arguments then override it. ``sci_mode`` is always set: True/False
     force or forbid scientific notation, None lets each tensor choose.
+
+    Example:
+        >>> torch.set_printoptions(precision=2)
+        >>> torch.tensor([1.23456, 2.0])
+        tensor([1.23, 2.00])
+        >>> torch.set_printoptions(profile="default")
     """
     if profile in _PROFILES:    # torch silently ignores unknown profiles
         (PRINT_OPTS.precision, PRINT_OPTS.threshold, PRINT_OPTS.edgeitems,
@@ -62,7 +68,12 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
 
 def get_printoptions():
     """get_printoptions() -> dict: the current options, as keyword arguments for
-    set_printoptions()."""
+    set_printoptions().
+
+    Example:
+        >>> torch.get_printoptions()
+        {'precision': 4, 'threshold': 1000, 'edgeitems': 3, 'linewidth': 80, 'sci_mode': None}
+    """
     return {name: getattr(PRINT_OPTS, name) for name in _Options.__slots__}
 
 

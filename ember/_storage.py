@@ -39,7 +39,15 @@ def root_array(a):
 
 class UntypedStorage:
     """untyped_storage(): the memory block under a tensor, enough to tell whether two tensors
-    share memory (``a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()``)."""
+    share memory (``a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()``).
+
+    Example:
+        >>> x = torch.arange(4.0)
+        >>> isinstance(x.untyped_storage(), torch.UntypedStorage), x.untyped_storage().nbytes()
+        (True, 16)
+        >>> x[1:].untyped_storage().data_ptr() == x.untyped_storage().data_ptr()
+        True
+    """
 
     __slots__ = ("_root",)
 

@@ -207,13 +207,27 @@ METHODS["zero_"] = lambda self: fill_(self, 0)
 
 @public("fill")
 def fill(input, value):
-    """fill(input, value) -> Tensor: a copy of ``input`` with every element set to ``value``."""
+    """fill(input, value) -> Tensor: a copy of ``input`` with every element set to ``value``.
+
+    Example:
+        >>> torch.fill(torch.zeros(2, 2), 7)
+        tensor([[7., 7.],
+                [7., 7.]])
+    """
     return fill_(input.clone(), value)
 
 
 @public("zero_")
 def zero_(input):
-    """zero_(input) -> input: every element set to zero, in place."""
+    """zero_(input) -> input: every element set to zero, in place.
+
+    Example:
+        >>> x = torch.tensor([1.0, 2.0])
+        >>> torch.zero_(x)
+        tensor([0., 0.])
+        >>> x
+        tensor([0., 0.])
+    """
     return fill_(input, 0)
 
 
@@ -233,8 +247,17 @@ def resize_(self, *sizes, memory_format=None):
 
 
 METHODS["resize_"] = resize_
-METHODS["resize_as_"] = lambda self, other, memory_format=None: resize_(self, other.shape)
-PUBLIC["resize_as_"] = METHODS["resize_as_"]
+def resize_as_(self, other, memory_format=None):
+    """resize_as_(input, other) -> Tensor: ``input.resize_(other.shape)``.
+
+    Example:
+        >>> torch.resize_as_(torch.zeros(1), torch.ones(2, 2)).shape
+        torch.Size([2, 2])
+    """
+    return resize_(self, other.shape)
+
+
+METHODS["resize_as_"] = PUBLIC["resize_as_"] = resize_as_
 
 
 def sum_to_size(self, *size):

@@ -15,7 +15,17 @@ class device:
     """device(type, index=None) or device("cuda:0"): where a tensor's data lives.
 
     Compares equal only to another device with the same type and index (as in torch,
-    ``device("cpu") == "cpu"`` is False)."""
+    ``device("cpu") == "cpu"`` is False).
+
+    Example:
+        >>> d = torch.device("cuda:1")
+        >>> d.type, d.index
+        ('cuda', 1)
+        >>> torch.zeros(2).device
+        device(type='cpu')
+        >>> torch.device("cpu") == "cpu"
+        False
+    """
 
     __slots__ = ("type", "index", "_backend")
 

@@ -16,7 +16,14 @@ _BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
 
 
 class dtype:
-    """A tensor element type, e.g. ``ember.float32``. Compare with ``==`` or ``is``."""
+    """A tensor element type, e.g. ``ember.float32``. Compare with ``==`` or ``is``.
+
+    Example:
+        >>> torch.float32
+        torch.float32
+        >>> torch.tensor([1, 2]).dtype == torch.int64
+        True
+    """
 
     __slots__ = ("name", "np", "itemsize", "category", "is_signed", "_rank", "scalar_name")
 
@@ -141,13 +148,25 @@ _defaults.complex = complex64
 
 
 def get_default_dtype():
-    """get_default_dtype() -> dtype: the floating dtype new tensors get (float32 unless changed)."""
+    """get_default_dtype() -> dtype: the floating dtype new tensors get (float32 unless changed).
+
+    Example:
+        >>> torch.get_default_dtype()
+        torch.float32
+    """
     return _defaults.float
 
 
 def set_default_dtype(d):
     """set_default_dtype(d) -> None: make floating dtype ``d`` the default for new float tensors
-    and for Python floats in promotion (the default complex dtype follows)."""
+    and for Python floats in promotion (the default complex dtype follows).
+
+    Example:
+        >>> torch.set_default_dtype(torch.float64)
+        >>> torch.tensor([1.5]).dtype
+        torch.float64
+        >>> torch.set_default_dtype(torch.float32)
+    """
     d = to_dtype(d)
     if d not in (float16, bfloat16, float32, float64):
         raise TypeError(f"only floating-point types are supported as the default type (got {d})")
@@ -163,7 +182,14 @@ def set_default_dtype(d):
 
 def promote_types(a, b):
     """promote_types(type1, type2) -> dtype: the smallest dtype both can be cast to (torch's
-    promotion table)."""
+    promotion table).
+
+    Example:
+        >>> torch.promote_types(torch.int32, torch.float16)
+        torch.float16
+        >>> torch.promote_types(torch.uint8, torch.int8)
+        torch.int16
+    """
     a, b = to_dtype(a), to_dtype(b)
     if a is b:
         return a
@@ -255,7 +281,14 @@ def promote_tensors_np(a_np, a0, b_np, b0):
 
 def result_type(tensor1, tensor2):
     """result_type(tensor1, tensor2) -> dtype: the dtype an arithmetic op on the two (tensors or
-    Python numbers) would return."""
+    Python numbers) would return.
+
+    Example:
+        >>> torch.result_type(torch.tensor([1, 2]), 1.0)
+        torch.float32
+        >>> torch.result_type(torch.tensor([1, 2], dtype=torch.uint8), torch.tensor(1))
+        torch.uint8
+    """
     from .tensor import Tensor
     ops = []
     for x in (tensor1, tensor2):
@@ -268,7 +301,14 @@ def result_type(tensor1, tensor2):
 
 def can_cast(from_, to):
     """can_cast(from_, to) -> bool: whether torch's same-kind casting rule allows it (no category
-    downgrade: float to int and complex to real are refused)."""
+    downgrade: float to int and complex to real are refused).
+
+    Example:
+        >>> torch.can_cast(torch.int32, torch.float32)
+        True
+        >>> torch.can_cast(torch.float32, torch.int32)
+        False
+    """
     f, t = to_dtype(from_), to_dtype(to)
     return f.category <= t.category
 
@@ -284,7 +324,14 @@ def not_implemented_for(kernel, d):
 
 class finfo:
     """finfo(type=None): machine limits of a floating dtype (bits, eps, max, min, tiny,
-    smallest_normal, resolution); complex dtypes report their real part's limits."""
+    smallest_normal, resolution); complex dtypes report their real part's limits.
+
+    Example:
+        >>> torch.finfo(torch.float16).max
+        65504.0
+        >>> torch.finfo(torch.float32).eps
+        1.1920928955078125e-07
+    """
 
     def __init__(self, type=None):
         d = _defaults.float if type is None else to_dtype(type)
@@ -309,7 +356,12 @@ class finfo:
 
 
 class iinfo:
-    """iinfo(type): limits of an integer dtype (bits, min, max)."""
+    """iinfo(type): limits of an integer dtype (bits, min, max).
+
+    Example:
+        >>> torch.iinfo(torch.int8).min, torch.iinfo(torch.int8).max
+        (-128, 127)
+    """
 
     def __init__(self, type):
         d = to_dtype(type)

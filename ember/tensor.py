@@ -167,7 +167,11 @@ class Tensor:
     is_quantized = False
     is_meta = False
     is_nested = False
-    layout = "strided"
+    @property
+    def layout(self):
+        """torch.strided: ember's tensors are always strided arrays."""
+        from ._layout import strided
+        return strided
 
     @property
     def ndim(self):

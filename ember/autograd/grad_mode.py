@@ -214,7 +214,16 @@ def mark_inference(t):
 
 
 def is_inference(self):
-    """is_inference() -> bool: whether this tensor was made inside inference_mode()."""
+    """is_inference() -> bool: whether this tensor was made inside inference_mode().
+
+    Example:
+        >>> with torch.inference_mode():
+        ...     x = torch.ones(2)
+        >>> torch.is_inference(x), x.is_inference()
+        (True, True)
+        >>> torch.ones(2).is_inference()
+        False
+    """
     return type(self._vc) is InferenceCell
 
 

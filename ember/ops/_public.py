@@ -41,6 +41,23 @@ def to_tensor(x, like=None):
     return tensor(x)
 
 
+# Doctests of the generated functions: doctest only collects functions defined at module level,
+# so each one with an example is listed here (tests/docs/test_doctests.py runs them).
+__test__ = {}
+
+
+def _doc(name, params, shape_note, desc=None):
+    """The docstring of a generated elementwise function: signature, a description from
+    _examples.DESCRIPTIONS and, where _examples.EXAMPLES has one, an example."""
+    from ._examples import DESCRIPTIONS, EXAMPLES
+    desc = desc or DESCRIPTIONS.get(name) or f"the {name} operation"
+    doc = f"{name}{params} -> Tensor: {desc}, elementwise{shape_note}"
+    if name in EXAMPLES:
+        call, result = EXAMPLES[name]
+        doc += f"\n\nExample:\n    >>> {call}\n    {result}\n"
+    return doc
+
+
 def expose_unary(op, names=None, method=True, inplace=True):
     """ember.<name>(input, *, out=None), Tensor.<name>(), Tensor.<name>_()."""
     unary = dispatch.unary
@@ -51,7 +68,7 @@ def expose_unary(op, names=None, method=True, inplace=True):
         return write_out(unary(op, input), out)
     fn.__name__ = op.name
     fn.__qualname__ = op.name
-    fn.__doc__ = f"{op.name}(input, *, out=None) -> Tensor: elementwise {op.name}."
+    fn.__doc__ = _doc(op.name, "(input, *, out=None)", "; the result has input's shape.")
     for n in names or (op.name,):
         PUBLIC[n] = fn
         if method:
@@ -60,8 +77,14 @@ def expose_unary(op, names=None, method=True, inplace=True):
         def fn_(self):
             return dispatch.apply_inplace(op, self)
         fn_.__name__ = op.name + "_"
+        fn_.__doc__ = _doc(op.name + "_", "(input)", "; overwrites input and returns it.",
+                           f"in-place {op.name}")
         for n in names or (op.name,):
             METHODS[n + "_"] = fn_
+        if ">>>" in fn_.__doc__:
+            __test__[fn_.__name__] = fn_
+    if ">>>" in fn.__doc__:
+        __test__[op.name] = fn
     return fn
 
 
@@ -75,7 +98,8 @@ def expose_binary(op, names=None, method=True, inplace=True):
         return write_out(binary(op, input, other), out)
     fn.__name__ = op.name
     fn.__qualname__ = op.name
-    fn.__doc__ = f"{op.name}(input, other, *, out=None) -> Tensor: elementwise, broadcasting."
+    fn.__doc__ = _doc(op.name, "(input, other, *, out=None)",
+                      "; input and other (a tensor or a number) broadcast to a common shape.")
     for n in names or (op.name,):
         PUBLIC[n] = fn
         if method:
@@ -83,6 +107,14 @@ def expose_binary(op, names=None, method=True, inplace=True):
     if inplace:
         def fn_(self, other):
             return dispatch.apply_inplace(op, self, (other,))
+        fn_.__name__ = op.name + "_"
+        fn_.__doc__ = _doc(op.name + "_", "(input, other)",
+                           "; overwrites input (other must broadcast to its shape) and returns it.",
+                           f"in-place {op.name}")
         for n in names or (op.name,):
             METHODS[n + "_"] = fn_
+        if ">>>" in fn_.__doc__:
+            __test__[fn_.__name__] = fn_
+    if ">>>" in fn.__doc__:
+        __test__[op.name] = fn
     return fn

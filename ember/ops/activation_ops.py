@@ -310,22 +310,50 @@ def elu(input, alpha=1.0, inplace=False):
 
 @public("selu")
 def selu(input, inplace=False):
-    """selu(input) -> Tensor: SCALE * elu(x, ALPHA) with the self-normalizing constants."""
+    """selu(input) -> Tensor: SCALE * elu(x, ALPHA) with the self-normalizing constants.
+
+    Example:
+        >>> torch.selu(torch.tensor([0.0, 1.0, 2.0]))
+        tensor([0.0000, 1.0507, 2.1014])
+    """
     return _run(ELU, input, inplace, {"alpha": SELU_ALPHA, "scale": SELU_SCALE,
                                       "input_scale": 1.0})
 
 
 @public("celu")
 def celu(input, alpha=1.0, inplace=False):
-    """celu(input, alpha=1.0) -> Tensor: max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    """celu(input, alpha=1.0) -> Tensor: max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
+
+    Example:
+        >>> torch.celu(torch.tensor([-1.0, 0.0, 2.0]))
+        tensor([-0.6321,  0.0000,  2.0000])
+    """
     if alpha == 0:
         raise EmberRuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     return _run(CELU, input, inplace, {"alpha": float(alpha), "scale": 1.0,
                                        "input_scale": 1.0 / alpha})
 
 
-PUBLIC["selu_"] = lambda input: selu(input, True)
-PUBLIC["celu_"] = lambda input, alpha=1.0: celu(input, alpha, True)
+@public("selu_")
+def selu_(input):
+    """selu_(input) -> Tensor: ``selu`` written into ``input``.
+
+    Example:
+        >>> torch.selu_(torch.tensor([-1.0, 0.5, 2.0]))
+        tensor([-1.1113,  0.5254,  2.1014])
+    """
+    return selu(input, True)
+
+
+@public("celu_")
+def celu_(input, alpha=1.0):
+    """celu_(input, alpha=1.) -> Tensor: ``celu`` written into ``input``.
+
+    Example:
+        >>> torch.celu_(torch.tensor([-1.0, 0.5, 2.0]))
+        tensor([-0.6321,  0.5000,  2.0000])
+    """
+    return celu(input, alpha, True)
 
 
 def _prelu_weight(input, weight):
@@ -350,13 +378,30 @@ def _prelu_weight(input, weight):
 @public("prelu", method=True)
 def prelu(input, weight):
     """prelu(input, weight) -> Tensor: x if x > 0 else weight * x, one weight per channel
-    (dimension 1 of the input) or a single shared weight."""
+    (dimension 1 of the input) or a single shared weight.
+
+    Shape:
+        input ``(N, C, *)`` with ``weight`` of shape ``(C,)`` or a single element (always a
+        single element for inputs with fewer than 2 dimensions); the output has the input's
+        shape.
+
+    Example:
+        >>> x = torch.tensor([[-2.0, 3.0], [-4.0, -1.0]])
+        >>> torch.prelu(x, torch.tensor([0.5, 0.25]))
+        tensor([[-1.0000,  3.0000],
+                [-2.0000, -0.2500]])
+    """
     return dispatch.binary(PRELU, input, _prelu_weight(input, weight))
 
 
 @public("hardshrink", method=True)
 def hardshrink(input, lambd=0.5):
-    """hardshrink(input, lambd=0.5) -> Tensor: 0 on [-lambd, lambd], x elsewhere."""
+    """hardshrink(input, lambd=0.5) -> Tensor: 0 on [-lambd, lambd], x elsewhere.
+
+    Example:
+        >>> torch.hardshrink(torch.tensor([-1.0, -0.25, 0.0, 0.5, 2.0]))
+        tensor([-1.,  0.,  0.,  0.,  2.])
+    """
     return dispatch.unary(HARDSHRINK, input, lambd=lambd)
 
 
@@ -365,7 +410,15 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """rrelu(input, lower=1/8, upper=1/3, training=False) -> Tensor: randomized leaky ReLU.
 
     In training each element x <= 0 is multiplied by a slope drawn from U(lower, upper); in
-    evaluation the slope is the fixed mean (lower + upper) / 2."""
+    evaluation the slope is the fixed mean (lower + upper) / 2.
+
+    Example:
+        >>> torch.rrelu(torch.tensor([-3.0, 0.0, 2.0]), lower=0.25, upper=0.75)
+        tensor([-1.5000,  0.0000,  2.0000])
+        >>> x = torch.rrelu(torch.tensor([-1.0, 2.0]), training=True)
+        >>> x.shape, x[1].item()
+        (torch.Size([2]), 2.0)
+    """
     if lower > upper:
         raise EmberRuntimeError("Lower bound should be less than or equal to the upper bound")
     if not training:
@@ -381,14 +434,38 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
 
 @public("threshold")
 def threshold(input, threshold, value, inplace=False):
-    """threshold(input, threshold, value) -> Tensor: x where x > threshold, else value."""
+    """threshold(input, threshold, value) -> Tensor: x where x > threshold, else value.
+
+    Example:
+        >>> torch.threshold(torch.tensor([-1.0, 0.5, 1.0, 3.0]), 0.75, -5.0)
+        tensor([-5., -5.,  1.,  3.])
+    """
     from .elementwise import _THRESH
     return _run(_THRESH, input, inplace, {"threshold": threshold, "value": value})
 
 
-PUBLIC["threshold_"] = lambda input, threshold_, value: threshold(input, threshold_, value, True)
-PUBLIC["rrelu_"] = lambda input, lower=1.0 / 8, upper=1.0 / 3, training=False: rrelu(
-    input, lower, upper, training, True)
+@public("threshold_")
+def threshold_(input, threshold, value):
+    """threshold_(input, threshold, value) -> Tensor: ``threshold`` written into ``input``
+    (elements not greater than ``threshold`` become ``value``).
+
+    Example:
+        >>> torch.threshold_(torch.tensor([-1.0, 0.5, 2.0]), 0.6, -1.0)
+        tensor([-1., -1.,  2.])
+    """
+    return globals()["threshold"](input, threshold, value, True)
+
+
+@public("rrelu_")
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """rrelu_(input, lower=1./8, upper=1./3, training=False) -> Tensor: ``rrelu`` written into
+    ``input``; outside training the negative slope is the mean of lower and upper.
+
+    Example:
+        >>> torch.rrelu_(torch.tensor([-1.0, 0.5, 2.0]))
+        tensor([-0.2292,  0.5000,  2.0000])
+    """
+    return rrelu(input, lower, upper, training, True)
 PUBLIC["relu_"] = METHODS["relu_"]
 
 
@@ -413,7 +490,18 @@ def _broadcast_pair(x1, x2):
 @public("cosine_similarity")
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """cosine_similarity(x1, x2, dim=1, eps=1e-8) -> Tensor: sum(x1 * x2) / (||x1|| ||x2||)
-    along ``dim``, each norm clamped to at least eps (broadcasting x1 against x2)."""
+    along ``dim``, each norm clamped to at least eps (broadcasting x1 against x2).
+
+    Shape:
+        ``x1`` and ``x2`` broadcast to a common shape; the output is that shape
+        without ``dim``.
+
+    Example:
+        >>> a = torch.tensor([[1.0, 0.0], [1.0, 1.0]])
+        >>> b = torch.tensor([[0.0, 1.0], [2.0, 2.0]])
+        >>> torch.cosine_similarity(a, b, dim=1)
+        tensor([0.0000, 1.0000])
+    """
     x1, x2 = _broadcast_pair(x1, x2)
     # torch clamps the norms outside autograd: the clamp changes values, not gradients
     n1 = clamp_min_passthrough(x1.norm(2, dim, keepdim=True), eps)
@@ -424,5 +512,18 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 @public("pairwise_distance")
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False) -> Tensor: the p-norm of
-    x1 - x2 + eps over the last dimension."""
+    x1 - x2 + eps over the last dimension.
+
+    Shape:
+        ``(*, D)`` inputs give a ``(*)`` output (``(*, 1)`` with keepdim=True);
+        1-D inputs give a 0-dim tensor.
+
+    Example:
+        >>> a = torch.tensor([[0.0, 0.0], [1.0, 1.0]])
+        >>> b = torch.tensor([[3.0, 4.0], [1.0, 1.0]])
+        >>> torch.pairwise_distance(a, b, eps=0.0)
+        tensor([5., 0.])
+        >>> torch.pairwise_distance(a, b, p=1.0, eps=0.0)
+        tensor([7., 0.])
+    """
     return (x1 - x2 + eps).norm(p, -1, keepdim)

@@ -46,7 +46,17 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training, 
     """native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum,
     eps) -> (Tensor, Tensor, Tensor): batch norm's output, the batch mean and the inverse
     standard deviation (empty tensors when not training); running statistics are updated in
-    place when training."""
+    place when training.
+
+    Example:
+        >>> x = torch.tensor([[1., 2.], [3., 6.]])
+        >>> out, mean, invstd = torch.native_batch_norm(x, None, None, None, None, True, 0.1, 0.)
+        >>> out
+        tensor([[-1., -1.],
+                [ 1.,  1.]])
+        >>> mean
+        tensor([2., 4.])
+    """
     return _batch_norm_tuple(input, weight, bias, running_mean, running_var, training,
                              momentum, eps)
 
@@ -83,7 +93,18 @@ def _batch_norm_with_update(input, weight, bias, running_mean, running_var, mome
 def native_layer_norm(input, normalized_shape, weight, bias, eps):
     """native_layer_norm(input, normalized_shape, weight, bias, eps) -> (Tensor, Tensor,
     Tensor): layer norm's output with the mean and inverse standard deviation over the
-    normalized dims (kept as size-1 dims)."""
+    normalized dims (kept as size-1 dims).
+
+    Example:
+        >>> x = torch.tensor([[1., 3.], [2., 6.]])
+        >>> out, mean, rstd = torch.native_layer_norm(x, [2], None, None, 0.)
+        >>> out
+        tensor([[-1.,  1.],
+                [-1.,  1.]])
+        >>> mean
+        tensor([[2.],
+                [4.]])
+    """
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     out = _norm.layer_norm(input, shape, weight, bias, eps)
     x = input._array
@@ -98,7 +119,17 @@ def native_layer_norm(input, normalized_shape, weight, bias, eps):
 def native_group_norm(input, weight, bias, N, C, HxW, group, eps):
     """native_group_norm(input, weight, bias, N, C, HxW, group, eps) -> (Tensor, Tensor,
     Tensor): group norm's output with the per-(sample, group) mean and inverse standard
-    deviation, shaped (N, group)."""
+    deviation, shaped (N, group).
+
+    Example:
+        >>> x = torch.tensor([[[1.], [3.]]])
+        >>> out, mean, rstd = torch.native_group_norm(x, None, None, 1, 2, 1, 1, 0.)
+        >>> out
+        tensor([[[-1.],
+                 [ 1.]]])
+        >>> mean
+        tensor([[2.]])
+    """
     out = _norm.group_norm(input, group, weight, bias, eps)
     x = input.reshape(N, group, (C // group) * HxW)
     mean = x.mean(-1)
@@ -109,7 +140,12 @@ def native_group_norm(input, weight, bias, N, C, HxW, group, eps):
 @public("native_dropout_backward")
 def native_dropout_backward(grad_output, mask, scale):
     """native_dropout_backward(grad_output, mask, scale) -> Tensor: ``grad_output * mask *
-    scale``, dropout's input gradient."""
+    scale``, dropout's input gradient.
+
+    Example:
+        >>> torch.native_dropout_backward(torch.ones(3), torch.tensor([True, False, True]), 2.0)
+        tensor([2., 0., 2.])
+    """
     return grad_output * (mask.to(grad_output.dtype) * scale)
 
 

@@ -48,19 +48,37 @@ def _atleast(n, tensors):
 
 @public("atleast_1d")
 def atleast_1d(*tensors):
-    """atleast_1d(*tensors): each input viewed with at least one dimension."""
+    """atleast_1d(*tensors) -> Tensor or tuple of Tensors: each input viewed with at least one
+    dimension (a single input gives a single tensor).
+
+    Example:
+        >>> torch.atleast_1d(torch.tensor(5))
+        tensor([5])
+    """
     return _atleast(1, tensors)
 
 
 @public("atleast_2d")
 def atleast_2d(*tensors):
-    """atleast_2d(*tensors): each input viewed with at least two dimensions."""
+    """atleast_2d(*tensors) -> Tensor or tuple of Tensors: each input viewed with at least two
+    dimensions (a single input gives a single tensor).
+
+    Example:
+        >>> torch.atleast_2d(torch.tensor([1, 2]))
+        tensor([[1, 2]])
+    """
     return _atleast(2, tensors)
 
 
 @public("atleast_3d")
 def atleast_3d(*tensors):
-    """atleast_3d(*tensors): each input viewed with at least three dimensions."""
+    """atleast_3d(*tensors) -> Tensor or tuple of Tensors: each input viewed with at least
+    three dimensions (a single input gives a single tensor).
+
+    Example:
+        >>> torch.atleast_3d(torch.tensor([1, 2])).shape
+        torch.Size([1, 2, 1])
+    """
     return _atleast(3, tensors)
 
 
@@ -72,27 +90,54 @@ def _cat(parts, dim, out):
 
 @public("hstack")
 def hstack(tensors, *, out=None):
-    """hstack(tensors, *, out=None) -> Tensor: concatenate along dim 1 (dim 0 for 1-D)."""
+    """hstack(tensors, *, out=None) -> Tensor: concatenate along dim 1 (dim 0 for 1-D).
+
+    Example:
+        >>> torch.hstack([torch.tensor([1, 2]), torch.tensor([3])])
+        tensor([1, 2, 3])
+    """
     ts = atleast_1d(_seq(tensors, "hstack"))
     return _cat(ts, 0 if ts and ts[0].ndim == 1 else 1, out)
 
 
 @public("vstack", "row_stack")
 def vstack(tensors, *, out=None):
-    """vstack(tensors, *, out=None) -> Tensor: concatenate along dim 0 after atleast_2d."""
+    """vstack(tensors, *, out=None) -> Tensor: concatenate along dim 0 after atleast_2d.
+    ``row_stack`` is another name for the same function.
+
+    Example:
+        >>> torch.vstack([torch.tensor([1, 2]), torch.tensor([3, 4])])
+        tensor([[1, 2],
+                [3, 4]])
+        >>> torch.row_stack([torch.tensor([1, 2]), torch.tensor([3, 4])])
+        tensor([[1, 2],
+                [3, 4]])
+    """
     return _cat(atleast_2d(_seq(tensors, "vstack")), 0, out)
 
 
 @public("dstack")
 def dstack(tensors, *, out=None):
-    """dstack(tensors, *, out=None) -> Tensor: concatenate along dim 2 after atleast_3d."""
+    """dstack(tensors, *, out=None) -> Tensor: concatenate along dim 2 after atleast_3d.
+
+    Example:
+        >>> torch.dstack([torch.tensor([1, 2]), torch.tensor([3, 4])])
+        tensor([[[1, 3],
+                 [2, 4]]])
+    """
     return _cat(atleast_3d(_seq(tensors, "dstack")), 2, out)
 
 
 @public("column_stack")
 def column_stack(tensors, *, out=None):
     """column_stack(tensors, *, out=None) -> Tensor: 0-d and 1-d inputs become columns, then
-    hstack."""
+    hstack.
+
+    Example:
+        >>> torch.column_stack([torch.tensor([1, 2]), torch.tensor([3, 4])])
+        tensor([[1, 3],
+                [2, 4]])
+    """
     ts = [to_tensor(t) for t in _seq(tensors, "column_stack")]
     ts = [t.reshape(-1, 1) if t.ndim <= 1 else t for t in ts]
     return _cat(ts, 1, out)
@@ -114,37 +159,67 @@ def _split_by(name, input, spec, dim, min_dim):
 
 @public("hsplit", method=True)
 def hsplit(input, indices_or_sections):
-    """hsplit(input, indices_or_sections) -> tuple: tensor_split along dim 1 (0 for 1-D)."""
+    """hsplit(input, indices_or_sections) -> tuple: tensor_split along dim 1 (0 for 1-D).
+
+    Example:
+        >>> torch.hsplit(torch.arange(4), 2)
+        (tensor([0, 1]), tensor([2, 3]))
+    """
     return _split_by("hsplit", input, indices_or_sections, 1 if input.ndim > 1 else 0, 1)
 
 
 @public("vsplit", method=True)
 def vsplit(input, indices_or_sections):
-    """vsplit(input, indices_or_sections) -> tuple: tensor_split along dim 0."""
+    """vsplit(input, indices_or_sections) -> tuple: tensor_split along dim 0.
+
+    Example:
+        >>> torch.vsplit(torch.arange(4).view(2, 2), 2)
+        (tensor([[0, 1]]), tensor([[2, 3]]))
+    """
     return _split_by("vsplit", input, indices_or_sections, 0, 2)
 
 
 @public("dsplit", method=True)
 def dsplit(input, indices_or_sections):
-    """dsplit(input, indices_or_sections) -> tuple: tensor_split along dim 2."""
+    """dsplit(input, indices_or_sections) -> tuple: tensor_split along dim 2.
+
+    Example:
+        >>> torch.dsplit(torch.arange(4).view(1, 1, 4), 2)
+        (tensor([[[0, 1]]]), tensor([[[2, 3]]]))
+    """
     return _split_by("dsplit", input, indices_or_sections, 2, 3)
 
 
 @public("unsafe_chunk", method=True)
 def unsafe_chunk(input, chunks, dim=0):
-    """unsafe_chunk(input, chunks, dim=0): chunk (ember's views are always safe)."""
+    """unsafe_chunk(input, chunks, dim=0): chunk (ember's views are always safe).
+
+    Example:
+        >>> torch.unsafe_chunk(torch.arange(4), 2)
+        (tensor([0, 1]), tensor([2, 3]))
+    """
     return input.chunk(chunks, dim)
 
 
 @public("unsafe_split", method=True)
 def unsafe_split(input, split_size, dim=0):
-    """unsafe_split(input, split_size, dim=0): split (ember's views are always safe)."""
+    """unsafe_split(input, split_size, dim=0): split (ember's views are always safe).
+
+    Example:
+        >>> torch.unsafe_split(torch.arange(5), 2)
+        (tensor([0, 1]), tensor([2, 3]), tensor([4]))
+    """
     return input.split(split_size, dim)
 
 
 @public("ravel", method=True)
 def ravel(input):
-    """ravel(input) -> Tensor: flattened to 1-D (a view when possible)."""
+    """ravel(input) -> Tensor: flattened to 1-D (a view when possible).
+
+    Example:
+        >>> torch.ravel(torch.tensor([[1, 2], [3, 4]]))
+        tensor([1, 2, 3, 4])
+    """
     return input.reshape(-1)
 
 
@@ -152,7 +227,17 @@ def ravel(input):
 @public("meshgrid")
 def meshgrid(*tensors, indexing=None):
     """meshgrid(*tensors, indexing='ij') -> tuple of Tensors: coordinate grids (views that
-    broadcast each 1-D input; ``indexing='xy'`` swaps the first two dimensions)."""
+    broadcast each 1-D input; ``indexing='xy'`` swaps the first two dimensions).
+
+    Example:
+        >>> xs, ys = torch.meshgrid(torch.tensor([1, 2]), torch.tensor([3, 4, 5]), indexing='ij')
+        >>> xs
+        tensor([[1, 1, 1],
+                [2, 2, 2]])
+        >>> ys
+        tensor([[3, 4, 5],
+                [3, 4, 5]])
+    """
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     indexing = "ij" if indexing is None else indexing
@@ -178,7 +263,15 @@ def meshgrid(*tensors, indexing=None):
 @public("cartesian_prod")
 def cartesian_prod(*tensors):
     """cartesian_prod(*tensors) -> Tensor: rows of every combination (itertools.product order);
-    one input is returned as is."""
+    one input is returned as is.
+
+    Example:
+        >>> torch.cartesian_prod(torch.tensor([1, 2]), torch.tensor([3, 4]))
+        tensor([[1, 3],
+                [1, 4],
+                [2, 3],
+                [2, 4]])
+    """
     if len(tensors) == 1:
         return tensors[0]
     from .shape import stack
@@ -189,7 +282,14 @@ def cartesian_prod(*tensors):
 @public("combinations")
 def combinations(input, r=2, with_replacement=False):
     """combinations(input, r=2, with_replacement=False) -> Tensor: rows of length-r combinations
-    of a 1-D tensor (itertools order)."""
+    of a 1-D tensor (itertools order).
+
+    Example:
+        >>> torch.combinations(torch.tensor([1, 2, 3]))
+        tensor([[1, 2],
+                [1, 3],
+                [2, 3]])
+    """
     if input.ndim != 1:
         raise EmberRuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
     if r < 0:
@@ -204,7 +304,14 @@ def combinations(input, r=2, with_replacement=False):
 
 @public("broadcast_tensors")
 def broadcast_tensors(*tensors):
-    """broadcast_tensors(*tensors) -> tuple of Tensors expanded to one broadcast shape."""
+    """broadcast_tensors(*tensors) -> tuple of Tensors expanded to one broadcast shape.
+
+    Example:
+        >>> a, b = torch.broadcast_tensors(torch.tensor([[1], [2]]), torch.tensor([3, 4, 5]))
+        >>> b
+        tensor([[3, 4, 5],
+                [3, 4, 5]])
+    """
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     shape = broadcast_shapes(*[t.shape for t in tensors])
@@ -213,7 +320,12 @@ def broadcast_tensors(*tensors):
 
 @public("broadcast_shapes")
 def broadcast_shapes(*shapes):
-    """broadcast_shapes(*shapes) -> Size: the shape all inputs broadcast to."""
+    """broadcast_shapes(*shapes) -> Size: the shape all inputs broadcast to.
+
+    Example:
+        >>> torch.broadcast_shapes((2, 1), (1, 3))
+        torch.Size([2, 3])
+    """
     from ..tensor import Size
     norm = [(s,) if isinstance(s, int) else tuple(s) for s in shapes]
     try:
@@ -226,7 +338,14 @@ def broadcast_shapes(*shapes):
 @public("block_diag")
 def block_diag(*tensors):
     """block_diag(*tensors) -> Tensor: inputs (0-, 1- or 2-D) placed along the diagonal of a
-    zero matrix; the result dtype promotes all inputs."""
+    zero matrix; the result dtype promotes all inputs.
+
+    Example:
+        >>> torch.block_diag(torch.tensor([[1, 2]]), torch.tensor([[3], [4]]))
+        tensor([[1, 2, 0],
+                [0, 0, 3],
+                [0, 0, 4]])
+    """
     ts = []
     for i, t in enumerate(tensors):
         t = to_tensor(t)
@@ -358,7 +477,13 @@ def _scatter_into(input, src, view, name):
 @public("diagonal_scatter", method=True)
 def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     """diagonal_scatter(input, src, offset=0, dim1=0, dim2=1) -> Tensor: a copy of ``input``
-    with the given diagonal replaced by ``src``."""
+    with the given diagonal replaced by ``src``.
+
+    Example:
+        >>> torch.diagonal_scatter(torch.zeros(2, 2), torch.tensor([1., 2.]))
+        tensor([[1., 0.],
+                [0., 2.]])
+    """
     d1, d2 = _wrap_dim(dim1, input.ndim), _wrap_dim(dim2, input.ndim)
     return _scatter_into(input, src, ("diagonal", (int(offset), d1, d2)), "diagonal_scatter")
 
@@ -366,7 +491,13 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
 @public("select_scatter", method=True)
 def select_scatter(input, src, dim, index):
     """select_scatter(input, src, dim, index) -> Tensor: a copy of ``input`` with
-    ``input.select(dim, index)`` replaced by ``src``."""
+    ``input.select(dim, index)`` replaced by ``src``.
+
+    Example:
+        >>> torch.select_scatter(torch.zeros(2, 2), torch.ones(2), 0, 1)
+        tensor([[0., 0.],
+                [1., 1.]])
+    """
     d = _wrap_dim(dim, input.ndim)
     n = input.shape[d]
     if not -n <= index < n:
@@ -378,7 +509,12 @@ def select_scatter(input, src, dim, index):
 @public("slice_scatter", method=True)
 def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     """slice_scatter(input, src, dim=0, start=None, end=None, step=1) -> Tensor: a copy of
-    ``input`` with the slice ``start:end:step`` along ``dim`` replaced by ``src``."""
+    ``input`` with the slice ``start:end:step`` along ``dim`` replaced by ``src``.
+
+    Example:
+        >>> torch.slice_scatter(torch.zeros(4), torch.ones(2), start=1, end=3)
+        tensor([0., 1., 1., 0.])
+    """
     d = _wrap_dim(dim, input.ndim)
     return _scatter_into(input, src, ("slice", (d, start, end, step)), "slice_scatter")
 
@@ -386,7 +522,14 @@ def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
 @public("as_strided_scatter", method=True)
 def as_strided_scatter(input, src, size, stride, storage_offset=None):
     """as_strided_scatter(input, src, size, stride, storage_offset=None) -> Tensor: a copy of
-    ``input`` (contiguous) whose as_strided view is replaced by ``src``."""
+    ``input`` (contiguous) whose as_strided view is replaced by ``src``.
+
+    Example:
+        >>> torch.as_strided_scatter(torch.zeros(3, 3), torch.ones(3), (3,), (4,))
+        tensor([[1., 0., 0.],
+                [0., 1., 0.],
+                [0., 0., 1.]])
+    """
     view = ("as_strided", (tuple(size), tuple(stride), int(storage_offset or 0)))
     return _scatter_into(input, src, view, "as_strided_scatter")
 
@@ -395,7 +538,16 @@ def as_strided_scatter(input, src, size, stride, storage_offset=None):
 @public("diag_embed", method=True)
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     """diag_embed(input, offset=0, dim1=-2, dim2=-1) -> Tensor: the last dimension of ``input``
-    placed on the (dim1, dim2) diagonal of new zero matrices."""
+    placed on the (dim1, dim2) diagonal of new zero matrices.
+
+    Example:
+        >>> torch.diag_embed(torch.tensor([[1, 2], [3, 4]]))
+        tensor([[[1, 0],
+                 [0, 2]],
+        <BLANKLINE>
+                [[3, 0],
+                 [0, 4]]])
+    """
     nd = input.ndim + 1
     d1, d2 = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
     if d1 == d2:
@@ -414,7 +566,15 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
 @public("diag", method=True)
 def diag(input, diagonal=0, *, out=None):
     """diag(input, diagonal=0) -> Tensor: a 1-D input becomes a matrix with it on a diagonal,
-    a 2-D input gives that diagonal (a copy)."""
+    a 2-D input gives that diagonal (a copy).
+
+    Example:
+        >>> torch.diag(torch.tensor([1, 2]))
+        tensor([[1, 0],
+                [0, 2]])
+        >>> torch.diag(torch.tensor([[1, 2], [3, 4]]))
+        tensor([1, 4])
+    """
     if input.ndim == 1:
         return write_out(diag_embed(input, diagonal, 0, 1), out)
     if input.ndim == 2:
@@ -424,14 +584,27 @@ def diag(input, diagonal=0, *, out=None):
 
 @public("diagflat", method=True)
 def diagflat(input, offset=0):
-    """diagflat(input, offset=0) -> Tensor: the flattened input on a diagonal of a matrix."""
+    """diagflat(input, offset=0) -> Tensor: the flattened input on a diagonal of a matrix.
+
+    Example:
+        >>> torch.diagflat(torch.tensor([1, 2]), 1)
+        tensor([[0, 1, 0],
+                [0, 0, 2],
+                [0, 0, 0]])
+    """
     return diag_embed(input.reshape(-1), offset, 0, 1)
 
 
 @public("rot90", method=True)
 def rot90(input, k=1, dims=(0, 1)):
     """rot90(input, k=1, dims=[0, 1]) -> Tensor: rotate by 90° k times from the first axis of
-    ``dims`` towards the second."""
+    ``dims`` towards the second.
+
+    Example:
+        >>> torch.rot90(torch.tensor([[1, 2], [3, 4]]))
+        tensor([[2, 4],
+                [1, 3]])
+    """
     dims = list(dims)
     if len(dims) != 2:
         raise EmberRuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
@@ -452,6 +625,54 @@ def rot90(input, k=1, dims=(0, 1)):
 
 
 # --- *_copy: a view op, then a copy -------------------------------------------------------------
+# Docstring parts of the generated ``*_copy`` functions: view name -> (the arguments of its
+# signature, what it returns, a doctest example's code, that example's expected output).
+_COPY_DOCS = {
+    "as_strided": ("input, size, stride, storage_offset=None", "Tensor",
+                   "torch.as_strided_copy(torch.arange(4), (2, 2), (1, 1))",
+                   "tensor([[0, 1],\n        [1, 2]])"),
+    "diagonal": ("input, offset=0, dim1=0, dim2=1", "Tensor",
+                 "torch.diagonal_copy(torch.tensor([[1, 2], [3, 4]]))",
+                 "tensor([1, 4])"),
+    "expand": ("input, size, *, implicit=False", "Tensor",
+               "torch.expand_copy(torch.tensor([1, 2]), (2, 2))",
+               "tensor([[1, 2],\n        [1, 2]])"),
+    "permute": ("input, dims", "Tensor",
+                "torch.permute_copy(torch.zeros(2, 3, 4), (2, 0, 1)).shape",
+                "torch.Size([4, 2, 3])"),
+    "squeeze": ("input, dim=None", "Tensor",
+                "torch.squeeze_copy(torch.zeros(2, 1, 3)).shape",
+                "torch.Size([2, 3])"),
+    "t": ("input", "Tensor",
+          "torch.t_copy(torch.tensor([[1, 2], [3, 4]]))",
+          "tensor([[1, 3],\n        [2, 4]])"),
+    "transpose": ("input, dim0, dim1", "Tensor",
+                  "torch.transpose_copy(torch.tensor([[1, 2, 3]]), 0, 1)",
+                  "tensor([[1],\n        [2],\n        [3]])"),
+    "unbind": ("input, dim=0", "tuple of Tensors",
+               "torch.unbind_copy(torch.tensor([[1, 2], [3, 4]]))",
+               "(tensor([1, 2]), tensor([3, 4]))"),
+    "unfold": ("input, dimension, size, step", "Tensor",
+               "torch.unfold_copy(torch.arange(5), 0, 2, 2)",
+               "tensor([[0, 1],\n        [2, 3]])"),
+    "unsqueeze": ("input, dim", "Tensor",
+                  "torch.unsqueeze_copy(torch.tensor([1, 2]), 1)",
+                  "tensor([[1],\n        [2]])"),
+    "view": ("input, size", "Tensor",
+             "torch.view_copy(torch.arange(4), (2, 2))",
+             "tensor([[0, 1],\n        [2, 3]])"),
+    "split_with_sizes": ("input, split_sizes, dim=0", "tuple of Tensors",
+                         "torch.split_with_sizes_copy(torch.arange(5), [2, 3])",
+                         "(tensor([0, 1]), tensor([2, 3, 4]))"),
+    "split": ("input, split_size, dim=0", "tuple of Tensors",
+              "torch.split_copy(torch.arange(5), 2)",
+              "(tensor([0, 1]), tensor([2, 3]), tensor([4]))"),
+    "detach": ("input", "Tensor",
+               "torch.detach_copy(torch.tensor([1., 2.]))",
+               "tensor([1., 2.])"),
+}
+
+
 def _copy_variant(view_name):
     def fn(input, *args, out=None, **kwargs):
         res = getattr(input, view_name)(*args, **kwargs)
@@ -459,24 +680,39 @@ def _copy_variant(view_name):
             return type(res)(r.clone() for r in res)
         return write_out(res.clone(), out)
     fn.__name__ = fn.__qualname__ = f"{view_name}_copy"
-    fn.__doc__ = f"{view_name}_copy(input, ...) -> Tensor: ``input.{view_name}(...)`` copied."
+    sig, ret, code, want = _COPY_DOCS[view_name]
+    fn.__doc__ = (f"{view_name}_copy({sig}) -> {ret}: ``input.{view_name}(...)`` copied.\n\n"
+                  f"    Example:\n        >>> {code}\n        "
+                  + want.replace("\n", "\n        ") + "\n    ")
     return fn
 
 
+# Bound in this module too, so that the doctest finder sees the generated functions.
 for _v in ("as_strided", "diagonal", "expand", "permute", "squeeze", "t", "transpose",
            "unbind", "unfold", "unsqueeze", "view", "split_with_sizes", "split", "detach"):
-    PUBLIC[f"{_v}_copy"] = _copy_variant(_v)
+    PUBLIC[f"{_v}_copy"] = globals()[f"{_v}_copy"] = _copy_variant(_v)
 
 
 @public("alias_copy")
 def alias_copy(input, *, out=None):
-    """alias_copy(input) -> Tensor: a copy of ``input``."""
+    """alias_copy(input) -> Tensor: a copy of ``input``.
+
+    Example:
+        >>> torch.alias_copy(torch.tensor([1, 2, 3]))
+        tensor([1, 2, 3])
+    """
     return write_out(input.clone(), out)
 
 
 @public("narrow_copy", method=True)
 def narrow_copy(input, dim, start, length, *, out=None):
-    """narrow_copy(input, dim, start, length) -> Tensor: ``narrow`` copied."""
+    """narrow_copy(input, dim, start, length) -> Tensor: ``narrow`` copied.
+
+    Example:
+        >>> torch.narrow_copy(torch.arange(6).view(2, 3), 1, 1, 2)
+        tensor([[1, 2],
+                [4, 5]])
+    """
     return write_out(input.narrow(dim, start, length).clone(), out)
 
 
@@ -492,21 +728,38 @@ def _tri_indices(fn, row, col, offset, dtype):
 @public("tril_indices")
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """tril_indices(row, col, offset=0, *, dtype=torch.long) -> Tensor of shape (2, N): the
-    coordinates of the lower triangle of a row × col matrix, row by row."""
+    coordinates of the lower triangle of a row × col matrix, row by row.
+
+    Example:
+        >>> torch.tril_indices(3, 3)
+        tensor([[0, 1, 1, 2, 2, 2],
+                [0, 0, 1, 0, 1, 2]])
+    """
     return _tri_indices(np.tril_indices, row, col, offset, dtype)
 
 
 @public("triu_indices")
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """triu_indices(row, col, offset=0, *, dtype=torch.long) -> Tensor of shape (2, N): the
-    coordinates of the upper triangle of a row × col matrix, row by row."""
+    coordinates of the upper triangle of a row × col matrix, row by row.
+
+    Example:
+        >>> torch.triu_indices(3, 3, 1)
+        tensor([[0, 0, 1],
+                [1, 2, 2]])
+    """
     return _tri_indices(np.triu_indices, row, col, offset, dtype)
 
 
 @public("unravel_index")
 def unravel_index(indices, shape):
     """unravel_index(indices, shape) -> tuple of LongTensors: the coordinates in ``shape`` of
-    flat indices."""
+    flat indices.
+
+    Example:
+        >>> torch.unravel_index(torch.tensor([4, 5]), (2, 3))
+        (tensor([1, 1]), tensor([1, 2]))
+    """
     idx = to_tensor(indices)._array
     if idx.dtype.kind not in "iu":
         raise EmberTypeError(f"expected 'indices' to be integer dtype, but got {idx.dtype}")
@@ -521,7 +774,14 @@ def unravel_index(indices, shape):
 @public("vander")
 def vander(x, N=None, increasing=False):
     """vander(x, N=None, increasing=False) -> Tensor: the Vandermonde matrix whose columns are
-    powers of the 1-D ``x`` (decreasing unless ``increasing``)."""
+    powers of the 1-D ``x`` (decreasing unless ``increasing``).
+
+    Example:
+        >>> torch.vander(torch.tensor([1, 2, 3]))
+        tensor([[1, 1, 1],
+                [4, 2, 1],
+                [9, 3, 1]])
+    """
     if x.ndim != 1:
         raise EmberRuntimeError("x must be a one-dimensional tensor.")
     n = x.shape[0] if N is None else int(N)

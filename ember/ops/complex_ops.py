@@ -20,7 +20,12 @@ _IMAG.derivative(lambda m, g, a_shape, out: g * 1j)
 
 @public("real")
 def real(input):
-    """real(input) -> Tensor: a view of the real part (the tensor itself for real dtypes)."""
+    """real(input) -> Tensor: a view of the real part (the tensor itself for real dtypes).
+
+    Example:
+        >>> torch.real(torch.tensor([1 + 2j, 3 - 4j]))
+        tensor([1., 3.])
+    """
     if not input.is_complex():
         return input
     return dispatch.apply_view(_REAL, input)
@@ -28,7 +33,12 @@ def real(input):
 
 @public("imag")
 def imag(input):
-    """imag(input) -> Tensor: a view of the imaginary part (complex tensors only)."""
+    """imag(input) -> Tensor: a view of the imaginary part (complex tensors only).
+
+    Example:
+        >>> torch.imag(torch.tensor([1 + 2j, 3 - 4j]))
+        tensor([ 2., -4.])
+    """
     if not input.is_complex():
         raise EmberRuntimeError("imag is not implemented for tensors with non-complex dtypes.")
     return dispatch.apply_view(_IMAG, input)
@@ -40,7 +50,12 @@ _CONJ.node_name = "ConjBackward0"
 
 @public("conj", "conj_physical", method=True)
 def conj(input):
-    """conj(input) -> Tensor: complex conjugate (a copy in ember; the input for real dtypes)."""
+    """conj(input) -> Tensor: complex conjugate (a copy in ember; the input for real dtypes).
+
+    Example:
+        >>> torch.conj(torch.tensor([1 + 2j, 3 - 4j]))
+        tensor([1.-2.j, 3.+4.j])
+    """
     if not input.is_complex():
         return input
     return dispatch.unary(_CONJ, input)
@@ -51,7 +66,18 @@ METHODS["resolve_conj"] = lambda self: self
 METHODS["resolve_neg"] = lambda self: self
 METHODS["is_conj"] = lambda self: False
 METHODS["is_neg"] = lambda self: False
-public("resolve_conj", "resolve_neg")(lambda input: input)
+@public("resolve_conj", "resolve_neg")
+def resolve_conj(input):
+    """resolve_conj(input) -> Tensor: ``input`` with a pending conjugation applied. ember
+    conjugates eagerly, so there is never one pending and ``input`` itself comes back;
+    ``resolve_neg`` likewise.
+
+    Example:
+        >>> x = torch.tensor([1 + 2j]).conj()
+        >>> torch.resolve_conj(x)
+        tensor([1.-2.j])
+    """
+    return input
 
 _AS_REAL = op("view_as_real", keep="shape", kind="view")(
     lambda m, a: a.view(np.float32 if a.dtype == np.complex64 else np.float64).reshape(
@@ -69,7 +95,13 @@ _AS_COMPLEX.derivative(lambda m, g, a_shape, out: m.view_as_real(g))
 
 @public("view_as_real")
 def view_as_real(input):
-    """view_as_real(input) -> Tensor: a real view with a trailing dimension of size 2."""
+    """view_as_real(input) -> Tensor: a real view with a trailing dimension of size 2.
+
+    Example:
+        >>> torch.view_as_real(torch.tensor([1 + 2j, 3 - 4j]))
+        tensor([[ 1.,  2.],
+                [ 3., -4.]])
+    """
     if not input.is_complex():
         raise EmberRuntimeError("view_as_real is only supported for complex tensors")
     return dispatch.apply_view(_AS_REAL, input)
@@ -77,7 +109,12 @@ def view_as_real(input):
 
 @public("view_as_complex")
 def view_as_complex(input):
-    """view_as_complex(input) -> Tensor: a complex view of a (..., 2) float tensor."""
+    """view_as_complex(input) -> Tensor: a complex view of a (..., 2) float tensor.
+
+    Example:
+        >>> torch.view_as_complex(torch.tensor([[1.0, 2.0], [3.0, -4.0]]))
+        tensor([1.+2.j, 3.-4.j])
+    """
     a = input._array
     if a.dtype not in (np.float32, np.float64):
         raise EmberRuntimeError(f"view_as_complex is only supported for float and double tensors, "
@@ -106,13 +143,25 @@ def _angle_grad(m, g, a):
 
 @public("angle", method=True)
 def angle(input):
-    """angle(input) -> Tensor: elementwise argument (angle) in radians."""
+    """angle(input) -> Tensor: elementwise argument (angle) in radians.
+
+    Example:
+        >>> torch.angle(torch.tensor([1.0, -1.0, 0.0]))
+        tensor([0.0000, 3.1416, 0.0000])
+        >>> torch.angle(torch.tensor([1j, -1j]))
+        tensor([ 1.5708, -1.5708])
+    """
     return dispatch.unary(_ANGLE, input)
 
 
 @public("polar")
 def polar(abs, angle):
-    """polar(abs, angle) -> Tensor: abs * (cos(angle) + i sin(angle))."""
+    """polar(abs, angle) -> Tensor: abs * (cos(angle) + i sin(angle)).
+
+    Example:
+        >>> torch.polar(torch.tensor([2.0, 1.0]), torch.tensor([0.0, 0.0]))
+        tensor([2.+0.j, 1.+0.j])
+    """
     return complex(abs * angle.cos(), abs * angle.sin())
 
 
@@ -127,7 +176,12 @@ _complex.derivative((lambda m, g, re, im, out: m.real(g), lambda m, g, re, im, o
 @public("complex")
 def complex(real, imag):
     """complex(real, imag) -> Tensor: real + i * imag (float32 -> complex64, float64 ->
-    complex128)."""
+    complex128).
+
+    Example:
+        >>> torch.complex(torch.tensor([1.0, 2.0]), torch.tensor([3.0, -4.0]))
+        tensor([1.+3.j, 2.-4.j])
+    """
     if real._array.dtype != imag._array.dtype or real._array.dtype not in (np.float32, np.float64):
         raise EmberRuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
                                 f"{real.dtype} and {imag.dtype}")

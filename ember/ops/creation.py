@@ -240,7 +240,15 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 @public("as_tensor")
 def as_tensor(data, dtype=None, device=None):
     """as_tensor(data, dtype=None, device=None) -> Tensor: shares memory with a tensor or NumPy
-    array that already has the requested dtype, converts (copies) otherwise."""
+    array that already has the requested dtype, converts (copies) otherwise.
+
+    Example:
+        >>> import numpy as np
+        >>> a = np.array([1, 2, 3])
+        >>> t = torch.as_tensor(a); a[0] = -1
+        >>> t
+        tensor([-1,  2,  3])
+    """
     check_device(device)
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
@@ -254,7 +262,15 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
     """asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None) -> Tensor:
     ``obj`` itself (a tensor) or a tensor sharing its memory (a NumPy array) when no
     conversion is needed and ``copy`` is not True; a copy otherwise. ``copy=False`` refuses to
-    copy."""
+    copy.
+
+    Example:
+        >>> torch.asarray([1, 2, 3])
+        tensor([1, 2, 3])
+        >>> torch.asarray([[1, 2], [3, 4]], dtype=torch.float32)
+        tensor([[1., 2.],
+                [3., 4.]])
+    """
     check_device(device)
     if isinstance(obj, Tensor):
         t = obj
@@ -289,7 +305,15 @@ _NEGATIVE_STRIDES = ("At least one stride in the given numpy array is negative, 
 @public("from_numpy")
 def from_numpy(ndarray):
     """from_numpy(ndarray) -> Tensor sharing the array's memory: writes on either side show on
-    the other, and the tensor keeps the array alive."""
+    the other, and the tensor keeps the array alive.
+
+    Example:
+        >>> import numpy as np
+        >>> a = np.array([1, 2, 3])
+        >>> t = torch.from_numpy(a)
+        >>> t[0] = 7; a
+        array([7, 2, 3])
+    """
     if not isinstance(ndarray, np.ndarray):
         raise EmberTypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
     _dt.from_numpy_dtype(ndarray.dtype)
@@ -334,7 +358,12 @@ def _filled(name, np_fn):
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (f"{name}(*size, *, out=None, dtype=None, layout=torch.strided, device=None, "
                   f"requires_grad=False) -> Tensor: a tensor of the given size "
-                  f"({'uninitialised' if name == 'empty' else name}).")
+                  f"({'uninitialised' if name == 'empty' else name}).\n\n"
+                  f"    Example:\n"
+                  f"        >>> torch.{name}(2, 3).shape\n"
+                  f"        torch.Size([2, 3])\n"
+                  f"        >>> torch.{name}(2, dtype=torch.int64).dtype\n"
+                  f"        torch.int64\n    ")
     return fn
 
 
@@ -352,7 +381,12 @@ def _like(name, np_fn):
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (f"{name}(input, *, dtype=None, layout=None, device=None, requires_grad=False, "
                   f"memory_format=torch.preserve_format) -> Tensor with input's shape (and "
-                  f"dtype unless given).")
+                  f"dtype unless given).\n\n"
+                  f"    Example:\n"
+                  f"        >>> torch.{name}(torch.tensor([[1, 2], [3, 4]])).shape\n"
+                  f"        torch.Size([2, 2])\n"
+                  f"        >>> torch.{name}(torch.tensor([1, 2]), dtype=torch.float64).dtype\n"
+                  f"        torch.float64\n    ")
     return fn
 
 
@@ -379,7 +413,15 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False):
     """full(size, fill_value, *, out=None, dtype=None, layout=torch.strided, device=None,
     requires_grad=False) -> Tensor filled with ``fill_value``; without ``dtype`` the dtype
-    follows the value (bool, int64, the default float or complex dtype)."""
+    follows the value (bool, int64, the default float or complex dtype).
+
+    Example:
+        >>> torch.full((2, 3), 7)
+        tensor([[7, 7, 7],
+                [7, 7, 7]])
+        >>> torch.full((2,), 1.5)
+        tensor([1.5000, 1.5000])
+    """
     check_device(device)
     if not isinstance(size, (tuple, list)):
         raise EmberTypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
@@ -395,7 +437,13 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
               memory_format=None):
     """full_like(input, fill_value, *, dtype=None, layout=None, device=None,
     requires_grad=False, memory_format=torch.preserve_format) -> Tensor of input's shape and
-    dtype (unless given) filled with ``fill_value``."""
+    dtype (unless given) filled with ``fill_value``.
+
+    Example:
+        >>> torch.full_like(torch.zeros(2, 2), 3)
+        tensor([[3., 3.],
+                [3., 3.]])
+    """
     check_device(device)
     d = input._array.dtype if dtype is None else _dt.to_dtype(dtype).np
     return _finish(_full_array(input._array.shape, _fill_value(fill_value), d), requires_grad)
@@ -503,7 +551,15 @@ def _fma(a, b, c):
 def range_(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
            requires_grad=False):
     """range(start=0, end, step=1, *, out=None, dtype=None, ...) -> Tensor: like arange but
-    includes ``end``; deprecated in torch (and warns the same way here)."""
+    includes ``end``; deprecated in torch (and warns the same way here).
+
+    Example:
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     torch.range(1, 3)
+        tensor([1., 2., 3.])
+    """
     warnings.warn("torch.range is deprecated and will be removed in a future release because its "
                   "behavior is inconsistent with Python's range builtin. Instead, use "
                   "torch.arange, which produces values in [start, end).", UserWarning,
@@ -598,7 +654,14 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):
     """logspace(start, end, steps, base=10.0, *, out=None, dtype=None, ...) -> Tensor:
-    ``base ** linspace(start, end, steps)``; for integer dtypes the exponents are integers."""
+    ``base ** linspace(start, end, steps)``; for integer dtypes the exponents are integers.
+
+    Example:
+        >>> torch.logspace(0, 3, 4)
+        tensor([   1.,   10.,  100., 1000.])
+        >>> torch.logspace(0, 4, 5, base=2)
+        tensor([ 1.,  2.,  4.,  8., 16.])
+    """
     check_device(device)
     start, end = _num(start), _num(end)
     steps = _check_steps(steps, "logspace")
@@ -623,7 +686,17 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
 @public("eye")
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """eye(n, m=None, *, out=None, dtype=None, layout=torch.strided, device=None,
-    requires_grad=False) -> Tensor: an n×m matrix with ones on the diagonal."""
+    requires_grad=False) -> Tensor: an n×m matrix with ones on the diagonal.
+
+    Example:
+        >>> torch.eye(3)
+        tensor([[1., 0., 0.],
+                [0., 1., 0.],
+                [0., 0., 1.]])
+        >>> torch.eye(2, 3, dtype=torch.int64)
+        tensor([[1, 0, 0],
+                [0, 1, 0]])
+    """
     check_device(device)
     n = operator.index(n)
     if n < 0:
@@ -706,7 +779,13 @@ def _legacy_new(cls, args, dtype, device):
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
                   pin_memory=False):
     """empty_strided(size, stride, *, dtype=None, ...) -> Tensor: an uninitialised tensor (ember
-    lays it out contiguously; ``stride`` is accepted for compatibility)."""
+    lays it out contiguously; ``stride`` is accepted for compatibility).
+
+    Example:
+        >>> x = torch.empty_strided((2, 3), (1, 2))
+        >>> x.shape, x.dtype
+        (torch.Size([2, 3]), torch.float32)
+    """
     return empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
 
 
@@ -714,7 +793,13 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
 def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None,
                    requires_grad=False, pin_memory=False):
     """empty_permuted(size, physical_layout, *, dtype=None, ...) -> Tensor: an uninitialised
-    tensor of logical shape ``size``."""
+    tensor of logical shape ``size``.
+
+    Example:
+        >>> x = torch.empty_permuted((2, 3, 5), (0, 2, 1))
+        >>> x.shape, x.dtype
+        (torch.Size([2, 3, 5]), torch.float32)
+    """
     return empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
 
 
@@ -722,7 +807,14 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
 def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False,
                   pin_memory=False):
     """scalar_tensor(s, *, dtype=None, ...) -> Tensor: a 0-dim tensor of the default float
-    dtype (or ``dtype``) holding ``s``."""
+    dtype (or ``dtype``) holding ``s``.
+
+    Example:
+        >>> torch.scalar_tensor(3)
+        tensor(3.)
+        >>> torch.scalar_tensor(3).shape
+        torch.Size([])
+    """
     return tensor(s, dtype=dtype if dtype is not None else _dt.get_default_dtype(),
                   device=device, requires_grad=requires_grad)
 

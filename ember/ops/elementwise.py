@@ -176,7 +176,14 @@ _ROUND.grad = lambda m, g, a, out, decimals=0: g * 0
 
 @public("round", method=True)
 def round(input, *, decimals=0, out=None):
-    """round(input, *, decimals=0, out=None) -> Tensor: round half to even."""
+    """round(input, *, decimals=0, out=None) -> Tensor: round half to even.
+
+    Example:
+        >>> torch.round(torch.tensor([0.5, 1.5, 2.5, -0.5]))
+        tensor([0., 2., 2., -0.])
+        >>> torch.round(torch.tensor([1.2345, 2.3456]), decimals=2)
+        tensor([1.2300, 2.3500])
+    """
     res = (dispatch.unary(_ROUND, input, decimals=decimals) if decimals
            else dispatch.unary(_ROUND, input))
     return write_out(res, out)
@@ -300,34 +307,67 @@ def _scaled(other, alpha):
 
 @public("add", method=True)
 def add(input, other, *, alpha=1, out=None):
-    """add(input, other, *, alpha=1, out=None) -> Tensor: input + alpha * other."""
+    """add(input, other, *, alpha=1, out=None) -> Tensor: input + alpha * other.
+
+    Example:
+        >>> torch.add(torch.tensor([1, 2, 3]), torch.tensor([10, 20, 30]))
+        tensor([11, 22, 33])
+        >>> torch.add(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 1.0]), alpha=3)
+        tensor([4., 5.])
+    """
     return write_out(dispatch.binary(ADD, input, _scaled(other, alpha)), out)
 
 
 @public("sub", "subtract", method=True)
 def sub(input, other, *, alpha=1, out=None):
-    """sub(input, other, *, alpha=1, out=None) -> Tensor: input - alpha * other."""
+    """sub(input, other, *, alpha=1, out=None) -> Tensor: input - alpha * other.
+
+    Example:
+        >>> torch.sub(torch.tensor([5, 6]), torch.tensor([1, 2]), alpha=2)
+        tensor([3, 2])
+    """
     refuse_bool_sub(input, other)
     return write_out(dispatch.binary(SUB, input, _scaled(other, alpha)), out)
 
 
 @public("rsub")
 def rsub(input, other, *, alpha=1):
-    """rsub(input, other, *, alpha=1) -> Tensor: other - alpha * input."""
+    """rsub(input, other, *, alpha=1) -> Tensor: other - alpha * input.
+
+    Example:
+        >>> torch.rsub(torch.tensor([1, 2, 3]), 10)
+        tensor([9, 8, 7])
+    """
     refuse_bool_sub(input, other)
     return dispatch.binary(SUB, other, _scaled(input, alpha))
 
 
 @public("mul", "multiply", method=True)
 def mul(input, other, *, out=None):
-    """mul(input, other, *, out=None) -> Tensor: elementwise product, broadcasting."""
+    """mul(input, other, *, out=None) -> Tensor: elementwise product, broadcasting.
+
+    Example:
+        >>> torch.mul(torch.tensor([[1], [2]]), torch.tensor([3, 4, 5]))
+        tensor([[ 3,  4,  5],
+                [ 6,  8, 10]])
+    """
     return write_out(dispatch.binary(MUL, input, other), out)
 
 
 @public("div", "divide", method=True)
 def div(input, other, *, rounding_mode=None, out=None):
     """div(input, other, *, rounding_mode=None, out=None) -> Tensor: true division, or with
-    rounding_mode 'trunc' / 'floor' rounded division keeping integer dtypes."""
+    rounding_mode 'trunc' / 'floor' rounded division keeping integer dtypes.
+
+    Example:
+        >>> a = torch.tensor([7.0, -7.0, 6.0])
+        >>> torch.div(a, 2)
+        tensor([ 3.5000, -3.5000,  3.0000])
+        >>> torch.div(a, 2, rounding_mode='floor')
+        tensor([ 3., -4.,  3.])
+        >>> torch.div(a, 2, rounding_mode='trunc')
+        tensor([ 3., -3.,  3.])
+    """
     if rounding_mode is None:
         res = dispatch.binary(DIV, input, other)
     elif rounding_mode == "floor":
@@ -373,7 +413,12 @@ METHODS["div_"] = METHODS["divide_"] = METHODS["true_divide_"] = _div_
 
 @public("float_power", method=True)
 def float_power(input, exponent, *, out=None):
-    """float_power(input, exponent) -> Tensor: power computed in double precision."""
+    """float_power(input, exponent) -> Tensor: power computed in double precision.
+
+    Example:
+        >>> torch.float_power(torch.tensor([2, 3]), 2)
+        tensor([4., 9.], dtype=torch.float64)
+    """
     def up(x):
         if isinstance(x, Tensor):
             return x.to(_dt.complex128 if x.is_complex() else _dt.float64)
@@ -440,7 +485,15 @@ def _clamp_args(input, min, max):
 
 @public("clamp", "clip", method=True)
 def clamp(input, min=None, max=None, *, out=None):
-    """clamp(input, min=None, max=None, *, out=None) -> Tensor: min(max(input, min), max)."""
+    """clamp(input, min=None, max=None, *, out=None) -> Tensor: min(max(input, min), max).
+
+    Example:
+        >>> x = torch.tensor([-2.0, 0.5, 3.0])
+        >>> torch.clamp(x, min=-1, max=1)
+        tensor([-1.0000,  0.5000,  1.0000])
+        >>> torch.clamp(x, min=0)
+        tensor([0.0000, 0.5000, 3.0000])
+    """
     x = _clamp_args(input, min, max)
     if x is None:
         lo = None if min is None else to_tensor(min)
@@ -463,11 +516,23 @@ METHODS["clamp_"] = METHODS["clip_"] = clamp_
 
 @public("clamp_min", method=True)
 def clamp_min(input, min):
+    """clamp_min(input, min) -> Tensor: ``clamp(input, min=min)``, only a lower bound.
+
+    Example:
+        >>> torch.clamp_min(torch.tensor([-2, 0, 3]), 0)
+        tensor([0, 0, 3])
+    """
     return clamp(input, min=min)
 
 
 @public("clamp_max", method=True)
 def clamp_max(input, max):
+    """clamp_max(input, max) -> Tensor: ``clamp(input, max=max)``, only an upper bound.
+
+    Example:
+        >>> torch.clamp_max(torch.tensor([-2, 0, 3]), 1)
+        tensor([-2,  0,  1])
+    """
     return clamp(input, max=max)
 
 
@@ -483,7 +548,15 @@ _where.derivative((None, lambda m, g, c, x, y, out: m.where(c, g, 0),
 @public("where")
 def where(condition, input=None, other=None, *, out=None):
     """where(condition, input, other, *, out=None) -> Tensor: ``input`` where condition holds,
-    else ``other``; where(condition) is nonzero(condition, as_tuple=True)."""
+    else ``other``; where(condition) is nonzero(condition, as_tuple=True).
+
+    Example:
+        >>> x = torch.tensor([-1.0, 2.0, -3.0])
+        >>> torch.where(x > 0, x, torch.zeros(3))
+        tensor([0., 2., 0.])
+        >>> torch.where(x > 0)
+        (tensor([1]),)
+    """
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)
     cond = to_tensor(condition)
@@ -523,7 +596,12 @@ _lerp.derivative((lambda m, g, a, b, w, out: g * m.conj(1 - w),
 
 @public("lerp", method=True)
 def lerp(input, end, weight, *, out=None):
-    """lerp(input, end, weight, *, out=None) -> Tensor: input + weight * (end - input)."""
+    """lerp(input, end, weight, *, out=None) -> Tensor: input + weight * (end - input).
+
+    Example:
+        >>> torch.lerp(torch.tensor([0.0, 10.0]), torch.tensor([10.0, 20.0]), 0.25)
+        tensor([ 2.5000, 12.5000])
+    """
     return write_out(dispatch.apply(_lerp, (input, end, weight)), out)
 
 
@@ -552,13 +630,25 @@ _addcdiv.derivative((lambda m, g, a, b, c, out, value=1: g,
 
 @public("addcmul", method=True)
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
-    """addcmul(input, tensor1, tensor2, *, value=1, out=None) -> input + value * t1 * t2."""
+    """addcmul(input, tensor1, tensor2, *, value=1, out=None) -> input + value * t1 * t2.
+
+    Example:
+        >>> x = torch.tensor([1.0, 1.0])
+        >>> torch.addcmul(x, torch.tensor([2.0, 3.0]), torch.tensor([4.0, 5.0]), value=0.5)
+        tensor([5.0000, 8.5000])
+    """
     return write_out(dispatch.apply(_addcmul, (input, tensor1, tensor2), {"value": value}), out)
 
 
 @public("addcdiv", method=True)
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
-    """addcdiv(input, tensor1, tensor2, *, value=1, out=None) -> input + value * t1 / t2."""
+    """addcdiv(input, tensor1, tensor2, *, value=1, out=None) -> input + value * t1 / t2.
+
+    Example:
+        >>> x = torch.tensor([1.0, 1.0])
+        >>> torch.addcdiv(x, torch.tensor([2.0, 6.0]), torch.tensor([4.0, 3.0]), value=2)
+        tensor([2., 5.])
+    """
     return write_out(dispatch.apply(_addcdiv, (input, tensor1, tensor2), {"value": value}), out)
 
 
@@ -578,7 +668,13 @@ _NAN_TO_NUM.derivative(lambda m, g, a, out, **kw: m.where(m.isfinite(a), g, 0))
 
 @public("nan_to_num", method=True)
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
-    """nan_to_num(input, nan=0.0, posinf=None, neginf=None) -> Tensor."""
+    """nan_to_num(input, nan=0.0, posinf=None, neginf=None) -> Tensor.
+
+    Example:
+        >>> x = torch.tensor([float('nan'), float('inf'), -float('inf'), 1.0])
+        >>> torch.nan_to_num(x, nan=0.0, posinf=9.0, neginf=-9.0)
+        tensor([ 0.,  9., -9.,  1.])
+    """
     return write_out(dispatch.unary(_NAN_TO_NUM, input, nan=nan, posinf=posinf, neginf=neginf), out)
 
 

@@ -100,7 +100,17 @@ _INDEX_SELECT = _reader("index_select")
 def gather(input, dim, index, *, sparse_grad=False, out=None):
     """gather(input, dim, index, *, sparse_grad=False, out=None) -> Tensor: for dim=0,
     ``out[i][j] = input[index[i][j]][j]``; ``index`` may be smaller than ``input`` outside
-    ``dim``. Repeated indices add up in the gradient."""
+    ``dim``. Repeated indices add up in the gradient.
+
+    Shape:
+        ``index`` has as many dimensions as ``input``; the output has ``index``'s shape.
+
+    Example:
+        >>> t = torch.tensor([[1, 2], [3, 4]])
+        >>> torch.gather(t, 1, torch.tensor([[0, 0], [1, 0]]))
+        tensor([[1, 1],
+                [4, 3]])
+    """
     if isinstance(index, Tensor) and index._array.size == 0 and index._array.dtype.kind in "iu":
         # torch skips the checks for an empty index and returns an empty result of its shape
         return write_out(input.reshape(-1)[:0].reshape(index.shape), out)
@@ -126,7 +136,21 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
 @public("take_along_dim", method=True)
 def take_along_dim(input, indices, dim=None, *, out=None):
     """take_along_dim(input, indices, dim=None, *, out=None) -> Tensor: gather with
-    ``input`` and ``indices`` broadcast against each other (dim=None: on the flattened input)."""
+    ``input`` and ``indices`` broadcast against each other (dim=None: on the flattened input).
+
+    Shape:
+        with ``dim`` given, ``input`` and ``indices`` have the same number of
+        dimensions and the output is their broadcast shape with ``indices``' size at
+        ``dim``; with dim=None the output has ``indices``' shape.
+
+    Example:
+        >>> x = torch.tensor([[10, 30, 20], [60, 40, 50]])
+        >>> torch.take_along_dim(x, x.argmax(dim=1, keepdim=True), dim=1)
+        tensor([[30],
+                [60]])
+        >>> torch.take_along_dim(x, torch.tensor([5, 0]))
+        tensor([50, 10])
+    """
     _index_of(indices, "torch.take_along_dim(): dtype of indices should be Long but got "
                        "{dtype}", int32=False)
     if dim is None:
@@ -169,7 +193,13 @@ _take.derivative(lambda m, g, a_shape, out, index: m.index_scatter(a_shape, inde
 @public("take", method=True)
 def take(input, index):
     """take(input, index) -> Tensor: entries of the flattened input at ``index`` (negative
-    entries count from the end); the result has ``index``'s shape."""
+    entries count from the end); the result has ``index``'s shape.
+
+    Example:
+        >>> x = torch.tensor([[1, 2], [3, 4]])
+        >>> torch.take(x, torch.tensor([0, 3, -1]))
+        tensor([1, 4, 4])
+    """
     idx = _index_of(index, "take(): Expected a long tensor for index, but got {dtype}",
                     int32=False)
     n = input._array.size
@@ -187,7 +217,18 @@ def take(input, index):
 @public("index_select", method=True)
 def index_select(input, dim, index, *, out=None):
     """index_select(input, dim, index, *, out=None) -> Tensor: the entries at the 1-D
-    ``index`` along ``dim``."""
+    ``index`` along ``dim``.
+
+    Shape:
+        ``index`` is 1-D with k entries; the output is ``input``'s shape with size k
+        at ``dim``.
+
+    Example:
+        >>> x = torch.tensor([[1, 2, 3], [4, 5, 6]])
+        >>> torch.index_select(x, 1, torch.tensor([2, 0]))
+        tensor([[3, 1],
+                [6, 4]])
+    """
     idx = _index_of(index, "index_select(): Expected dtype int32 or int64 for index")
     if idx.ndim > 1:
         raise EmberIndexError("index_select(): Index is supposed to be a vector")
@@ -263,7 +304,13 @@ _MASK_MSG = "masked_fill_ only supports boolean masks, but got mask with dtype {
 @public("masked_fill", method=True)
 def masked_fill(input, mask, value):
     """masked_fill(input, mask, value) -> Tensor: ``value`` where the (broadcast) mask is
-    True, ``input`` elsewhere; ``value`` is a number or a 0-dim tensor."""
+    True, ``input`` elsewhere; ``value`` is a number or a 0-dim tensor.
+
+    Example:
+        >>> x = torch.tensor([1.0, 2.0, 3.0])
+        >>> torch.masked_fill(x, x > 1, 0.0)
+        tensor([1., 0., 0.])
+    """
     _mask_array(mask, _MASK_MSG)
     _broadcast(mask, input)
     v, is_tensor = _fill_value(input, value, "masked_fill_")
@@ -294,7 +341,16 @@ _masked_select.derivative(lambda m, g, a, out, index: m.scatter_advanced(index.s
 @public("masked_select", method=True)
 def masked_select(input, mask, *, out=None):
     """masked_select(input, mask, *, out=None) -> Tensor: the 1-D tensor of entries where the
-    mask (broadcast with input) is True."""
+    mask (broadcast with input) is True.
+
+    Shape:
+        ``(n,)``, where n counts the True entries of the broadcast mask.
+
+    Example:
+        >>> x = torch.tensor([[1, -2], [-3, 4]])
+        >>> torch.masked_select(x, x > 0)
+        tensor([1, 4])
+    """
     _mask_array(mask, "masked_select: expected BoolTensor for mask")
     shape = _broadcast(mask, input)
     mb = np.broadcast_to(mask._array.copy(), shape)     # kept by the Node: see _index_of
@@ -414,7 +470,17 @@ def _scatter(input, dim, index, src, reduce, inplace):
 def scatter(input, dim, index, src=None, value=None, *, reduce=None, out=None):
     """scatter(input, dim, index, src|value, *, reduce=None, out=None) -> Tensor: a copy of
     ``input`` with, for dim=0, ``out[index[i][j]][j] = src[i][j]`` (or the number ``value``);
-    reduce='add'|'multiply' combines instead of overwriting."""
+    reduce='add'|'multiply' combines instead of overwriting.
+
+    Example:
+        >>> x = torch.zeros(2, 3, dtype=torch.int64)
+        >>> torch.scatter(x, 1, torch.tensor([[2], [0]]), torch.tensor([[5], [6]]))
+        tensor([[0, 0, 5],
+                [6, 0, 0]])
+        >>> torch.scatter(x, 0, torch.tensor([[1, 0, 1]]), 9)
+        tensor([[0, 9, 0],
+                [9, 0, 9]])
+    """
     src = _scatter_src(src, value, "scatter")
     return write_out(_scatter(input, dim, index, src, reduce, False), out)
 
@@ -443,7 +509,13 @@ def _scatter_add(input, dim, index, src, inplace, name):
 @public("scatter_add", method=True)
 def scatter_add(input, dim, index, src, *, out=None):
     """scatter_add(input, dim, index, src, *, out=None) -> Tensor: a copy of ``input`` with,
-    for dim=0, ``out[index[i][j]][j] += src[i][j]``; repeated indices add up."""
+    for dim=0, ``out[index[i][j]][j] += src[i][j]``; repeated indices add up.
+
+    Example:
+        >>> x = torch.zeros(3, dtype=torch.int64)
+        >>> torch.scatter_add(x, 0, torch.tensor([0, 1, 0, 2]), torch.tensor([1, 2, 3, 4]))
+        tensor([4, 2, 4])
+    """
     return write_out(_scatter_add(input, dim, index, src, False, "scatter_add"), out)
 
 
@@ -495,7 +567,15 @@ def _vector_index(index, dim, input, source, name, long_only=False):
 @public("index_add", method=True)
 def index_add(input, dim, index, source, *, alpha=1, out=None):
     """index_add(input, dim, index, source, *, alpha=1, out=None) -> Tensor: a copy of ``input``
-    with ``alpha * source[i]`` added at position ``index[i]`` along ``dim``."""
+    with ``alpha * source[i]`` added at position ``index[i]`` along ``dim``.
+
+    Example:
+        >>> x = torch.zeros(3, 2)
+        >>> torch.index_add(x, 0, torch.tensor([0, 2, 0]), torch.ones(3, 2))
+        tensor([[2., 2.],
+                [0., 0.],
+                [1., 1.]])
+    """
     return write_out(_index_add(input, dim, index, source, alpha, False), out)
 
 
@@ -567,7 +647,15 @@ def _index_copy(input, dim, index, source, inplace):
 @public("index_copy", method=True)
 def index_copy(input, dim, index, source):
     """index_copy(input, dim, index, source) -> Tensor: a copy of ``input`` with
-    ``source[i]`` written at position ``index[i]`` along ``dim``."""
+    ``source[i]`` written at position ``index[i]`` along ``dim``.
+
+    Example:
+        >>> x = torch.zeros(3, 2, dtype=torch.int64)
+        >>> torch.index_copy(x, 0, torch.tensor([2, 0]), torch.tensor([[1, 2], [3, 4]]))
+        tensor([[3, 4],
+                [0, 0],
+                [1, 2]])
+    """
     return _index_copy(input, dim, index, source, False)
 
 
@@ -615,7 +703,14 @@ def _index_fill(input, dim, index, value, inplace):
 @public("index_fill", method=True)
 def index_fill(input, dim, index, value):
     """index_fill(input, dim, index, value) -> Tensor: a copy of ``input`` with the entries at
-    ``index`` along ``dim`` set to ``value`` (a number or 0-dim tensor)."""
+    ``index`` along ``dim`` set to ``value`` (a number or 0-dim tensor).
+
+    Example:
+        >>> x = torch.tensor([[1, 2, 3], [4, 5, 6]])
+        >>> torch.index_fill(x, 1, torch.tensor([0, 2]), -1)
+        tensor([[-1,  2, -1],
+                [-1,  5, -1]])
+    """
     return _index_fill(input, dim, index, value, False)
 
 
@@ -655,7 +750,17 @@ def _put(input, index, source, accumulate):
 @public("put", method=True)
 def put(input, index, source, accumulate=False):
     """put(input, index, source, accumulate=False) -> Tensor: a copy of ``input`` with
-    ``source`` written at the flat positions ``index`` (added to them with ``accumulate``)."""
+    ``source`` written at the flat positions ``index`` (added to them with ``accumulate``).
+
+    Example:
+        >>> x = torch.tensor([[1, 2], [3, 4]])
+        >>> torch.put(x, torch.tensor([0, 3]), torch.tensor([10, 40]))
+        tensor([[10,  2],
+                [ 3, 40]])
+        >>> torch.put(x, torch.tensor([0, 0]), torch.tensor([5, 5]), accumulate=True)
+        tensor([[11,  2],
+                [ 3,  4]])
+    """
     return _put(input, index, source, accumulate)
 
 
@@ -698,7 +803,15 @@ def _masked_scatter(input, mask, source, inplace):
 def masked_scatter(input, mask, source):
     """masked_scatter(input, mask, source) -> Tensor: ``input`` (broadcast with ``mask``) with
     the positions where ``mask`` is True filled, in row-major order, by consecutive elements
-    of ``source``."""
+    of ``source``.
+
+    Example:
+        >>> x = torch.zeros(2, 3, dtype=torch.int64)
+        >>> mask = torch.tensor([[True, False, True], [False, True, False]])
+        >>> torch.masked_scatter(x, mask, torch.tensor([7, 8, 9]))
+        tensor([[7, 0, 8],
+                [0, 9, 0]])
+    """
     return _masked_scatter(input, mask, source, False)
 
 

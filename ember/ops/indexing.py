@@ -456,7 +456,15 @@ def _put_values(self, values, name):
 @public("index_put", method=True)
 def index_put(input, indices, values, accumulate=False):
     """index_put(input, indices, values, accumulate=False) -> Tensor: a copy of ``input`` with
-    ``input[indices] = values`` (``+=`` with accumulate; repeated indices then add up)."""
+    ``input[indices] = values`` (``+=`` with accumulate; repeated indices then add up).
+
+    Example:
+        >>> vals = torch.tensor([1., 2.])
+        >>> torch.index_put(torch.zeros(3), (torch.tensor([0, 2]),), vals)
+        tensor([1., 0., 2.])
+        >>> torch.index_put(torch.zeros(3), (torch.tensor([0, 0]),), vals, accumulate=True)
+        tensor([3., 0., 0.])
+    """
     adv = _put_indices(input, indices, "index_put")
     _put_values(input, values, "index_put")
     parts = _adv_tuple(adv, nonzero=True)
@@ -473,7 +481,14 @@ def index_put(input, indices, values, accumulate=False):
 @public("index_put_", method=True)
 def index_put_(self, indices, values, accumulate=False):
     """index_put_(indices, values, accumulate=False) -> self: ``self[indices] = values`` in
-    place (``+=`` with accumulate)."""
+    place (``+=`` with accumulate).
+
+    Example:
+        >>> x = torch.zeros(2, 2)
+        >>> x.index_put_((torch.tensor([0, 1]), torch.tensor([1, 0])), torch.tensor([5., 6.]))
+        tensor([[0., 5.],
+                [6., 0.]])
+    """
     adv = _put_indices(self, indices, "index_put_")
     _put_values(self, values, "index_put_")
     parts = _adv_tuple(adv, nonzero=True)

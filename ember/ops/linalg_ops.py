@@ -89,13 +89,34 @@ def _matmul(name, a, b, out=None):
 @public("matmul", method=True)
 def matmul(input, other, *, out=None):
     """matmul(input, other, *, out=None) -> Tensor: matrix product with NumPy/torch broadcasting
-    rules for 1-D and batched operands."""
+    rules for 1-D and batched operands.
+
+    Shape:
+        1-D operands act as a row (first) or column (second) vector that is then dropped;
+        ``(*, n, m) @ (*, m, p)`` gives ``(*, n, p)`` with the batch dims broadcast.
+
+    Example:
+        >>> a = torch.tensor([[1., 2.], [3., 4.]])
+        >>> torch.matmul(a, torch.tensor([1., 1.]))
+        tensor([3., 7.])
+        >>> torch.matmul(torch.ones(5, 2, 3), torch.ones(3, 4)).shape
+        torch.Size([5, 2, 4])
+    """
     return _matmul("matmul", input, other, out)
 
 
 @public("mm", method=True)
 def mm(input, mat2, *, out=None):
-    """mm(input, mat2, *, out=None) -> Tensor: product of two 2-D matrices."""
+    """mm(input, mat2, *, out=None) -> Tensor: product of two 2-D matrices.
+
+    Shape:
+        ``(n, m)`` and ``(m, p)`` give ``(n, p)``; no broadcasting.
+
+    Example:
+        >>> torch.mm(torch.tensor([[1., 2.], [3., 4.]]), torch.tensor([[0., 1.], [1., 0.]]))
+        tensor([[2., 1.],
+                [4., 3.]])
+    """
     if input.ndim != 2 or mat2.ndim != 2:
         raise EmberRuntimeError(f"mm: expected 2D tensors, got {input.ndim}D and {mat2.ndim}D")
     return _matmul("mm", input, mat2, out)
@@ -103,7 +124,15 @@ def mm(input, mat2, *, out=None):
 
 @public("bmm", method=True)
 def bmm(input, mat2, *, out=None):
-    """bmm(input, mat2, *, out=None) -> Tensor: batched product of (b, n, m) and (b, m, p)."""
+    """bmm(input, mat2, *, out=None) -> Tensor: batched product of (b, n, m) and (b, m, p).
+
+    Shape:
+        ``(b, n, m)`` and ``(b, m, p)`` give ``(b, n, p)``.
+
+    Example:
+        >>> torch.bmm(torch.ones(4, 2, 3), torch.ones(4, 3, 5)).shape
+        torch.Size([4, 2, 5])
+    """
     if input.ndim != 3 or mat2.ndim != 3:
         raise EmberRuntimeError(f"batch1 must be a 3D tensor (got {input.ndim}D and {mat2.ndim}D)")
     if input.shape[0] != mat2.shape[0]:
@@ -114,7 +143,15 @@ def bmm(input, mat2, *, out=None):
 
 @public("mv", method=True)
 def mv(input, vec, *, out=None):
-    """mv(input, vec, *, out=None) -> Tensor: matrix-vector product."""
+    """mv(input, vec, *, out=None) -> Tensor: matrix-vector product.
+
+    Shape:
+        ``(n, m)`` and ``(m,)`` give ``(n,)``.
+
+    Example:
+        >>> torch.mv(torch.tensor([[1., 2.], [3., 4.]]), torch.tensor([1., -1.]))
+        tensor([-1., -1.])
+    """
     if input.ndim != 2 or vec.ndim != 1:
         raise EmberRuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, "
                                 f"{vec.ndim}")
@@ -123,7 +160,12 @@ def mv(input, vec, *, out=None):
 
 @public("dot", method=True)
 def dot(input, other, *, out=None):
-    """dot(input, other, *, out=None) -> Tensor: inner product of two 1-D tensors."""
+    """dot(input, other, *, out=None) -> Tensor: inner product of two 1-D tensors.
+
+    Example:
+        >>> torch.dot(torch.tensor([1, 2, 3]), torch.tensor([4, 5, 6]))
+        tensor(32)
+    """
     if input.ndim != 1 or other.ndim != 1:
         raise EmberRuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D "
                                 "tensors")
@@ -136,7 +178,22 @@ def dot(input, other, *, out=None):
 
 @public("outer", "ger", method=True)
 def outer(input, vec2, *, out=None):
-    """outer(input, vec2) -> Tensor: the outer product of two vectors."""
+    """outer(input, vec2) -> Tensor: the outer product of two vectors.
+
+    ``ger`` is the same function under its older name.
+
+    Shape:
+        ``(n,)`` and ``(m,)`` give ``(n, m)``.
+
+    Example:
+        >>> torch.outer(torch.tensor([1, 2, 3]), torch.tensor([1, 10]))
+        tensor([[ 1, 10],
+                [ 2, 20],
+                [ 3, 30]])
+        >>> torch.ger(torch.tensor([1, 2]), torch.tensor([3]))
+        tensor([[3],
+                [6]])
+    """
     if input.ndim != 1 or vec2.ndim != 1:
         raise EmberRuntimeError("outer: expected 1-D tensors, got shapes "
                                 f"{list(input.shape)} and {list(vec2.shape)}")
@@ -222,7 +279,16 @@ def _einsum(m, *arrays, equation):
 
 @public("einsum")
 def einsum(equation, *operands):
-    """einsum(equation, *operands) -> Tensor: Einstein summation, through NumPy's einsum."""
+    """einsum(equation, *operands) -> Tensor: Einstein summation, through NumPy's einsum.
+
+    Example:
+        >>> a = torch.tensor([[1., 2.], [3., 4.]])
+        >>> torch.einsum("ij->ji", a)
+        tensor([[1., 3.],
+                [2., 4.]])
+        >>> torch.einsum("ij,j->i", a, torch.tensor([1., 1.]))
+        tensor([3., 7.])
+    """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     eq = equation.replace(" ", "")
@@ -332,7 +398,17 @@ _EINSUM.derivative(_einsum_grad)
 
 @public("addmm", method=True)
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
-    """addmm(input, mat1, mat2, *, beta=1, alpha=1) -> beta * input + alpha * (mat1 @ mat2)."""
+    """addmm(input, mat1, mat2, *, beta=1, alpha=1) -> beta * input + alpha * (mat1 @ mat2).
+
+    Shape:
+        ``mat1`` (n, m) and ``mat2`` (m, p); ``input`` broadcasts to (n, p).
+
+    Example:
+        >>> m = torch.tensor([[1., 2.], [3., 4.]])
+        >>> torch.addmm(torch.ones(2, 2), m, torch.eye(2), beta=2)
+        tensor([[3., 4.],
+                [5., 6.]])
+    """
     prod = mm(mat1, mat2)
     if alpha != 1:
         prod = prod * alpha
@@ -360,7 +436,16 @@ def _scaled_sum(input, prod, beta, alpha):
 @public("addmv", method=True)
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     """addmv(input, mat, vec, *, beta=1, alpha=1, out=None) -> beta * input + alpha * (mat @
-    vec)."""
+    vec).
+
+    Shape:
+        ``mat`` (n, m) and ``vec`` (m,); ``input`` broadcasts to (n,).
+
+    Example:
+        >>> m = torch.tensor([[1., 2.], [3., 4.]])
+        >>> torch.addmv(torch.tensor([1., 1.]), m, torch.tensor([1., 0.]), alpha=2)
+        tensor([3., 7.])
+    """
     _check_tensors("addmv", input, mat, vec)
     return write_out(_scaled_sum(input, mv(mat, vec), beta, alpha), out)
 
@@ -368,7 +453,16 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
 @public("addr", method=True)
 def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
     """addr(input, vec1, vec2, *, beta=1, alpha=1, out=None) -> beta * input + alpha *
-    outer(vec1, vec2)."""
+    outer(vec1, vec2).
+
+    Shape:
+        ``vec1`` (n,) and ``vec2`` (m,); ``input`` broadcasts to (n, m).
+
+    Example:
+        >>> torch.addr(torch.zeros(2, 3), torch.tensor([1., 2.]), torch.tensor([1., 2., 3.]))
+        tensor([[1., 2., 3.],
+                [2., 4., 6.]])
+    """
     _check_tensors("addr", input, vec1, vec2)
     if vec1.ndim != 1 or vec2.ndim != 1:
         raise EmberRuntimeError(f"addr: Expected 1-D argument vec1, but got {vec1.ndim}-D"
@@ -384,7 +478,17 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
 @public("baddbmm", method=True)
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> beta * input + alpha *
-    bmm(batch1, batch2)."""
+    bmm(batch1, batch2).
+
+    Shape:
+        ``batch1`` (b, n, m) and ``batch2`` (b, m, p); ``input`` broadcasts to (b, n, p).
+
+    Example:
+        >>> torch.baddbmm(torch.ones(2, 3, 5), torch.ones(2, 3, 4), torch.ones(2, 4, 5)).shape
+        torch.Size([2, 3, 5])
+        >>> torch.baddbmm(torch.ones(1, 1, 1), torch.ones(1, 1, 2), torch.ones(1, 2, 1), alpha=3)
+        tensor([[[7.]]])
+    """
     _check_tensors("baddbmm", input, batch1, batch2)
     return write_out(_scaled_sum(input, bmm(batch1, batch2), beta, alpha), out)
 
@@ -392,7 +496,16 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 @public("addbmm", method=True)
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> beta * input + alpha *
-    sum_i(batch1[i] @ batch2[i])."""
+    sum_i(batch1[i] @ batch2[i]).
+
+    Shape:
+        ``batch1`` (b, n, m) and ``batch2`` (b, m, p); ``input`` broadcasts to (n, p).
+
+    Example:
+        >>> torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2))
+        tensor([[12., 12.],
+                [12., 12.]])
+    """
     _check_tensors("addbmm", input, batch1, batch2)
     return write_out(_scaled_sum(input, bmm(batch1, batch2).sum(0), beta, alpha), out)
 
@@ -414,7 +527,17 @@ for _name, _fn in (("addmv", addmv), ("addr", addr), ("baddbmm", baddbmm), ("add
 
 @public("kron", method=True)
 def kron(input, other, *, out=None):
-    """kron(input, other, *, out=None) -> Tensor: the Kronecker product."""
+    """kron(input, other, *, out=None) -> Tensor: the Kronecker product.
+
+    Shape:
+        the shorter shape is padded with leading 1s; each output size is the product of
+        the two input sizes.
+
+    Example:
+        >>> torch.kron(torch.tensor([[1, 2], [3, 4]]), torch.tensor([[1, 1]]))
+        tensor([[1, 1, 2, 2],
+                [3, 3, 4, 4]])
+    """
     _check_tensors("kron", input, other)
     nd = max(input.ndim, other.ndim)
     sa = (1,) * (nd - input.ndim) + tuple(input.shape)
@@ -427,7 +550,16 @@ def kron(input, other, *, out=None):
 @public("tensordot")
 def tensordot(a, b, dims=2, out=None):
     """tensordot(a, b, dims=2, out=None) -> Tensor: contracts the last ``dims`` dimensions of
-    a with the first of b, or the listed pairs ``dims=([a dims], [b dims])``."""
+    a with the first of b, or the listed pairs ``dims=([a dims], [b dims])``.
+
+    Example:
+        >>> a = torch.arange(6.).reshape(2, 3)
+        >>> torch.tensordot(a, torch.ones(3, 2), dims=1)
+        tensor([[ 3.,  3.],
+                [12., 12.]])
+        >>> torch.tensordot(a, a, dims=([0, 1], [0, 1]))
+        tensor(55.)
+    """
     _check_tensors("tensordot", a, b)
     if isinstance(dims, Tensor):
         dims = dims.tolist()
@@ -472,7 +604,17 @@ def tensordot(a, b, dims=2, out=None):
 @public("inner", method=True)
 def inner(input, other, *, out=None):
     """inner(input, other, *, out=None) -> Tensor: sum over the last dimensions of both (a
-    scalar operand multiplies)."""
+    scalar operand multiplies).
+
+    Shape:
+        ``(*a, k)`` and ``(*b, k)`` give ``(*a, *b)``.
+
+    Example:
+        >>> torch.inner(torch.tensor([1, 2, 3]), torch.tensor([1, 0, -1]))
+        tensor(-2)
+        >>> torch.inner(torch.ones(2, 3), torch.ones(4, 3)).shape
+        torch.Size([2, 4])
+    """
     _check_tensors("inner", input, other)
     if input.ndim == 0 or other.ndim == 0:
         return write_out(input * other, out)
@@ -485,7 +627,12 @@ def inner(input, other, *, out=None):
 @public("vdot", method=True)
 def vdot(input, other, *, out=None):
     """vdot(input, other, *, out=None) -> Tensor: sum(conj(input) * other) of two 1-D
-    tensors."""
+    tensors.
+
+    Example:
+        >>> torch.vdot(torch.tensor([1+2j, 3j]), torch.tensor([1+0j, 1+0j]))
+        tensor(1.-5.j)
+    """
     _check_tensors("vdot", input, other)
     if input.ndim != 1 or other.ndim != 1:
         raise EmberRuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D "
@@ -503,7 +650,12 @@ def vdot(input, other, *, out=None):
 
 @public("trace", method=True)
 def trace(input):
-    """trace(input) -> Tensor: sum of the main diagonal of a 2-D tensor."""
+    """trace(input) -> Tensor: sum of the main diagonal of a 2-D tensor.
+
+    Example:
+        >>> torch.trace(torch.arange(9.).reshape(3, 3))
+        tensor(12.)
+    """
     if input.ndim != 2:
         raise EmberRuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
     return input.diagonal().sum()
@@ -511,7 +663,14 @@ def trace(input):
 
 @public("chain_matmul")
 def chain_matmul(*matrices, out=None):
-    """chain_matmul(*matrices, out=None) -> Tensor: product of 2-D matrices (multi_dot)."""
+    """chain_matmul(*matrices, out=None) -> Tensor: product of 2-D matrices (multi_dot).
+
+    Example:
+        >>> a = torch.tensor([[1., 2.], [3., 4.]])
+        >>> torch.chain_matmul(a, torch.eye(2), a)
+        tensor([[ 7., 10.],
+                [15., 22.]])
+    """
     if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
         matrices = tuple(matrices[0])
     if len(matrices) == 1:
@@ -529,7 +688,16 @@ def chain_matmul(*matrices, out=None):
 @public("cdist")
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """cdist(x1, x2, p=2.0, compute_mode=...) -> Tensor: p-norm distances between the rows of
-    x1 (..., P, M) and x2 (..., R, M)."""
+    x1 (..., P, M) and x2 (..., R, M).
+
+    Shape:
+        ``x1`` (*, P, M) and ``x2`` (*, R, M) give (*, P, R), batch dims broadcast.
+
+    Example:
+        >>> torch.cdist(torch.tensor([[0., 0.], [1., 1.]]), torch.tensor([[3., 4.]]))
+        tensor([[5.0000],
+                [3.6056]])
+    """
     _check_tensors("cdist", x1, x2)
     if x1.ndim < 2 or x2.ndim < 2:
         raise EmberRuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.ndim}D"
@@ -547,7 +715,14 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
 
 @public("dist", method=True)
 def dist(input, other, p=2):
-    """dist(input, other, p=2) -> Tensor: the p-norm of input - other."""
+    """dist(input, other, p=2) -> Tensor: the p-norm of input - other.
+
+    Example:
+        >>> torch.dist(torch.tensor([1., 2.]), torch.tensor([4., 6.]))
+        tensor(5.)
+        >>> torch.dist(torch.tensor([1., 2.]), torch.tensor([4., 6.]), p=1)
+        tensor(7.)
+    """
     _check_tensors("dist", input, other)
     from .reduction import vector_norm
     return vector_norm(input - other, p)
@@ -561,13 +736,31 @@ def _linalg():
 
 @public("det", method=True)
 def det(input):
-    """det(input) -> Tensor: linalg.det."""
+    """det(input) -> Tensor: linalg.det.
+
+    Shape:
+        ``(*, n, n)`` gives ``(*)``.
+
+    Example:
+        >>> torch.det(torch.tensor([[1., 2.], [3., 4.]]))
+        tensor(-2.)
+    """
     return _linalg().det(input)
 
 
 @public("logdet", method=True)
 def logdet(input):
-    """logdet(input) -> Tensor: log(det(input)); NaN where the determinant is negative."""
+    """logdet(input) -> Tensor: log(det(input)); NaN where the determinant is negative.
+
+    Shape:
+        ``(*, n, n)`` gives ``(*)``.
+
+    Example:
+        >>> torch.logdet(torch.tensor([[2., 0.], [0., 3.]]))
+        tensor(1.7918)
+        >>> torch.logdet(torch.tensor([[0., 1.], [1., 0.]]))
+        tensor(nan)
+    """
     sign, logabs = _linalg().slogdet(input)
     if input.is_complex():
         return sign.log() + logabs
@@ -577,7 +770,17 @@ def logdet(input):
 
 @public("slogdet", method=True)
 def slogdet(input, *, out=None):
-    """slogdet(input) -> (sign, logabsdet)."""
+    """slogdet(input) -> (sign, logabsdet).
+
+    Shape:
+        ``(*, n, n)`` gives ``sign`` and ``logabsdet`` of shape ``(*)``.
+
+    Example:
+        >>> torch.slogdet(torch.tensor([[0., 1.], [1., 0.]]))
+        torch.return_types.slogdet(
+        sign=tensor(-1.),
+        logabsdet=tensor(0.))
+    """
     from .. import return_types as rt
     res = rt.slogdet(*_linalg().slogdet(input))
     return _linalg()._write_outs(res, out, rt.slogdet)
@@ -585,38 +788,93 @@ def slogdet(input, *, out=None):
 
 @public("inverse", method=True)
 def inverse(input, *, out=None):
-    """inverse(input, *, out=None) -> Tensor: linalg.inv."""
+    """inverse(input, *, out=None) -> Tensor: linalg.inv.
+
+    Shape:
+        ``(*, n, n)`` gives ``(*, n, n)``.
+
+    Example:
+        >>> torch.inverse(torch.tensor([[2., 0.], [0., 4.]]))
+        tensor([[0.5000, 0.0000],
+                [0.0000, 0.2500]])
+    """
     return _linalg().inv(input, out=out)
 
 
 @public("matrix_exp", method=True)
 def matrix_exp(input):
-    """matrix_exp(input) -> Tensor: linalg.matrix_exp."""
+    """matrix_exp(input) -> Tensor: linalg.matrix_exp.
+
+    Shape:
+        ``(*, n, n)`` gives ``(*, n, n)``.
+
+    Example:
+        >>> torch.matrix_exp(torch.tensor([[1., 0.], [0., 2.]]))
+        tensor([[2.7183, 0.0000],
+                [0.0000, 7.3891]])
+    """
     return _linalg().matrix_exp(input)
 
 
 @public("matrix_power", method=True)
 def matrix_power(input, n, *, out=None):
-    """matrix_power(input, n, *, out=None) -> Tensor: linalg.matrix_power."""
+    """matrix_power(input, n, *, out=None) -> Tensor: linalg.matrix_power.
+
+    Shape:
+        ``(*, n, n)`` gives ``(*, n, n)``.
+
+    Example:
+        >>> torch.matrix_power(torch.tensor([[1, 1], [0, 1]]), 3)
+        tensor([[1, 3],
+                [0, 1]])
+    """
     return _linalg().matrix_power(input, n, out=out)
 
 
 @public("pinverse", method=True)
 def pinverse(input, rcond=1e-15):
-    """pinverse(input, rcond=1e-15) -> Tensor: linalg.pinv with rtol=rcond."""
+    """pinverse(input, rcond=1e-15) -> Tensor: linalg.pinv with rtol=rcond.
+
+    Shape:
+        ``(*, m, n)`` gives ``(*, n, m)``.
+
+    Example:
+        >>> torch.pinverse(torch.tensor([[1., 0.], [0., 2.], [0., 0.]]))
+        tensor([[1.0000, 0.0000, 0.0000],
+                [0.0000, 0.5000, 0.0000]])
+    """
     return _linalg().pinv(input, rtol=rcond)
 
 
 @public("cholesky", method=True)
 def cholesky(input, upper=False, *, out=None):
-    """cholesky(input, upper=False, *, out=None) -> Tensor: linalg.cholesky."""
+    """cholesky(input, upper=False, *, out=None) -> Tensor: linalg.cholesky.
+
+    Shape:
+        ``(*, n, n)`` gives ``(*, n, n)``.
+
+    Example:
+        >>> torch.cholesky(torch.tensor([[4., 2.], [2., 2.]]))
+        tensor([[2., 0.],
+                [1., 1.]])
+    """
     return _linalg().cholesky(input, upper=upper, out=out)
 
 
 @public("cholesky_solve", method=True)
 def cholesky_solve(input, input2, upper=False, *, out=None):
     """cholesky_solve(B, L, upper=False, *, out=None) -> Tensor: X with (L L^H) X = B (U^H U
-    when upper). The gradient treats L as a full matrix, as torch's does."""
+    when upper). The gradient treats L as a full matrix, as torch's does.
+
+    Shape:
+        ``B`` (*, n, k) and ``L`` (*, n, n) give (*, n, k), batch dims broadcast.
+
+    Example:
+        >>> L = torch.tensor([[2., 0.], [1., 1.]])
+        >>> torch.cholesky_solve(torch.tensor([[6.], [4.]]), L)
+        tensor([[1.],
+                [1.]])
+    """
     L = _linalg()
     if input.ndim < 2 or input2.ndim < 2:
         raise EmberRuntimeError(f"b should have at least 2 dimensions, but has {input.ndim} "
@@ -630,7 +888,16 @@ def cholesky_solve(input, input2, upper=False, *, out=None):
 @public("cholesky_inverse", method=True)
 def cholesky_inverse(input, upper=False, *, out=None):
     """cholesky_inverse(L, upper=False, *, out=None) -> Tensor: (L L^H)^-1 (U^H U when
-    upper)."""
+    upper).
+
+    Shape:
+        ``(*, n, n)`` gives ``(*, n, n)``.
+
+    Example:
+        >>> torch.cholesky_inverse(torch.tensor([[1., 0.], [1., 1.]]))
+        tensor([[ 2., -1.],
+                [-1.,  1.]])
+    """
     A = input.mH @ input if upper else input @ input.mH
     return _linalg().inv(A, out=out)
 
@@ -638,7 +905,20 @@ def cholesky_inverse(input, upper=False, *, out=None):
 @public("qr", method=True)
 def qr(input, some=True, *, out=None):
     """qr(input, some=True, *, out=None) -> (Q, R): linalg.qr in 'reduced' (some) or
-    'complete' mode."""
+    'complete' mode.
+
+    Shape:
+        ``(*, m, n)`` with k = min(m, n) gives Q (*, m, k) and R (*, k, n); with some=False,
+        Q (*, m, m) and R (*, m, n).
+
+    Example:
+        >>> A = torch.tensor([[1., 2.], [3., 4.], [5., 6.]])
+        >>> Q, R = torch.qr(A)
+        >>> Q.shape, R.shape
+        (torch.Size([3, 2]), torch.Size([2, 2]))
+        >>> torch.allclose(Q @ R, A, atol=1e-6)
+        True
+    """
     from .. import return_types as rt
     L = _linalg()
     res = rt.qr(*L.qr(input, "reduced" if some else "complete"))
@@ -648,7 +928,20 @@ def qr(input, some=True, *, out=None):
 @public("svd", method=True)
 def svd(input, some=True, compute_uv=True, *, out=None):
     """svd(input, some=True, compute_uv=True, *, out=None) -> (U, S, V), V (not V^H); without
-    compute_uv, U and V are zero (m, m) and (n, n) matrices."""
+    compute_uv, U and V are zero (m, m) and (n, n) matrices.
+
+    Shape:
+        ``(*, m, n)`` with k = min(m, n) gives U (*, m, k), S (*, k) and V (*, n, k); with
+        some=False, U (*, m, m) and V (*, n, n).
+
+    Example:
+        >>> A = torch.tensor([[1., 2.], [3., 4.], [5., 6.]])
+        >>> U, S, V = torch.svd(A)
+        >>> U.shape, S.shape, V.shape
+        (torch.Size([3, 2]), torch.Size([2]), torch.Size([2, 2]))
+        >>> torch.allclose(U @ torch.diag(S) @ V.T, A, atol=1e-5)
+        True
+    """
     from .. import return_types as rt
     L = _linalg()
     if not compute_uv:
@@ -664,7 +957,19 @@ def svd(input, some=True, compute_uv=True, *, out=None):
 
 @public("lu", method=True)
 def lu(A, pivot=True, get_infos=False, out=None):
-    """lu(A, pivot=True, get_infos=False, out=None) -> (LU, pivots) or (LU, pivots, infos)."""
+    """lu(A, pivot=True, get_infos=False, out=None) -> (LU, pivots) or (LU, pivots, infos).
+
+    Shape:
+        ``(*, m, n)`` gives LU (*, m, n) and int32 pivots (*, min(m, n)), 1-based.
+
+    Example:
+        >>> LU, pivots = torch.lu(torch.tensor([[1., 2.], [3., 4.]]))
+        >>> LU
+        tensor([[3.0000, 4.0000],
+                [0.3333, 0.6667]])
+        >>> pivots
+        tensor([2, 2], dtype=torch.int32)
+    """
     L = _linalg()
     LU, piv, info = L.lu_factor_ex(A, pivot=pivot)
     res = (LU, piv, info) if get_infos else (LU, piv)
@@ -678,7 +983,20 @@ def lu(A, pivot=True, get_infos=False, out=None):
 @public("lu_unpack")
 def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):
     """lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None) ->
-    (P, L, U); what is not unpacked comes back empty."""
+    (P, L, U); what is not unpacked comes back empty.
+
+    Shape:
+        LU (*, m, n) with k = min(m, n) gives P (*, m, m), L (*, m, k) and U (*, k, n).
+
+    Example:
+        >>> A = torch.tensor([[1., 2.], [3., 4.]])
+        >>> P, L, U = torch.lu_unpack(*torch.lu(A))
+        >>> L
+        tensor([[1.0000, 0.0000],
+                [0.3333, 1.0000]])
+        >>> torch.allclose(P @ L @ U, A)
+        True
+    """
     from .. import return_types as rt
     L = _linalg()
     P, Lo, U = L._unpack(LU_data, LU_pivots, unpack_data, unpack_pivots)
@@ -691,14 +1009,34 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=N
 @public("lu_solve", method=True)
 def lu_solve(b, LU_data, LU_pivots, *, out=None):
     """lu_solve(b, LU_data, LU_pivots, *, out=None) -> Tensor: linalg.lu_solve(LU, pivots,
-    b)."""
+    b).
+
+    Shape:
+        ``b`` (*, n, k), LU_data (*, n, n) and LU_pivots (*, n) give (*, n, k).
+
+    Example:
+        >>> LU, pivots = torch.lu(torch.tensor([[1., 2.], [3., 4.]]))
+        >>> torch.lu_solve(torch.tensor([[5.], [11.]]), LU, pivots)
+        tensor([[1.],
+                [2.]])
+    """
     return _linalg().lu_solve(LU_data, LU_pivots, b, out=out)
 
 
 @public("triangular_solve", method=True)
 def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, out=None):
     """triangular_solve(b, A, upper=True, transpose=False, unitriangular=False) ->
-    (solution, cloned_coefficient): solves A X = b (A^T X = b with transpose)."""
+    (solution, cloned_coefficient): solves A X = b (A^T X = b with transpose).
+
+    Shape:
+        ``b`` (*, n, k) and ``A`` (*, n, n); the solution is (*, n, k), batch dims broadcast.
+
+    Example:
+        >>> A = torch.tensor([[2., 1.], [0., 4.]])
+        >>> torch.triangular_solve(torch.tensor([[4.], [8.]]), A).solution
+        tensor([[1.],
+                [2.]])
+    """
     from .. import return_types as rt
     L = _linalg()
     if b.ndim < 2 or A.ndim < 2:
@@ -717,7 +1055,16 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, 
 @public("geqrf", method=True)
 def geqrf(input, *, out=None):
     """geqrf(input, *, out=None) -> (a, tau): LAPACK's QR: R above the diagonal, the Householder
-    vectors below it, and their scalar factors."""
+    vectors below it, and their scalar factors.
+
+    Shape:
+        ``(*, m, n)`` gives a (*, m, n) and tau (*, min(m, n)).
+
+    Example:
+        >>> a, tau = torch.geqrf(torch.tensor([[1., 2.], [3., 4.], [5., 6.]]))
+        >>> a.shape, tau.shape
+        (torch.Size([3, 2]), torch.Size([2]))
+    """
     from .. import return_types as rt
     L = _linalg()
     L._check_matrix("geqrf", input, "input")
@@ -737,7 +1084,15 @@ def geqrf(input, *, out=None):
 @public("ormqr", method=True)
 def ormqr(input, input2, input3, left=True, transpose=False, *, out=None):
     """ormqr(input, tau, other, left=True, transpose=False, *, out=None) -> Tensor: other
-    multiplied by the Q of geqrf's (input, tau), from the left or right, Q^H if transpose."""
+    multiplied by the Q of geqrf's (input, tau), from the left or right, Q^H if transpose.
+
+    Example:
+        >>> A = torch.tensor([[1., 2.], [3., 4.], [5., 6.]])
+        >>> a, tau = torch.geqrf(A)
+        >>> R = torch.cat([a.triu()[:2], torch.zeros(1, 2)])
+        >>> torch.allclose(torch.ormqr(a, tau, R), A, atol=1e-5)
+        True
+    """
     L = _linalg()
     mn = input.shape[-2]
     Q = L._householder_q(input, input2, mn)
@@ -749,7 +1104,19 @@ def ormqr(input, input2, input3, left=True, transpose=False, *, out=None):
 @public("svd_lowrank")
 def svd_lowrank(A, q=6, niter=2, M=None):
     """svd_lowrank(A, q=6, niter=2, M=None) -> (U, S, V): a randomized rank-q SVD of A - M
-    (Halko, Martinsson & Tropp's subspace iteration)."""
+    (Halko, Martinsson & Tropp's subspace iteration).
+
+    Shape:
+        ``A`` (*, m, n) gives U (*, m, q), S (*, q) and V (*, n, q).
+
+    Example:
+        >>> A = torch.outer(torch.arange(1., 6.), torch.tensor([1., 2., 3.]))
+        >>> U, S, V = torch.svd_lowrank(A, q=2)
+        >>> U.shape, S.shape, V.shape
+        (torch.Size([5, 2]), torch.Size([2]), torch.Size([3, 2]))
+        >>> torch.allclose(U @ torch.diag(S) @ V.T, A, atol=1e-4)
+        True
+    """
     from .random import randn
     L = _linalg()
     if M is not None:
@@ -771,7 +1138,17 @@ def svd_lowrank(A, q=6, niter=2, M=None):
 @public("pca_lowrank")
 def pca_lowrank(A, q=None, center=True, niter=2):
     """pca_lowrank(A, q=None, center=True, niter=2) -> (U, S, V): svd_lowrank of the
-    column-centred A; q defaults to min(6, m, n)."""
+    column-centred A; q defaults to min(6, m, n).
+
+    Shape:
+        ``A`` (*, m, n) gives U (*, m, q), S (*, q) and V (*, n, q).
+
+    Example:
+        >>> A = torch.outer(torch.arange(1., 6.), torch.tensor([1., 2., 3.]))
+        >>> U, S, V = torch.pca_lowrank(A, q=2)
+        >>> U.shape, S.shape, V.shape
+        (torch.Size([5, 2]), torch.Size([2]), torch.Size([3, 2]))
+    """
     r, c = A.shape[-2], A.shape[-1]
     if q is None:
         q = min(6, r, c)
@@ -783,7 +1160,12 @@ def pca_lowrank(A, q=None, center=True, niter=2):
 @public("cross", method=True)
 def cross(input, other, dim=None, *, out=None):
     """cross(input, other, dim=None, *, out=None) -> Tensor: linalg.cross; without ``dim``, the
-    first dimension of size 3."""
+    first dimension of size 3.
+
+    Example:
+        >>> torch.cross(torch.tensor([1., 0., 0.]), torch.tensor([0., 1., 0.]), dim=0)
+        tensor([0., 0., 1.])
+    """
     if dim is None:
         import warnings
         warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease "

@@ -44,13 +44,26 @@ def _softmax_call(opdef, input, dim, dtype):
 
 @public("softmax", method=True)
 def softmax(input, dim=None, dtype=None):
-    """softmax(input, dim, dtype=None) -> Tensor: exp(x) / sum(exp(x)) along ``dim``."""
+    """softmax(input, dim, dtype=None) -> Tensor: exp(x) / sum(exp(x)) along ``dim``.
+
+    Example:
+        >>> torch.softmax(torch.tensor([1.0, 2.0, 3.0]), dim=0)
+        tensor([0.0900, 0.2447, 0.6652])
+        >>> torch.softmax(torch.tensor([[0.0, 0.0], [0.0, 1.0]]), dim=1)
+        tensor([[0.5000, 0.5000],
+                [0.2689, 0.7311]])
+    """
     return _softmax_call(_softmax, input, dim, dtype)
 
 
 @public("log_softmax", method=True)
 def log_softmax(input, dim=None, dtype=None):
-    """log_softmax(input, dim, dtype=None) -> Tensor: x - logsumexp(x) along ``dim``."""
+    """log_softmax(input, dim, dtype=None) -> Tensor: x - logsumexp(x) along ``dim``.
+
+    Example:
+        >>> torch.log_softmax(torch.tensor([1.0, 2.0, 3.0]), dim=0)
+        tensor([-2.4076, -1.4076, -0.4076])
+    """
     return _softmax_call(_log_softmax, input, dim, dtype)
 
 

@@ -107,5 +107,10 @@ def pad(input, pad, mode="constant", value=None):
 
 @public("constant_pad_nd")
 def constant_pad_nd(input, pad, value=0):
-    """constant_pad_nd(input, pad, value=0) -> Tensor: ``pad(input, pad, 'constant', value)``."""
+    """constant_pad_nd(input, pad, value=0) -> Tensor: ``pad(input, pad, 'constant', value)``.
+
+    Example:
+        >>> torch.constant_pad_nd(torch.tensor([[1, 2]]), (1, 0), 9)
+        tensor([[9, 1, 2]])
+    """
     return globals()["pad"](input, pad, "constant", value)

@@ -36,7 +36,15 @@ class Generator:
 
     ``manual_seed(seed)`` resets it (and returns it), ``seed()`` reseeds from the OS,
     ``initial_seed()`` tells the last seed, ``get_state()``/``set_state(t)`` save and restore the
-    exact position as a uint8 tensor. Pass it as ``generator=`` to any sampling function."""
+    exact position as a uint8 tensor. Pass it as ``generator=`` to any sampling function.
+
+    Example:
+        >>> g = torch.Generator().manual_seed(0)
+        >>> a = torch.rand(3, generator=g)
+        >>> _ = g.manual_seed(0)
+        >>> torch.equal(a, torch.rand(3, generator=g))
+        True
+    """
 
     def __init__(self, device="cpu"):
         self.device = check_device(device)
@@ -99,31 +107,65 @@ def _rng(generator):
 
 @public("manual_seed")
 def manual_seed(seed):
-    """manual_seed(seed) -> Generator: seed the default generator (returns it)."""
+    """manual_seed(seed) -> Generator: seed the default generator (returns it).
+
+    Example:
+        >>> _ = torch.manual_seed(0); a = torch.randn(4)
+        >>> _ = torch.manual_seed(0); torch.equal(a, torch.randn(4))
+        True
+    """
     return default_generator.manual_seed(seed)
 
 
 @public("seed")
 def seed():
-    """seed() -> int: seed the default generator non-deterministically; returns the seed."""
+    """seed() -> int: seed the default generator non-deterministically; returns the seed.
+
+    Example:
+        >>> s = torch.seed()
+        >>> s == torch.initial_seed()
+        True
+    """
     return default_generator.seed()
 
 
 @public("initial_seed")
 def initial_seed():
-    """initial_seed() -> int: the default generator's last seed."""
+    """initial_seed() -> int: the default generator's last seed.
+
+    Example:
+        >>> _ = torch.manual_seed(42)
+        >>> torch.initial_seed()
+        42
+    """
     return default_generator.initial_seed()
 
 
 @public("get_rng_state")
 def get_rng_state():
-    """get_rng_state() -> Tensor: the default generator's state (uint8)."""
+    """get_rng_state() -> Tensor: the default generator's state (uint8).
+
+    Example:
+        >>> state = torch.get_rng_state()
+        >>> a = torch.rand(3)
+        >>> torch.set_rng_state(state)
+        >>> torch.equal(a, torch.rand(3))
+        True
+    """
     return default_generator.get_state()
 
 
 @public("set_rng_state")
 def set_rng_state(new_state):
-    """set_rng_state(new_state) -> None: restore a state from get_rng_state()."""
+    """set_rng_state(new_state) -> None: restore a state from get_rng_state().
+
+    Example:
+        >>> state = torch.get_rng_state()
+        >>> a = torch.randn(3)
+        >>> torch.set_rng_state(state)
+        >>> torch.equal(a, torch.randn(3))
+        True
+    """
     default_generator.set_state(new_state)
 
 
@@ -190,7 +232,15 @@ def _size_from(size, kw, name):
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False, **kw):
     """rand(*size, *, generator=None, out=None, dtype=None, layout=torch.strided, device=None,
-    requires_grad=False, pin_memory=False) -> Tensor uniform on [0, 1)."""
+    requires_grad=False, pin_memory=False) -> Tensor uniform on [0, 1).
+
+    Example:
+        >>> torch.rand(2, 3).shape
+        torch.Size([2, 3])
+        >>> x = torch.rand(1000)
+        >>> bool(((x >= 0) & (x < 1)).all())
+        True
+    """
     check_device(device)
     shape = _size_from(size, kw, "rand")
     d = _np_dtype(dtype, out)
@@ -203,7 +253,14 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad=False, pin_memory=False, **kw):
     """randn(*size, *, generator=None, out=None, dtype=None, layout=torch.strided, device=None,
-    requires_grad=False, pin_memory=False) -> Tensor from the standard normal N(0, 1)."""
+    requires_grad=False, pin_memory=False) -> Tensor from the standard normal N(0, 1).
+
+    Example:
+        >>> torch.randn(2, 3).shape
+        torch.Size([2, 3])
+        >>> torch.randn(4, dtype=torch.float64).dtype
+        torch.float64
+    """
     check_device(device)
     shape = _size_from(size, kw, "randn")
     d = _np_dtype(dtype, out)
@@ -240,7 +297,15 @@ _C_TYPES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short", "
 def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
             device=None, requires_grad=False, pin_memory=False):
     """randint(low=0, high, size, *, generator=None, out=None, dtype=torch.int64, ...) -> Tensor
-    of integers drawn uniformly from [low, high)."""
+    of integers drawn uniformly from [low, high).
+
+    Example:
+        >>> x = torch.randint(3, 10, (2, 4))
+        >>> x.shape, x.dtype
+        (torch.Size([2, 4]), torch.int64)
+        >>> bool(((x >= 3) & (x < 10)).all())
+        True
+    """
     check_device(device)
     if size is None and isinstance(high, (tuple, list)):
         low, high, size = 0, low, high            # randint(high, size)
@@ -259,7 +324,15 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
              requires_grad=False, pin_memory=False):
     """randperm(n, *, generator=None, out=None, dtype=torch.int64, ...) -> a random
-    permutation of 0..n-1."""
+    permutation of 0..n-1.
+
+    Example:
+        >>> p = torch.randperm(5)
+        >>> p.dtype
+        torch.int64
+        >>> p.sort().values
+        tensor([0, 1, 2, 3, 4])
+    """
     check_device(device)
     n = size_args((n,), "randperm")[0]
     d = _np_dtype(dtype, out, np.dtype(np.int64))
@@ -296,7 +369,16 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
            device=None, requires_grad=False, pin_memory=False):
     """normal(mean, std, size=None, *, generator=None, out=None) -> Tensor drawn from
     N(mean, std²). ``mean`` and ``std`` may be tensors (broadcast together; the result has
-    their dtype) or numbers (then ``size`` is required and ``dtype`` may be given)."""
+    their dtype) or numbers (then ``size`` is required and ``dtype`` may be given).
+
+    Example:
+        >>> torch.normal(torch.zeros(2, 3), torch.ones(2, 3)).shape
+        torch.Size([2, 3])
+        >>> torch.normal(2.0, 3.0, size=(4,)).shape
+        torch.Size([4])
+        >>> torch.normal(torch.tensor([1.0, 2.0]), 0.0)
+        tensor([1., 2.])
+    """
     rng = _rng(generator)
     mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not mt and not st:
@@ -341,7 +423,14 @@ _BERNOULLI.derivative(_zero_grads(1))
 @public("bernoulli", method=True)
 def bernoulli(input, p=None, *, generator=None, out=None):
     """bernoulli(input, p=None, *, generator=None, out=None) -> Tensor of 0/1 draws, 1 with
-    probability ``input`` (elementwise) or ``p`` when given; same shape and dtype as input."""
+    probability ``input`` (elementwise) or ``p`` when given; same shape and dtype as input.
+
+    Example:
+        >>> torch.bernoulli(torch.tensor([0.0, 1.0, 1.0, 0.0]))
+        tensor([0., 1., 1., 0.])
+        >>> torch.bernoulli(torch.full((2, 3), 0.5)).shape
+        torch.Size([2, 3])
+    """
     d = input.dtype
     if not d.is_floating_point:
         raise _dt.not_implemented_for("bernoulli_tensor_cpu_p_", d)
@@ -364,7 +453,14 @@ def bernoulli(input, p=None, *, generator=None, out=None):
 
 @public("poisson")
 def poisson(input, generator=None):
-    """poisson(input, generator=None) -> Tensor of Poisson draws with rates ``input``."""
+    """poisson(input, generator=None) -> Tensor of Poisson draws with rates ``input``.
+
+    Example:
+        >>> torch.poisson(torch.zeros(3))
+        tensor([0., 0., 0.])
+        >>> torch.poisson(torch.full((2, 2), 4.0)).shape
+        torch.Size([2, 2])
+    """
     d = input.dtype
     if not d.is_floating_point:
         raise _dt.not_implemented_for("poisson_cpu", d)
@@ -377,7 +473,14 @@ def poisson(input, generator=None):
 @public("multinomial", method=True)
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
     """multinomial(input, num_samples, replacement=False, *, generator=None, out=None) -> int64
-    Tensor of category indices drawn from each row of (unnormalised) weights ``input``."""
+    Tensor of category indices drawn from each row of (unnormalised) weights ``input``.
+
+    Example:
+        >>> torch.multinomial(torch.tensor([0.0, 0.0, 1.0]), 2, replacement=True)
+        tensor([2, 2])
+        >>> torch.multinomial(torch.ones(2, 5), 3).shape
+        torch.Size([2, 3])
+    """
     probs = input._array
     if probs.ndim not in (1, 2):
         raise EmberRuntimeError(f"prob_dist must be 1 or 2 dim (got {probs.ndim} dims)")
@@ -422,7 +525,11 @@ def _like(name, fn):
     like.__name__ = like.__qualname__ = name
     like.__doc__ = (f"{name}(input, *, generator=None, dtype=None, layout=None, device=None, "
                     f"requires_grad=False, memory_format=torch.preserve_format) -> Tensor "
-                    f"shaped like input.")
+                    f"shaped like input.\n\n"
+                    f"    Example:\n"
+                    f"        >>> x = torch.{name}(torch.zeros(2, 3, dtype=torch.float64))\n"
+                    f"        >>> x.shape, x.dtype\n"
+                    f"        (torch.Size([2, 3]), torch.float64)\n    ")
     return like
 
 
@@ -434,7 +541,13 @@ randn_like = public("randn_like")(_like("randn_like", randn))
 def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None,
                  device=None, requires_grad=False, memory_format=None):
     """randint_like(input, low=0, high, *, generator=None, dtype=None, ...) -> Tensor shaped
-    like input, integers from [low, high) in input's dtype unless given."""
+    like input, integers from [low, high) in input's dtype unless given.
+
+    Example:
+        >>> x = torch.randint_like(torch.zeros(5, dtype=torch.int32), 10)
+        >>> x.dtype, bool(((x >= 0) & (x < 10)).all())
+        (torch.int32, True)
+    """
     if high is None:
         low, high = 0, low
     return randint(low, high, tuple(input.shape), dtype=input.dtype if dtype is None else dtype,

@@ -108,7 +108,22 @@ _sum.derivative(lambda m, g, a, out, dim=None, keepdim=False, dtype=None:
 
 @public("sum", method=True)
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
-    """sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor (integers sum in int64)."""
+    """sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor (integers sum in int64).
+
+    Shape:
+        the dimensions in ``dim`` are removed (kept with size 1 when ``keepdim``); with
+        dim=None the result is 0-dim.
+
+    Example:
+        >>> x = torch.tensor([[1, 2, 3], [4, 5, 6]])
+        >>> torch.sum(x)
+        tensor(21)
+        >>> torch.sum(x, dim=0)
+        tensor([5, 7, 9])
+        >>> torch.sum(x, dim=1, keepdim=True)
+        tensor([[ 6],
+                [15]])
+    """
     a = input._array
     if dim is None and dtype is None and not keepdim and out is None and a.dtype.kind in "fc":
         return dispatch.unary(_sum, input)
@@ -133,7 +148,19 @@ _mean.derivative(lambda m, g, a, out, dim=None, keepdim=False, dtype=None, n=1:
 
 @public("mean", method=True)
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
-    """mean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor (floating or complex)."""
+    """mean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor (floating or complex).
+
+    Shape:
+        the dimensions in ``dim`` are removed (kept with size 1 when ``keepdim``); with
+        dim=None the result is 0-dim.
+
+    Example:
+        >>> x = torch.tensor([[1., 2.], [3., 4.]])
+        >>> torch.mean(x)
+        tensor(2.5000)
+        >>> torch.mean(x, dim=1)
+        tensor([1.5000, 3.5000])
+    """
     a = input._array
     d = None if dtype is None else _dt.to_dtype(dtype)
     if d is None and a.dtype.kind not in "fc" and a.dtype != _dt.bfloat16.np:
@@ -179,7 +206,18 @@ _PROD_ALL.derivative(_prod_grad)
 
 @public("prod", method=True)
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
-    """prod(input, *, dtype=None) -> Tensor; prod(input, dim, keepdim=False, *, dtype=None)."""
+    """prod(input, *, dtype=None) -> Tensor; prod(input, dim, keepdim=False, *, dtype=None).
+
+    Shape:
+        ``dim`` is removed (kept with size 1 when ``keepdim``); without it the result is 0-dim.
+
+    Example:
+        >>> x = torch.tensor([[1, 2], [3, 4]])
+        >>> torch.prod(x)
+        tensor(24)
+        >>> torch.prod(x, 0)
+        tensor([3, 8])
+    """
     a = input._array
     dt = _int_to_long(a, dtype)
     if dim is None:
@@ -247,13 +285,35 @@ def _amax_amin(name, opdef, input, dim, keepdim, out):
 @public("amax", method=True)
 def amax(input, dim=(), keepdim=False, *, out=None):
     """amax(input, dim=(), keepdim=False) -> Tensor: maximum over ``dim`` (all dims when empty);
-    tied maxima share the gradient evenly."""
+    tied maxima share the gradient evenly.
+
+    Shape:
+        the dimensions in ``dim`` are removed (kept with size 1 when ``keepdim``).
+
+    Example:
+        >>> x = torch.tensor([[1, 5], [7, 2]])
+        >>> torch.amax(x)
+        tensor(7)
+        >>> torch.amax(x, dim=1)
+        tensor([5, 7])
+    """
     return _amax_amin("amax", _AMAX, input, dim, keepdim, out)
 
 
 @public("amin", method=True)
 def amin(input, dim=(), keepdim=False, *, out=None):
-    """amin(input, dim=(), keepdim=False) -> Tensor: minimum over ``dim`` (all dims when empty)."""
+    """amin(input, dim=(), keepdim=False) -> Tensor: minimum over ``dim`` (all dims when empty).
+
+    Shape:
+        the dimensions in ``dim`` are removed (kept with size 1 when ``keepdim``).
+
+    Example:
+        >>> x = torch.tensor([[1, 5], [7, 2]])
+        >>> torch.amin(x)
+        tensor(1)
+        >>> torch.amin(x, dim=1)
+        tensor([1, 2])
+    """
     return _amax_amin("amin", _AMIN, input, dim, keepdim, out)
 
 
@@ -294,14 +354,42 @@ def _write_pair(res, out):
 @public("max", method=True)
 def max(input, dim=None, keepdim=False, *, out=None):
     """max(input) -> Tensor; max(input, dim, keepdim=False) -> (values, indices);
-    max(input, other) -> maximum(input, other)."""
+    max(input, other) -> maximum(input, other).
+
+    Shape:
+        with ``dim``, values and indices have the input's shape without ``dim`` (size 1 when
+        ``keepdim``).
+
+    Example:
+        >>> x = torch.tensor([[1, 5], [7, 2]])
+        >>> torch.max(x)
+        tensor(7)
+        >>> torch.max(x, dim=1)
+        torch.return_types.max(
+        values=tensor([5, 7]),
+        indices=tensor([1, 0]))
+    """
     return _max_min("max", input, dim, keepdim, out)
 
 
 @public("min", method=True)
 def min(input, dim=None, keepdim=False, *, out=None):
     """min(input) -> Tensor; min(input, dim, keepdim=False) -> (values, indices);
-    min(input, other) -> minimum(input, other)."""
+    min(input, other) -> minimum(input, other).
+
+    Shape:
+        with ``dim``, values and indices have the input's shape without ``dim`` (size 1 when
+        ``keepdim``).
+
+    Example:
+        >>> x = torch.tensor([[1, 5], [7, 2]])
+        >>> torch.min(x)
+        tensor(1)
+        >>> torch.min(x, dim=0)
+        torch.return_types.min(
+        values=tensor([1, 2]),
+        indices=tensor([0, 1]))
+    """
     return _max_min("min", input, dim, keepdim, out)
 
 
@@ -328,13 +416,37 @@ def _arg(name, input, dim, keepdim, out):
 @public("argmax", method=True)
 def argmax(input, dim=None, keepdim=False, *, out=None):
     """argmax(input, dim=None, keepdim=False) -> LongTensor: index of the first maximum (of the
-    flattened input when ``dim`` is None); NaN counts as the maximum."""
+    flattened input when ``dim`` is None); NaN counts as the maximum.
+
+    Shape:
+        ``dim`` is removed (kept with size 1 when ``keepdim``); with dim=None the result is
+        0-dim.
+
+    Example:
+        >>> x = torch.tensor([[1, 5, 3], [7, 2, 7]])
+        >>> torch.argmax(x)
+        tensor(3)
+        >>> torch.argmax(x, dim=1)
+        tensor([1, 0])
+    """
     return _arg("argmax", input, dim, keepdim, out)
 
 
 @public("argmin", method=True)
 def argmin(input, dim=None, keepdim=False, *, out=None):
-    """argmin(input, dim=None, keepdim=False) -> LongTensor: index of the first minimum."""
+    """argmin(input, dim=None, keepdim=False) -> LongTensor: index of the first minimum.
+
+    Shape:
+        ``dim`` is removed (kept with size 1 when ``keepdim``); with dim=None the result is
+        0-dim.
+
+    Example:
+        >>> x = torch.tensor([[1, 5, 3], [7, 2, 7]])
+        >>> torch.argmin(x)
+        tensor(0)
+        >>> torch.argmin(x, dim=1)
+        tensor([0, 1])
+    """
     return _arg("argmin", input, dim, keepdim, out)
 
 
@@ -395,20 +507,47 @@ def _var_std(name, opdef, input, dim, unbiased, keepdim, correction, out):
 @public("var", method=True)
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     """var(input, dim=None, *, correction=1, keepdim=False) -> Tensor; the legacy forms
-    var(input, unbiased) and var(input, dim, unbiased, keepdim) are accepted too."""
+    var(input, unbiased) and var(input, dim, unbiased, keepdim) are accepted too.
+
+    Shape:
+        the dimensions in ``dim`` are removed (kept with size 1 when ``keepdim``).
+
+    Example:
+        >>> x = torch.tensor([[1., 2., 3.], [2., 4., 6.]])
+        >>> torch.var(x)
+        tensor(3.2000)
+        >>> torch.var(x, dim=1)
+        tensor([1., 4.])
+        >>> torch.var(x, dim=1, correction=0)
+        tensor([0.6667, 2.6667])
+    """
     return _var_std("var", _VAR, input, dim, unbiased, keepdim, correction, out)
 
 
 @public("std", method=True)
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     """std(input, dim=None, *, correction=1, keepdim=False) -> Tensor: sqrt of var (gradient 0
-    where the standard deviation is 0)."""
+    where the standard deviation is 0).
+
+    Shape:
+        the dimensions in ``dim`` are removed (kept with size 1 when ``keepdim``).
+
+    Example:
+        >>> x = torch.tensor([[1., 2., 3.], [2., 4., 6.]])
+        >>> torch.std(x, dim=1)
+        tensor([1., 2.])
+    """
     return _var_std("std", _std, input, dim, unbiased, keepdim, correction, out)
 
 
 @public("var_mean")
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """var_mean(input, dim=None, *, correction=1, keepdim=False) -> (var, mean)."""
+    """var_mean(input, dim=None, *, correction=1, keepdim=False) -> (var, mean).
+
+    Example:
+        >>> torch.var_mean(torch.tensor([[1., 2., 3.], [2., 4., 6.]]), dim=1)
+        (tensor([1., 4.]), tensor([2., 4.]))
+    """
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     return (var(input, dim, unbiased, keepdim, correction=correction),
@@ -417,7 +556,12 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 @public("std_mean")
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """std_mean(input, dim=None, *, correction=1, keepdim=False) -> (std, mean)."""
+    """std_mean(input, dim=None, *, correction=1, keepdim=False) -> (std, mean).
+
+    Example:
+        >>> torch.std_mean(torch.tensor([[1., 2., 3.], [2., 4., 6.]]), dim=1)
+        (tensor([1., 2.]), tensor([2., 4.]))
+    """
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     return (std(input, dim, unbiased, keepdim, correction=correction),
@@ -496,7 +640,18 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """norm(input, p='fro', dim=None, keepdim=False, out=None, dtype=None) -> Tensor: the vector
     p-norm over ``dim`` (all elements when None); p may be 'fro', inf, -inf, 0, 1, 2 or any
-    number. The gradient is 0 at zero vectors, as torch's."""
+    number. The gradient is 0 at zero vectors, as torch's.
+
+    Shape:
+        the dimensions in ``dim`` are removed (kept with size 1 when ``keepdim``).
+
+    Example:
+        >>> x = torch.tensor([[3., 4.], [6., 8.]])
+        >>> torch.norm(x, dim=1)
+        tensor([ 5., 10.])
+        >>> torch.norm(x, p=1)
+        tensor(21.)
+    """
     if isinstance(p, str):
         if p != "fro":
             if p == "nuc":
@@ -531,7 +686,16 @@ _logsumexp.derivative(lambda m, g, a, out, dim=None, keepdim=False:
 @public("logsumexp", method=True)
 def logsumexp(input, dim, keepdim=False, *, out=None):
     """logsumexp(input, dim, keepdim=False) -> Tensor: log(sum(exp(input))) over ``dim``,
-    computed with the maximum shifted out so it cannot overflow."""
+    computed with the maximum shifted out so it cannot overflow.
+
+    Shape:
+        the dimensions in ``dim`` are removed (kept with size 1 when ``keepdim``).
+
+    Example:
+        >>> x = torch.tensor([[0., 0.], [100., 100.]])
+        >>> torch.logsumexp(x, dim=1)
+        tensor([  0.6931, 100.6931])
+    """
     dims = norm_dims(dim, input._array.ndim)
     return write_out(dispatch.unary(_logsumexp, input, **_attrs(dims, keepdim)), out)
 
@@ -550,14 +714,36 @@ _ANY = op("any", kind="reduction")(_logical_kernel("any"))
 
 @public("all", method=True)
 def all(input, dim=None, keepdim=False, *, out=None):
-    """all(input, dim=None, keepdim=False) -> BoolTensor: every element nonzero."""
+    """all(input, dim=None, keepdim=False) -> BoolTensor: every element nonzero.
+
+    Shape:
+        the dimensions in ``dim`` are removed (kept with size 1 when ``keepdim``).
+
+    Example:
+        >>> x = torch.tensor([[1, 0], [2, 3]])
+        >>> torch.all(x)
+        tensor(False)
+        >>> torch.all(x, dim=1)
+        tensor([False,  True])
+    """
     dims = norm_dims(dim, input._array.ndim)
     return write_out(dispatch.unary(_ALL, input, **_attrs(dims, keepdim)), out)
 
 
 @public("any", method=True)
 def any(input, dim=None, keepdim=False, *, out=None):
-    """any(input, dim=None, keepdim=False) -> BoolTensor: some element nonzero."""
+    """any(input, dim=None, keepdim=False) -> BoolTensor: some element nonzero.
+
+    Shape:
+        the dimensions in ``dim`` are removed (kept with size 1 when ``keepdim``).
+
+    Example:
+        >>> x = torch.tensor([[0, 0], [2, 0]])
+        >>> torch.any(x)
+        tensor(True)
+        >>> torch.any(x, dim=1)
+        tensor([False,  True])
+    """
     dims = norm_dims(dim, input._array.ndim)
     return write_out(dispatch.unary(_ANY, input, **_attrs(dims, keepdim)), out)
 
@@ -568,7 +754,18 @@ _COUNT_NONZERO = op("count_nonzero", kind="reduction")(
 
 @public("count_nonzero", method=True)
 def count_nonzero(input, dim=None):
-    """count_nonzero(input, dim=None) -> LongTensor."""
+    """count_nonzero(input, dim=None) -> LongTensor.
+
+    Shape:
+        the dimensions in ``dim`` are removed.
+
+    Example:
+        >>> x = torch.tensor([[0, 1, 2], [0, 0, 3]])
+        >>> torch.count_nonzero(x)
+        tensor(3)
+        >>> torch.count_nonzero(x, dim=0)
+        tensor([0, 1, 2])
+    """
     dims = norm_dims(dim, input._array.ndim)
     return dispatch.unary(_COUNT_NONZERO, input, **_attrs(dims, False))
 
@@ -624,14 +821,27 @@ def _scan(opdef, input, dim, dtype, out):
 @public("cumsum", method=True)
 def cumsum(input, dim, *, dtype=None, out=None):
     """cumsum(input, dim, *, dtype=None) -> Tensor: running sums along ``dim`` (integers in
-    int64)."""
+    int64).
+
+    Example:
+        >>> torch.cumsum(torch.tensor([1, 2, 3, 4]), dim=0)
+        tensor([ 1,  3,  6, 10])
+        >>> torch.cumsum(torch.tensor([[1, 2], [3, 4]]), dim=1)
+        tensor([[1, 3],
+                [3, 7]])
+    """
     return _scan(_CUMSUM, input, dim, dtype, out)
 
 
 @public("cumprod", method=True)
 def cumprod(input, dim, *, dtype=None, out=None):
     """cumprod(input, dim, *, dtype=None) -> Tensor: running products along ``dim``; the
-    gradient is exact with zeros in the input."""
+    gradient is exact with zeros in the input.
+
+    Example:
+        >>> torch.cumprod(torch.tensor([1, 2, 3, 4]), dim=0)
+        tensor([ 1,  2,  6, 24])
+    """
     return _scan(_CUMPROD, input, dim, dtype, out)
 
 

@@ -420,7 +420,13 @@ def _cell(mode, input, hx, cx, w_ih, w_hh, b_ih, b_hh):
 @public("rnn_tanh_cell")
 def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> Tensor:
-    h' = tanh(input @ w_ih.T + b_ih + hx @ w_hh.T + b_hh) for 2-D (batch, features) tensors."""
+    h' = tanh(input @ w_ih.T + b_ih + hx @ w_hh.T + b_hh) for 2-D (batch, features) tensors.
+
+    Example:
+        >>> x, h = torch.tensor([[1.0, -2.0]]), torch.tensor([[1.0]])
+        >>> torch.rnn_tanh_cell(x, h, torch.tensor([[1.0, 1.0]]), torch.tensor([[2.0]]))
+        tensor([[0.7616]])
+    """
     _check_cell(input, hx, w_ih, w_hh)
     return _cell("RNN_TANH", input, hx, None, w_ih, w_hh, b_ih, b_hh)
 
@@ -428,7 +434,13 @@ def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 @public("rnn_relu_cell")
 def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> Tensor: the Elman cell
-    with ReLU."""
+    with ReLU.
+
+    Example:
+        >>> x, h = torch.tensor([[1.0, -2.0]]), torch.tensor([[1.0]])
+        >>> torch.rnn_relu_cell(x, h, torch.tensor([[1.0, 1.0]]), torch.tensor([[2.0]]))
+        tensor([[1.]])
+    """
     _check_cell(input, hx, w_ih, w_hh)
     return _cell("RNN_RELU", input, hx, None, w_ih, w_hh, b_ih, b_hh)
 
@@ -436,7 +448,13 @@ def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 @public("lstm_cell")
 def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> (Tensor, Tensor): one LSTM
-    step; ``hx`` is (h, c), gates in the order input, forget, cell, output."""
+    step; ``hx`` is (h, c), gates in the order input, forget, cell, output.
+
+    Example:
+        >>> x, h, c = torch.ones(1, 2), torch.zeros(1, 1), torch.zeros(1, 1)
+        >>> torch.lstm_cell(x, (h, c), torch.full((4, 2), 0.5), torch.ones(4, 1))
+        (tensor([[0.3696]]), tensor([[0.5568]]))
+    """
     if not isinstance(hx, (tuple, list)) or len(hx) != 2:
         raise EmberRuntimeError("lstm_cell: hx must be a tuple (h, c) of two tensors")
     h, c = hx
@@ -453,6 +471,12 @@ def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 @public("gru_cell")
 def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> Tensor: one GRU step, gates
-    in the order reset, update, new; n = tanh(x W_in + b_in + r * (h W_hn + b_hn))."""
+    in the order reset, update, new; n = tanh(x W_in + b_in + r * (h W_hn + b_hn)).
+
+    Example:
+        >>> x, h = torch.ones(1, 2), torch.zeros(1, 1)
+        >>> torch.gru_cell(x, h, torch.full((3, 2), 0.5), torch.ones(3, 1))
+        tensor([[0.2048]])
+    """
     _check_cell(input, hx, w_ih, w_hh)
     return _cell("GRU", input, hx, None, w_ih, w_hh, b_ih, b_hh)

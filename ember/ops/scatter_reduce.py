@@ -153,7 +153,15 @@ def _scatter_reduce(input, dim, index, src, reduce, include_self, inplace):
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None):
     """scatter_reduce(input, dim, index, src, reduce, *, include_self=True) -> Tensor: scatter
     ``src`` into a copy of ``input``, combining entries that land on one position with
-    ``reduce`` ('sum', 'prod', 'mean', 'amax', 'amin')."""
+    ``reduce`` ('sum', 'prod', 'mean', 'amax', 'amin').
+
+    Example:
+        >>> idx, src = torch.tensor([0, 0, 2]), torch.tensor([1., 2., 3.])
+        >>> torch.scatter_reduce(torch.zeros(3), 0, idx, src, 'sum')
+        tensor([3., 0., 3.])
+        >>> torch.scatter_reduce(torch.zeros(3), 0, idx, src, 'amax', include_self=False)
+        tensor([2., 0., 3.])
+    """
     return write_out(_scatter_reduce(input, dim, index, src, reduce, include_self, False), out)
 
 
@@ -193,7 +201,15 @@ def _index_reduce(input, dim, index, source, reduce, include_self, inplace):
 def index_reduce(input, dim, index, source, reduce, *, include_self=True, out=None):
     """index_reduce(input, dim, index, source, reduce, *, include_self=True) -> Tensor: combine
     ``source[i]`` into position ``index[i]`` along ``dim`` with 'prod', 'mean', 'amax' or
-    'amin'."""
+    'amin'.
+
+    Example:
+        >>> idx, src = torch.tensor([0, 0, 2]), torch.tensor([2., 3., 4.])
+        >>> torch.index_reduce(torch.ones(3), 0, idx, src, 'prod')
+        tensor([6., 1., 4.])
+        >>> torch.index_reduce(torch.zeros(3), 0, idx, src, 'amax', include_self=False)
+        tensor([3., 0., 4.])
+    """
     return write_out(_index_reduce(input, dim, index, source, reduce, include_self, False), out)
 
 

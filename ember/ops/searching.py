@@ -16,7 +16,14 @@ def _i64(a):
 @public("unique", method=True)
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None): the
-    distinct values (sorted), optionally with the inverse indices and the counts."""
+    distinct values (sorted), optionally with the inverse indices and the counts.
+
+    Example:
+        >>> torch.unique(torch.tensor([3, 1, 3, 2]))
+        tensor([1, 2, 3])
+        >>> torch.unique(torch.tensor([3, 1, 3, 2]), return_counts=True)
+        (tensor([1, 2, 3]), tensor([1, 1, 2]))
+    """
     a = input._array
     if dim is None:
         vals, inv, counts = np.unique(a.reshape(-1), return_inverse=True, return_counts=True)
@@ -46,7 +53,12 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 @public("unique_consecutive", method=True)
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     """unique_consecutive(input, return_inverse=False, return_counts=False, dim=None): collapse
-    each run of equal consecutive values (or slices along ``dim``) to one."""
+    each run of equal consecutive values (or slices along ``dim``) to one.
+
+    Example:
+        >>> torch.unique_consecutive(torch.tensor([1, 1, 2, 2, 1]), return_counts=True)
+        (tensor([1, 2, 1]), tensor([2, 2, 1]))
+    """
     a = input._array
     if dim is None:
         flat = a.reshape(-1)
@@ -75,7 +87,14 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                  sorter=None, out=None):
     """searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
     sorter=None) -> Tensor: insertion indices of ``input`` into the innermost dimension of
-    ``sorted_sequence``."""
+    ``sorted_sequence``.
+
+    Example:
+        >>> torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6]))
+        tensor([1, 3])
+        >>> torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6]), right=True)
+        tensor([2, 3])
+    """
     seq = sorted_sequence._array
     scalar = not isinstance(input, Tensor)
     vals = np.asarray(input) if scalar else input._array
@@ -109,7 +128,12 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
 @public("bucketize")
 def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
     """bucketize(input, boundaries, *, out_int32=False, right=False) -> Tensor: the bucket of
-    each value given 1-D sorted ``boundaries``."""
+    each value given 1-D sorted ``boundaries``.
+
+    Example:
+        >>> torch.bucketize(torch.tensor([1, 4, 7]), torch.tensor([2, 4, 6]))
+        tensor([0, 1, 3])
+    """
     if boundaries.ndim != 1:
         raise EmberRuntimeError(f"boundaries tensor must be 1 dimension, but got dim("
                                 f"{boundaries.ndim})")
@@ -118,7 +142,12 @@ def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
 
 @public("isin")
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
-    """isin(elements, test_elements, *, assume_unique=False, invert=False) -> BoolTensor."""
+    """isin(elements, test_elements, *, assume_unique=False, invert=False) -> BoolTensor.
+
+    Example:
+        >>> torch.isin(torch.tensor([1, 2, 3, 4]), torch.tensor([2, 4]))
+        tensor([False,  True, False,  True])
+    """
     if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
         raise EmberTypeError("isin() expects at least one of elements or test_elements to be "
                              "a Tensor")
@@ -131,7 +160,15 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
 @public("nonzero", method=True)
 def nonzero(input, *, out=None, as_tuple=False):
     """nonzero(input, *, out=None, as_tuple=False) -> LongTensor of shape (n, ndim), or a tuple
-    of index tensors with ``as_tuple=True``."""
+    of index tensors with ``as_tuple=True``.
+
+    Example:
+        >>> torch.nonzero(torch.tensor([0, 3, 0, 5]))
+        tensor([[1],
+                [3]])
+        >>> torch.nonzero(torch.tensor([[1, 0], [0, 1]]), as_tuple=True)
+        (tensor([0, 1]), tensor([0, 1]))
+    """
     a = input._array
     if as_tuple:
         if a.ndim == 0:
@@ -148,14 +185,27 @@ def _argwhere(a):
 
 @public("argwhere", method=True)
 def argwhere(input):
-    """argwhere(input) -> LongTensor: ``nonzero(input)``."""
+    """argwhere(input) -> LongTensor: ``nonzero(input)``.
+
+    Example:
+        >>> torch.argwhere(torch.tensor([[1, 0], [0, 1]]))
+        tensor([[0, 0],
+                [1, 1]])
+    """
     return nonzero(input)
 
 
 @public("nonzero_static", method=True)
 def nonzero_static(input, *, size, fill_value=-1):
     """nonzero_static(input, *, size, fill_value=-1) -> LongTensor of shape (size, ndim): the
-    first ``size`` nonzero indices, padded with ``fill_value``."""
+    first ``size`` nonzero indices, padded with ``fill_value``.
+
+    Example:
+        >>> torch.nonzero_static(torch.tensor([0, 3, 0, 5]), size=3)
+        tensor([[ 1],
+                [ 3],
+                [-1]])
+    """
     if size < 0:
         raise EmberRuntimeError(f"nonzero_static: 'size' must be an non-negative integer, got "
                                 f"{size}")

@@ -69,7 +69,14 @@ def _nonempty(name, a, d):
 @public("kthvalue", method=True)
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """kthvalue(input, k, dim=-1, keepdim=False) -> (values, indices): the k-th smallest
-    element along ``dim`` (NaN counts as the largest value)."""
+    element along ``dim`` (NaN counts as the largest value).
+
+    Example:
+        >>> torch.kthvalue(torch.tensor([4., 1., 3., 2.]), 2)
+        torch.return_types.kthvalue(
+        values=tensor(2.),
+        indices=tensor(3))
+    """
     a = input._array
     d = _dim("kthvalue", a, dim)
     n = a.shape[d] if a.ndim else 1
@@ -134,7 +141,16 @@ def _median_whole(name, input):
 @public("median", method=True)
 def median(input, dim=None, keepdim=False, *, out=None):
     """median(input) -> Tensor; median(input, dim=-1, keepdim=False) -> (values, indices): the
-    lower of the two middle values; NaN if the slice has a NaN."""
+    lower of the two middle values; NaN if the slice has a NaN.
+
+    Example:
+        >>> torch.median(torch.tensor([4., 1., 3., 2.]))
+        tensor(2.)
+        >>> torch.median(torch.tensor([[1., 5., 3.], [2., 0., 4.]]), dim=1)
+        torch.return_types.median(
+        values=tensor([3., 2.]),
+        indices=tensor([2, 0]))
+    """
     if dim is None:
         return write_out(_median_whole("median", input), out)
     return _median("median", _MEDIAN_DIM, input, dim, keepdim, out, ignore_nan=False)
@@ -142,7 +158,12 @@ def median(input, dim=None, keepdim=False, *, out=None):
 
 @public("nanmedian", method=True)
 def nanmedian(input, dim=None, keepdim=False, *, out=None):
-    """nanmedian(input, dim=-1, keepdim=False) -> (values, indices): median ignoring NaN."""
+    """nanmedian(input, dim=-1, keepdim=False) -> (values, indices): median ignoring NaN.
+
+    Example:
+        >>> torch.nanmedian(torch.tensor([1., float('nan'), 3., 2.]))
+        tensor(2.)
+    """
     if dim is None:
         return write_out(_median_whole("nanmedian", input), out)
     return _median("nanmedian", _NANMEDIAN_DIM, input, dim, keepdim, out, ignore_nan=True)
@@ -151,7 +172,14 @@ def nanmedian(input, dim=None, keepdim=False, *, out=None):
 @public("mode", method=True)
 def mode(input, dim=-1, keepdim=False, *, out=None):
     """mode(input, dim=-1, keepdim=False) -> (values, indices): the most frequent value along
-    ``dim`` (the smallest among equally frequent ones) and the last position where it occurs."""
+    ``dim`` (the smallest among equally frequent ones) and the last position where it occurs.
+
+    Example:
+        >>> torch.mode(torch.tensor([1, 2, 2, 3]))
+        torch.return_types.mode(
+        values=tensor(2),
+        indices=tensor(2))
+    """
     a = input._array
     d = _dim("mode", a, dim)
     _nonempty("mode", a, d)
@@ -211,19 +239,40 @@ def _pair(kind, values, idx, out):
 @public("cummax", method=True)
 def cummax(input, dim, *, out=None):
     """cummax(input, dim) -> (values, indices): running maximum along ``dim`` and where it was
-    found (the last position among equal maxima; NaN propagates)."""
+    found (the last position among equal maxima; NaN propagates).
+
+    Example:
+        >>> torch.cummax(torch.tensor([1, 3, 2, 5]), dim=0)
+        torch.return_types.cummax(
+        values=tensor([1, 3, 3, 5]),
+        indices=tensor([0, 1, 1, 3]))
+    """
     return _cum_extreme("cummax", _CUMMAX, input, dim, out, np.greater)
 
 
 @public("cummin", method=True)
 def cummin(input, dim, *, out=None):
-    """cummin(input, dim) -> (values, indices): running minimum along ``dim``."""
+    """cummin(input, dim) -> (values, indices): running minimum along ``dim``.
+
+    Example:
+        >>> torch.cummin(torch.tensor([4, 2, 3, 1]), dim=0)
+        torch.return_types.cummin(
+        values=tensor([4, 2, 2, 1]),
+        indices=tensor([0, 1, 1, 3]))
+    """
     return _cum_extreme("cummin", _CUMMIN, input, dim, out, np.less)
 
 
 @public("aminmax", method=True)
 def aminmax(input, *, dim=None, keepdim=False, out=None):
-    """aminmax(input, *, dim=None, keepdim=False) -> (min, max)."""
+    """aminmax(input, *, dim=None, keepdim=False) -> (min, max).
+
+    Example:
+        >>> torch.aminmax(torch.tensor([3, 1, 2]))
+        torch.return_types.aminmax(
+        min=tensor(1),
+        max=tensor(3))
+    """
     a = input._array
     if a.size == 0 and (dim is None or a.ndim == 0 or a.shape[_wrap_dim(dim, a.ndim)] == 0):
         raise EmberRuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the"
@@ -317,12 +366,24 @@ def _quantile(name, input, q, dim, keepdim, interpolation, out, ignore_nan):
 
 @public("quantile", method=True)
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
-    """quantile(input, q, dim=None, keepdim=False, *, interpolation='linear') -> Tensor."""
+    """quantile(input, q, dim=None, keepdim=False, *, interpolation='linear') -> Tensor.
+
+    Example:
+        >>> torch.quantile(torch.tensor([1., 2., 3., 4.]), 0.5)
+        tensor(2.5000)
+        >>> torch.quantile(torch.tensor([1., 2., 3., 4.]), torch.tensor([0.25, 0.75]))
+        tensor([1.7500, 3.2500])
+    """
     return _quantile("quantile", input, q, dim, keepdim, interpolation, out, ignore_nan=False)
 
 
 @public("nanquantile", method=True)
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
     """nanquantile(input, q, dim=None, keepdim=False, *, interpolation='linear') -> Tensor:
-    quantile ignoring NaN."""
+    quantile ignoring NaN.
+
+    Example:
+        >>> torch.nanquantile(torch.tensor([1., float('nan'), 3.]), 0.5)
+        tensor(2.)
+    """
     return _quantile("nanquantile", input, q, dim, keepdim, interpolation, out, ignore_nan=True)

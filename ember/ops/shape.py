@@ -19,7 +19,14 @@ _clone.derivative(lambda m, g, a, out: g)
 
 @public("clone", method=True)
 def clone(input, *, memory_format=None):
-    """clone(input) -> Tensor: a copy that stays in the graph."""
+    """clone(input) -> Tensor: a copy that stays in the graph.
+
+    Example:
+        >>> x = torch.tensor([1., 2.], requires_grad=True)
+        >>> y = torch.clone(x)
+        >>> y
+        tensor([1., 2.], grad_fn=<CloneBackward0>)
+    """
     return dispatch.unary(_clone, input)
 
 
@@ -72,7 +79,22 @@ _CAT.derivative(_cat_grad)
 
 @public("cat", "concat", "concatenate")
 def cat(tensors, dim=0, *, out=None):
-    """cat(tensors, dim=0, *, out=None) -> Tensor: join tensors along an existing dimension."""
+    """cat(tensors, dim=0, *, out=None) -> Tensor: join tensors along an existing dimension.
+
+    ``concat`` and ``concatenate`` are the same function.
+
+    Shape:
+        all tensors have the same shape except at ``dim``; the output's size there is the sum.
+
+    Example:
+        >>> a, b = torch.tensor([[1, 2]]), torch.tensor([[3, 4], [5, 6]])
+        >>> torch.cat([a, b])
+        tensor([[1, 2],
+                [3, 4],
+                [5, 6]])
+        >>> torch.cat([a, a], dim=1)
+        tensor([[1, 2, 1, 2]])
+    """
     tensors = list(tensors)
     arrays = _promoted(tensors, "cat")
     # torch skips legacy empty 1-D tensors of shape (0,)
@@ -101,7 +123,21 @@ def cat(tensors, dim=0, *, out=None):
 @public("stack")
 def stack(tensors, dim=0, *, out=None):
     """stack(tensors, dim=0, *, out=None) -> Tensor: join equal-shaped tensors along a new
-    dimension."""
+    dimension.
+
+    Shape:
+        n tensors of shape ``S`` give a tensor with a new dimension of size n inserted into
+        ``S`` at ``dim``.
+
+    Example:
+        >>> a, b = torch.tensor([1, 2]), torch.tensor([3, 4])
+        >>> torch.stack([a, b])
+        tensor([[1, 2],
+                [3, 4]])
+        >>> torch.stack([a, b], dim=1)
+        tensor([[1, 3],
+                [2, 4]])
+    """
     tensors = list(tensors)
     if not tensors:
         raise EmberRuntimeError("stack expects a non-empty TensorList")
@@ -139,7 +175,17 @@ def _dims_list(dims, nd, name):
 
 @public("flip", method=True)
 def flip(input, *dims_args, dims=None):
-    """flip(input, dims) -> Tensor: a copy with the order of elements reversed along ``dims``."""
+    """flip(input, dims) -> Tensor: a copy with the order of elements reversed along ``dims``.
+
+    Example:
+        >>> x = torch.tensor([[1, 2], [3, 4]])
+        >>> torch.flip(x, [0])
+        tensor([[3, 4],
+                [1, 2]])
+        >>> torch.flip(x, [0, 1])
+        tensor([[4, 3],
+                [2, 1]])
+    """
     dims = dims_args if dims is None else dims
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
         dims = dims[0]
@@ -148,7 +194,13 @@ def flip(input, *dims_args, dims=None):
 
 @public("fliplr", method=True)
 def fliplr(input):
-    """fliplr(input) -> Tensor: flip along dim 1 (columns); needs at least 2 dims."""
+    """fliplr(input) -> Tensor: flip along dim 1 (columns); needs at least 2 dims.
+
+    Example:
+        >>> torch.fliplr(torch.tensor([[1, 2, 3], [4, 5, 6]]))
+        tensor([[3, 2, 1],
+                [6, 5, 4]])
+    """
     if input._array.ndim < 2:
         raise EmberRuntimeError("Input must be >= 2-d.")
     return dispatch.unary(_flip, input, dims=(1,))
@@ -156,7 +208,13 @@ def fliplr(input):
 
 @public("flipud", method=True)
 def flipud(input):
-    """flipud(input) -> Tensor: flip along dim 0 (rows); needs at least 1 dim."""
+    """flipud(input) -> Tensor: flip along dim 0 (rows); needs at least 1 dim.
+
+    Example:
+        >>> torch.flipud(torch.tensor([[1, 2, 3], [4, 5, 6]]))
+        tensor([[4, 5, 6],
+                [1, 2, 3]])
+    """
     if input._array.ndim < 1:
         raise EmberRuntimeError("Input must be >= 1-d.")
     return dispatch.unary(_flip, input, dims=(0,))
@@ -175,7 +233,17 @@ _roll.derivative(lambda m, g, a, out, shifts, dims:
 @public("roll", method=True)
 def roll(input, shifts, dims=None):
     """roll(input, shifts, dims=None) -> Tensor: elements shifted circularly along ``dims``
-    (over the flattened tensor when ``dims`` is None)."""
+    (over the flattened tensor when ``dims`` is None).
+
+    Example:
+        >>> x = torch.tensor([[1, 2, 3], [4, 5, 6]])
+        >>> torch.roll(x, 1)
+        tensor([[6, 1, 2],
+                [3, 4, 5]])
+        >>> torch.roll(x, -1, dims=1)
+        tensor([[2, 3, 1],
+                [5, 6, 4]])
+    """
     nd = input._array.ndim
     if dims is None:
         if isinstance(shifts, (tuple, list)):
@@ -233,7 +301,15 @@ def repeat(self, *sizes):
 @public("tile", method=True)
 def tile(input, *dims_args, dims=None):
     """tile(input, dims) -> Tensor: repeat(), with ``dims`` padded by leading 1s when it is
-    shorter than the tensor's shape."""
+    shorter than the tensor's shape.
+
+    Example:
+        >>> torch.tile(torch.tensor([1, 2]), (2,))
+        tensor([1, 2, 1, 2])
+        >>> torch.tile(torch.tensor([[1, 2]]), (2, 2))
+        tensor([[1, 2, 1, 2],
+                [1, 2, 1, 2]])
+    """
     from .views import shape_args
     dims = shape_args(dims_args if dims is None else (dims,), "tile")
     nd = input._array.ndim
@@ -271,6 +347,32 @@ def _tri(name, opdef):
 
 tril = _tri("tril", _TRIL)
 triu = _tri("triu", _TRIU)
+tril.__doc__ += """
+
+    Example:
+        >>> x = torch.tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+        >>> torch.tril(x)
+        tensor([[1, 0, 0],
+                [4, 5, 0],
+                [7, 8, 9]])
+        >>> torch.tril(x, diagonal=-1)
+        tensor([[0, 0, 0],
+                [4, 0, 0],
+                [7, 8, 0]])
+    """
+triu.__doc__ += """
+
+    Example:
+        >>> x = torch.tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+        >>> torch.triu(x)
+        tensor([[1, 2, 3],
+                [0, 5, 6],
+                [0, 0, 9]])
+        >>> torch.triu(x, diagonal=1)
+        tensor([[0, 2, 3],
+                [0, 0, 6],
+                [0, 0, 0]])
+    """
 
 
 # --- repeat_interleave ---------------------------------------------------------------------------
@@ -288,7 +390,18 @@ _repeat_interleave.derivative(lambda m, g, a_shape, out, index, dim: m.scatter_a
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     """repeat_interleave(input, repeats, dim=None, *, output_size=None) -> Tensor: each element
     repeated ``repeats`` times (an int or one count per element) along ``dim`` (of the flattened
-    input when None). repeat_interleave(repeats) gives the index pattern itself."""
+    input when None). repeat_interleave(repeats) gives the index pattern itself.
+
+    Example:
+        >>> torch.repeat_interleave(torch.tensor([1, 2, 3]), 2)
+        tensor([1, 1, 2, 2, 3, 3])
+        >>> torch.repeat_interleave(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 2]), dim=0)
+        tensor([[1, 2],
+                [3, 4],
+                [3, 4]])
+        >>> torch.repeat_interleave(torch.tensor([2, 0, 1]))
+        tensor([0, 0, 2])
+    """
     if repeats is None:                   # repeat_interleave(counts): 0,0,1,2,2,2...
         counts = input._array
         if counts.ndim != 1 or counts.dtype.kind not in "iu":

@@ -65,7 +65,20 @@ def _gather(opdef, input, idx, d):
 @public("sort", method=True)
 def sort(input, dim=-1, descending=False, *, stable=False, out=None):
     """sort(input, dim=-1, descending=False, *, stable=False) -> (values, indices). The sort is
-    always stable (equal elements keep their order); NaN sorts as the largest value."""
+    always stable (equal elements keep their order); NaN sorts as the largest value.
+
+    Shape:
+        values and indices have the input's shape.
+
+    Example:
+        >>> torch.sort(torch.tensor([3, 1, 2, 1]))
+        torch.return_types.sort(
+        values=tensor([1, 1, 2, 3]),
+        indices=tensor([1, 3, 2, 0]))
+        >>> torch.sort(torch.tensor([[3, 1], [2, 4]]), dim=0, descending=True).values
+        tensor([[3, 4],
+                [2, 1]])
+    """
     a = input._array
     d = _check_dim("sort", a, dim)
     if a.ndim == 0:
@@ -78,7 +91,15 @@ def sort(input, dim=-1, descending=False, *, stable=False, out=None):
 @public("argsort", method=True)
 def argsort(input, dim=-1, descending=False, *, stable=False):
     """argsort(input, dim=-1, descending=False, *, stable=False) -> LongTensor: the indices that
-    sort ``input`` along ``dim`` (stable)."""
+    sort ``input`` along ``dim`` (stable).
+
+    Example:
+        >>> torch.argsort(torch.tensor([3, 1, 2]))
+        tensor([1, 2, 0])
+        >>> torch.argsort(torch.tensor([[3, 1], [2, 4]]), dim=1, descending=True)
+        tensor([[0, 1],
+                [1, 0]])
+    """
     a = input._array
     d = _check_dim("argsort", a, dim)
     if a.ndim == 0:
@@ -92,14 +113,33 @@ _ARGSORT = op("argsort", kind="other")(
 
 @public("msort", method=True)
 def msort(input, *, out=None):
-    """msort(input) -> Tensor: ``sort(input, dim=0).values``."""
+    """msort(input) -> Tensor: ``sort(input, dim=0).values``.
+
+    Example:
+        >>> torch.msort(torch.tensor([[3, 1], [2, 4]]))
+        tensor([[2, 1],
+                [3, 4]])
+    """
     return write_out(sort(input, 0).values, out)
 
 
 @public("topk", method=True)
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     """topk(input, k, dim=-1, largest=True, sorted=True) -> (values, indices): the k largest
-    (or smallest) elements along ``dim``, in order (ties keep their original order)."""
+    (or smallest) elements along ``dim``, in order (ties keep their original order).
+
+    Shape:
+        values and indices have the input's shape with size ``k`` at ``dim``.
+
+    Example:
+        >>> x = torch.tensor([1, 5, 2, 4, 3])
+        >>> torch.topk(x, 2)
+        torch.return_types.topk(
+        values=tensor([5, 4]),
+        indices=tensor([1, 3]))
+        >>> torch.topk(x, 2, largest=False).values
+        tensor([1, 2])
+    """
     a = input._array
     d = _check_dim("topk", a, dim)
     k = int(k)

@@ -238,7 +238,12 @@ def _check_p(p):
 @public("mvlgamma", method=True)
 def mvlgamma(input, p, *, out=None):
     """mvlgamma(input, p, *, out=None) -> Tensor: log of the multivariate gamma function of
-    dimension ``p``."""
+    dimension ``p``.
+
+    Example:
+        >>> torch.mvlgamma(torch.tensor([2.5, 3.0]), p=2)
+        tensor([0.8570, 1.5502])
+    """
     return write_out(dispatch.unary(_mvlgamma, input, p=_check_p(p)), out)
 
 
@@ -266,7 +271,14 @@ _logit.derivative(_logit_grad)
 @public("logit", method=True)
 def logit(input, eps=None, *, out=None):
     """logit(input, eps=None, *, out=None) -> Tensor: log(p / (1 - p)), with ``p`` clamped to
-    [eps, 1 - eps] when eps is given."""
+    [eps, 1 - eps] when eps is given.
+
+    Example:
+        >>> torch.logit(torch.tensor([0.25, 0.5, 0.75]))
+        tensor([-1.0986,  0.0000,  1.0986])
+        >>> torch.logit(torch.tensor([0.0, 1.0]), eps=1e-6)
+        tensor([-13.8155,  13.8023])
+    """
     res = (dispatch.unary(_logit, input) if eps is None
            else dispatch.unary(_logit, input, eps=float(eps)))
     return write_out(res, out)
@@ -318,7 +330,14 @@ _FREXP = unary("frexp", "frexp", keep="a", kernel=lambda m, a: m.frexp(a)[0],
 @public("frexp", method=True)
 def frexp(input, *, out=None):
     """frexp(input, *, out=None) -> (Tensor mantissa, Tensor exponent): input = mantissa *
-    2**exponent with |mantissa| in [0.5, 1)."""
+    2**exponent with |mantissa| in [0.5, 1).
+
+    Example:
+        >>> torch.frexp(torch.tensor([8.0, 0.75, -3.0]))
+        torch.return_types.frexp(
+        mantissa=tensor([ 0.5000,  0.7500, -0.7500]),
+        exponent=tensor([4, 0, 2], dtype=torch.int32))
+    """
     from .. import return_types
     if input._array.dtype.kind != "f":
         raise EmberRuntimeError("torch.frexp() only supports floating-point dtypes")
@@ -349,7 +368,12 @@ _HEAVISIDE = binary("heaviside", "heaviside", kernel=_heaviside_kernel)
 @public("heaviside", method=True)
 def heaviside(input, values, *, out=None):
     """heaviside(input, values, *, out=None) -> Tensor: 0 where input < 0, 1 where input > 0,
-    ``values`` where input == 0."""
+    ``values`` where input == 0.
+
+    Example:
+        >>> torch.heaviside(torch.tensor([-1.0, 0.0, 2.0]), torch.tensor(0.5))
+        tensor([0.0000, 0.5000, 1.0000])
+    """
     if isinstance(values, Tensor) and values.dtype != input.dtype:
         raise EmberRuntimeError("heaviside is not yet implemented for tensors with different "
                                 "dtypes.")
@@ -371,7 +395,13 @@ _ISCLOSE = op("isclose", kind="elementwise")(_isclose_kernel)
 @public("isclose", method=True)
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor: elementwise
-    |input - other| <= atol + rtol * |other| (infinities compare equal to themselves)."""
+    |input - other| <= atol + rtol * |other| (infinities compare equal to themselves).
+
+    Example:
+        >>> a = torch.tensor([1.0, 2.0, float("inf")])
+        >>> torch.isclose(a, torch.tensor([1.0 + 1e-7, 2.1, float("inf")]))
+        tensor([ True, False,  True])
+    """
     if rtol < 0:
         raise EmberRuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
     if atol < 0:
@@ -387,13 +417,28 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 @public("allclose", method=True)
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool."""
+    """allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool.
+
+    Example:
+        >>> torch.allclose(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0 + 1e-6]))
+        True
+        >>> nan = float("nan")
+        >>> torch.allclose(torch.tensor([1.0, nan]), torch.tensor([1.0, nan]), equal_nan=True)
+        True
+    """
     return bool(isclose(input, other, rtol, atol, equal_nan)._array.all())
 
 
 @public("equal", method=True)
 def equal(input, other):
-    """equal(input, other) -> bool: True when both have the same size and elements."""
+    """equal(input, other) -> bool: True when both have the same size and elements.
+
+    Example:
+        >>> torch.equal(torch.tensor([1, 2]), torch.tensor([1, 2]))
+        True
+        >>> torch.equal(torch.tensor([1, 2]), torch.tensor([1, 2, 3]))
+        False
+    """
     a, b = input._array, other._array
     return a.shape == b.shape and bool(np.array_equal(a, b))
 

@@ -29,7 +29,14 @@ def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device
                 requires_grad=False):
     """hann_window(window_length, periodic=True, *, dtype=None, layout=torch.strided,
     device=None, requires_grad=False) -> Tensor: 0.5 - 0.5 cos(2 pi n / (N - 1)), with N =
-    window_length + 1 when periodic."""
+    window_length + 1 when periodic.
+
+    Example:
+        >>> torch.hann_window(4)
+        tensor([0.0000, 0.5000, 1.0000, 0.5000])
+        >>> torch.hann_window(5, periodic=False)
+        tensor([0.0000, 0.5000, 1.0000, 0.5000, 0.0000])
+    """
     return _window("hann_window", window_length, periodic, dtype, requires_grad,
                    _w.cosine_sum((0.5, 0.5)))
 
@@ -39,7 +46,12 @@ def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype
                    layout=None, device=None, requires_grad=False):
     """hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None,
     layout=torch.strided, device=None, requires_grad=False) -> Tensor: alpha - beta cos(2 pi n
-    / (N - 1))."""
+    / (N - 1)).
+
+    Example:
+        >>> torch.hamming_window(5, periodic=False)
+        tensor([0.0800, 0.5400, 1.0000, 0.5400, 0.0800])
+    """
     return _window("hamming_window", window_length, periodic, dtype, requires_grad,
                    _w.cosine_sum((alpha, beta)))
 
@@ -49,7 +61,12 @@ def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, de
                     requires_grad=False):
     """blackman_window(window_length, periodic=True, *, dtype=None, layout=torch.strided,
     device=None, requires_grad=False) -> Tensor: 0.42 - 0.5 cos(2 pi n / (N - 1)) + 0.08
-    cos(4 pi n / (N - 1))."""
+    cos(4 pi n / (N - 1)).
+
+    Example:
+        >>> torch.blackman_window(5, periodic=False)[1:4]
+        tensor([0.3400, 1.0000, 0.3400])
+    """
     return _window("blackman_window", window_length, periodic, dtype, requires_grad,
                    _w.cosine_sum((0.42, 0.5, 0.08)))
 
@@ -58,7 +75,14 @@ def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, de
 def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
                     requires_grad=False):
     """bartlett_window(window_length, periodic=True, *, dtype=None, layout=torch.strided,
-    device=None, requires_grad=False) -> Tensor: the triangle 1 - |2 n / (N - 1) - 1|."""
+    device=None, requires_grad=False) -> Tensor: the triangle 1 - |2 n / (N - 1) - 1|.
+
+    Example:
+        >>> torch.bartlett_window(5)
+        tensor([0.0000, 0.4000, 0.8000, 0.8000, 0.4000])
+        >>> torch.bartlett_window(5, periodic=False)
+        tensor([0.0000, 0.5000, 1.0000, 0.5000, 0.0000])
+    """
     return _window("bartlett_window", window_length, periodic, dtype, requires_grad,
                    _w.bartlett_values)
 
@@ -68,7 +92,12 @@ def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, layout
                   device=None, requires_grad=False):
     """kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None,
     layout=torch.strided, device=None, requires_grad=False) -> Tensor: I0(beta sqrt(1 - (2 n
-    / (N - 1) - 1)^2)) / I0(beta)."""
+    / (N - 1) - 1)^2)) / I0(beta).
+
+    Example:
+        >>> torch.kaiser_window(5, periodic=False, beta=5.0)
+        tensor([0.0367, 0.5529, 1.0000, 0.5529, 0.0367])
+    """
     return _window("kaiser_window", window_length, periodic, dtype, requires_grad,
                    _w.kaiser_values(beta))
 
@@ -84,7 +113,16 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
     """stft(input, n_fft, hop_length=None, win_length=None, window=None, center=True,
     pad_mode='reflect', normalized=False, onesided=None, return_complex=None) -> Tensor:
     the DFT of windowed frames of a 1-D signal (or a batch of them), shape (B?, N, frames)
-    with N = n_fft // 2 + 1 when onesided."""
+    with N = n_fft // 2 + 1 when onesided.
+
+    Example:
+        >>> x, w = torch.arange(8.0), torch.hann_window(4)
+        >>> s = torch.stft(x, n_fft=4, hop_length=2, window=w, return_complex=True)
+        >>> s.shape
+        torch.Size([3, 5])
+        >>> s[:, 0]
+        tensor([ 1.+0.j,  0.+0.j, -1.+0.j])
+    """
     from .padding import pad
     is_complex = input.is_complex() or (window is not None and window.is_complex())
     if return_complex is None:
@@ -170,7 +208,14 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
     """istft(input, n_fft, hop_length=None, win_length=None, window=None, center=True,
     normalized=False, onesided=None, length=None, return_complex=False) -> Tensor: inverse of
     stft by overlap-add of the inverse DFTs of the frames, divided by the summed squared
-    window."""
+    window.
+
+    Example:
+        >>> x, w = torch.arange(8.0), torch.hann_window(4)
+        >>> s = torch.stft(x, n_fft=4, hop_length=1, window=w, return_complex=True)
+        >>> torch.istft(s, n_fft=4, hop_length=1, window=w, length=8)
+        tensor([0., 1., 2., 3., 4., 5., 6., 7.])
+    """
     import numpy as np
 
     from .creation import ones

@@ -27,7 +27,12 @@ def _dims(dim, nd):
 
 @public("nansum", method=True)
 def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
-    """nansum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor: sum treating NaN as 0."""
+    """nansum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor: sum treating NaN as 0.
+
+    Example:
+        >>> torch.nansum(torch.tensor([1., float('nan'), 3.]))
+        tensor(4.)
+    """
     x = input
     if input._array.dtype.kind in "fc":
         x = input.masked_fill(input.isnan(), 0)
@@ -40,7 +45,12 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
 @public("nanmean", method=True)
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """nanmean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor: mean of the non-NaN
-    elements."""
+    elements.
+
+    Example:
+        >>> torch.nanmean(torch.tensor([1., float('nan'), 3.]))
+        tensor(2.)
+    """
     if input._array.dtype.kind not in "fc":
         raise EmberRuntimeError(f"nanmean(): expected input to have floating point or complex "
                                 f"dtype but got {input.dtype}")
@@ -71,7 +81,12 @@ def _logcumsumexp_grad(m, g, a, out, dim):
 
 @public("logcumsumexp", method=True)
 def logcumsumexp(input, dim, *, out=None):
-    """logcumsumexp(input, dim) -> Tensor: log of the running sum of exp along ``dim``."""
+    """logcumsumexp(input, dim) -> Tensor: log of the running sum of exp along ``dim``.
+
+    Example:
+        >>> torch.logcumsumexp(torch.tensor([0., 0., 0.]), dim=0)
+        tensor([0.0000, 0.6931, 1.0986])
+    """
     x = input if input._array.dtype.kind in "fc" else input.to(_dt.get_default_dtype())
     if x.ndim == 0:
         return write_out(x.clone(), out)
@@ -81,7 +96,13 @@ def logcumsumexp(input, dim, *, out=None):
 @public("cov", method=True)
 def cov(input, *, correction=1, fweights=None, aweights=None):
     """cov(input, *, correction=1, fweights=None, aweights=None) -> Tensor: covariance of the
-    variables in the rows of ``input`` (observations in columns)."""
+    variables in the rows of ``input`` (observations in columns).
+
+    Example:
+        >>> torch.cov(torch.tensor([[1., 2., 3.], [2., 4., 6.]]))
+        tensor([[1., 2.],
+                [2., 4.]])
+    """
     if input.ndim > 2:
         raise EmberValueError(f"cov(): expected input to have two or fewer dimensions but got an"
                               f" input with {input.ndim} dimensions")
@@ -123,7 +144,13 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
 
 @public("corrcoef", method=True)
 def corrcoef(input):
-    """corrcoef(input) -> Tensor: Pearson correlation coefficients of the rows of ``input``."""
+    """corrcoef(input) -> Tensor: Pearson correlation coefficients of the rows of ``input``.
+
+    Example:
+        >>> torch.corrcoef(torch.tensor([[1., 2., 3.], [3., 2., 1.]]))
+        tensor([[ 1., -1.],
+                [-1.,  1.]])
+    """
     c = cov(input)
     if c.ndim == 0:
         return c / c
@@ -143,7 +170,12 @@ def corrcoef(input):
 @public("histc", method=True)
 def histc(input, bins=100, min=0, max=0, *, out=None):
     """histc(input, bins=100, min=0, max=0) -> Tensor: equal-width histogram; ``min == max``
-    uses the data's range; values outside [min, max] are ignored."""
+    uses the data's range; values outside [min, max] are ignored.
+
+    Example:
+        >>> torch.histc(torch.tensor([1., 2., 1., 4.]), bins=4, min=0, max=4)
+        tensor([0., 2., 1., 1.])
+    """
     a = input._array
     if a.dtype.kind not in "f":
         raise EmberRuntimeError(f"\"histogram_cpu\" not implemented for '{str(input.dtype)[6:]}'")
@@ -163,7 +195,14 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
 
 @public("histogram", method=True)
 def histogram(input, bins=100, *, range=None, weight=None, density=False, out=None):
-    """histogram(input, bins, *, range=None, weight=None, density=False) -> (hist, bin_edges)."""
+    """histogram(input, bins, *, range=None, weight=None, density=False) -> (hist, bin_edges).
+
+    Example:
+        >>> torch.histogram(torch.tensor([1., 2., 1.]), bins=2, range=(0., 2.))
+        torch.return_types.histogram(
+        hist=tensor([0., 3.]),
+        bin_edges=tensor([0., 1., 2.]))
+    """
     from .. import return_types
     a = input._array
     b = bins._array if isinstance(bins, Tensor) else int(bins)
@@ -180,7 +219,15 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
 @public("histogramdd")
 def histogramdd(input, bins=10, *, range=None, weight=None, density=False):
     """histogramdd(input, bins, *, range=None, weight=None, density=False) ->
-    (hist, bin_edges): a histogram of the points in the rows of ``input`` (N, D)."""
+    (hist, bin_edges): a histogram of the points in the rows of ``input`` (N, D).
+
+    Example:
+        >>> pts = torch.tensor([[0., 0.], [1., 1.], [1., 0.]])
+        >>> hist, edges = torch.histogramdd(pts, bins=[2, 2])
+        >>> hist
+        tensor([[1., 0.],
+                [1., 1.]])
+    """
     from .. import return_types
     a = input._array
     pts = a.reshape(-1, a.shape[-1])
@@ -205,7 +252,12 @@ builtins_range = range
 @public("bincount", method=True)
 def bincount(input, weights=None, minlength=0):
     """bincount(input, weights=None, minlength=0) -> Tensor: occurrences of each non-negative
-    integer (summed ``weights`` when given)."""
+    integer (summed ``weights`` when given).
+
+    Example:
+        >>> torch.bincount(torch.tensor([0, 1, 1, 3]))
+        tensor([1, 2, 0, 1])
+    """
     a = input._array
     if a.ndim != 1 or a.dtype.kind not in "iub":
         raise EmberRuntimeError(f"bincount only supports 1-d non-negative integral inputs "
@@ -224,7 +276,13 @@ def bincount(input, weights=None, minlength=0):
 @public("renorm", method=True)
 def renorm(input, p, dim, maxnorm, *, out=None):
     """renorm(input, p, dim, maxnorm) -> Tensor: each slice along ``dim`` whose p-norm exceeds
-    ``maxnorm`` scaled down to norm ``maxnorm``."""
+    ``maxnorm`` scaled down to norm ``maxnorm``.
+
+    Example:
+        >>> torch.renorm(torch.tensor([[3., 4.], [0., 1.]]), p=2, dim=0, maxnorm=1)
+        tensor([[0.6000, 0.8000],
+                [0.0000, 1.0000]])
+    """
     if p <= 0:
         raise EmberRuntimeError(f"renorm: non-positive-norm not supported (got p={p})")
     if maxnorm < 0:
@@ -245,7 +303,12 @@ def renorm(input, p, dim, maxnorm, *, out=None):
 @public("diff", method=True)
 def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
     """diff(input, n=1, dim=-1, prepend=None, append=None) -> Tensor: n-th forward difference
-    along ``dim`` (booleans use XOR)."""
+    along ``dim`` (booleans use XOR).
+
+    Example:
+        >>> torch.diff(torch.tensor([1, 4, 9, 16]))
+        tensor([3, 5, 7])
+    """
     from .shape import cat
     if input.ndim == 0:
         raise EmberRuntimeError("diff expects input to be at least one-dimensional")
@@ -276,7 +339,12 @@ def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
 def gradient(input, *, spacing=1, dim=None, edge_order=1):
     """gradient(input, *, spacing=1, dim=None, edge_order=1) -> tuple of Tensors: second-order
     central differences inside, first- or second-order one-sided differences at the edges;
-    ``spacing`` is a scalar, a list of scalars or a list of coordinate tensors per dimension."""
+    ``spacing`` is a scalar, a list of scalars or a list of coordinate tensors per dimension.
+
+    Example:
+        >>> torch.gradient(torch.tensor([1., 4., 9., 16.]))
+        (tensor([3., 4., 6., 7.]),)
+    """
     from .shape import cat
     if edge_order not in (1, 2):
         raise EmberRuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
@@ -355,7 +423,14 @@ def _trapz_parts(y, x, dx, dim):
 
 @public("trapezoid")
 def trapezoid(y, x=None, *, dx=None, dim=-1):
-    """trapezoid(y, x=None, *, dx=None, dim=-1) -> Tensor: trapezoidal rule along ``dim``."""
+    """trapezoid(y, x=None, *, dx=None, dim=-1) -> Tensor: trapezoidal rule along ``dim``.
+
+    Example:
+        >>> torch.trapezoid(torch.tensor([1., 3., 5.]))
+        tensor(6.)
+        >>> torch.trapezoid(torch.tensor([1., 3., 5.]), dx=2)
+        tensor(12.)
+    """
     if x is not None and dx is not None:
         raise EmberRuntimeError("trapezoid: received both x and dx; pass only one")
     if not isinstance(y, Tensor):
@@ -370,7 +445,12 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
 
 @public("trapz")
 def trapz(y, x=None, *, dx=None, dim=-1):
-    """trapz(y, x, *, dim=-1) / trapz(y, *, dx=1, dim=-1): the older name of trapezoid."""
+    """trapz(y, x, *, dim=-1) / trapz(y, *, dx=1, dim=-1): the older name of trapezoid.
+
+    Example:
+        >>> torch.trapz(torch.tensor([1., 3., 5.]), torch.tensor([0., 1., 3.]))
+        tensor(10.)
+    """
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         return trapezoid(y, dx=x, dim=dim)
     return trapezoid(y, x, dx=dx, dim=dim)
@@ -379,7 +459,12 @@ def trapz(y, x=None, *, dx=None, dim=-1):
 @public("cumulative_trapezoid")
 def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     """cumulative_trapezoid(y, x=None, *, dx=None, dim=-1) -> Tensor: running trapezoidal
-    integral (one element shorter than ``y`` along ``dim``)."""
+    integral (one element shorter than ``y`` along ``dim``).
+
+    Example:
+        >>> torch.cumulative_trapezoid(torch.tensor([1., 3., 5.]))
+        tensor([2., 6.])
+    """
     if y._array.dtype.kind not in "fc":
         y = y.to(_dt.get_default_dtype())
     parts, d = _trapz_parts(y, x, dx, dim)

@@ -100,7 +100,15 @@ def view(self, *shape):
 
 @public("reshape", method=True)
 def reshape(input, *shape):
-    """reshape(input, shape) -> Tensor: a view when the strides allow, else a copy."""
+    """reshape(input, shape) -> Tensor: a view when the strides allow, else a copy.
+
+    Example:
+        >>> torch.reshape(torch.arange(6), (2, 3))
+        tensor([[0, 1, 2],
+                [3, 4, 5]])
+        >>> torch.arange(6).reshape(3, -1).shape
+        torch.Size([3, 2])
+    """
     shape = _infer_shape(shape_args(shape, "reshape"), input._array.size)
     if shape == input._array.shape:
         return dispatch.apply_view(_view, input, shape=shape)
@@ -196,7 +204,13 @@ def expand_as(self, other):
 
 @public("broadcast_to", method=True)
 def broadcast_to(input, size):
-    """broadcast_to(input, size) -> Tensor: expand(size)."""
+    """broadcast_to(input, size) -> Tensor: expand(size).
+
+    Example:
+        >>> torch.broadcast_to(torch.tensor([1, 2, 3]), (2, 3))
+        tensor([[1, 2, 3],
+                [1, 2, 3]])
+    """
     return expand(input, tuple(size))
 
 
@@ -210,7 +224,12 @@ _permute.derivative(lambda m, g, a_shape, out, dims: m.transpose(g, tuple(np.arg
 
 @public("permute", method=True)
 def permute(input, *dims):
-    """permute(input, dims) -> Tensor: a view with dimensions reordered."""
+    """permute(input, dims) -> Tensor: a view with dimensions reordered.
+
+    Example:
+        >>> torch.permute(torch.zeros(2, 3, 4), (2, 0, 1)).shape
+        torch.Size([4, 2, 3])
+    """
     nd = input._array.ndim
     dims = shape_args(dims, "permute")
     if len(dims) != nd:
@@ -233,7 +252,19 @@ _transpose.derivative(lambda m, g, a_shape, out, dim0, dim1: m.swapaxes(g, dim0,
 
 @public("transpose", "swapaxes", "swapdims", method=True)
 def transpose(input, dim0, dim1):
-    """transpose(input, dim0, dim1) -> Tensor: a view with two dimensions swapped."""
+    """transpose(input, dim0, dim1) -> Tensor: a view with two dimensions swapped.
+
+    ``swapaxes`` and ``swapdims`` are the same function.
+
+    Example:
+        >>> x = torch.tensor([[1, 2, 3], [4, 5, 6]])
+        >>> torch.transpose(x, 0, 1)
+        tensor([[1, 4],
+                [2, 5],
+                [3, 6]])
+        >>> torch.swapaxes(torch.zeros(2, 3, 4), 0, 2).shape
+        torch.Size([4, 3, 2])
+    """
     nd = input._array.ndim
     d0, d1 = _wrap_dim(dim0, nd), _wrap_dim(dim1, nd)
     if nd < 2:
@@ -243,7 +274,14 @@ def transpose(input, dim0, dim1):
 
 @public("t", method=True)
 def t(input):
-    """t(input) -> Tensor: transpose of a ≤2-D tensor."""
+    """t(input) -> Tensor: transpose of a ≤2-D tensor.
+
+    Example:
+        >>> torch.t(torch.tensor([[1, 2, 3], [4, 5, 6]]))
+        tensor([[1, 4],
+                [2, 5],
+                [3, 6]])
+    """
     nd = input._array.ndim
     if nd > 2:
         raise EmberRuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
@@ -258,12 +296,33 @@ _T.derivative(_transpose.grad)
 
 @public("adjoint", method=True)
 def adjoint(input):
+    """adjoint(input) -> Tensor: a view of the conjugate transpose of the last two dimensions
+    (``input.mH``).
+
+    Shape:
+        ``(*, m, n)`` gives ``(*, n, m)``.
+
+    Example:
+        >>> torch.adjoint(torch.tensor([[1+1j, 2j], [3+0j, 4-1j]]))
+        tensor([[1.-1.j, 3.-0.j],
+                [0.-2.j, 4.+1.j]])
+    """
     return input.mH
 
 
 @public("movedim", "moveaxis", method=True)
 def movedim(input, source, destination):
-    """movedim(input, source, destination) -> Tensor: a view with dimensions moved."""
+    """movedim(input, source, destination) -> Tensor: a view with dimensions moved.
+
+    ``moveaxis`` is the same function.
+
+    Example:
+        >>> x = torch.zeros(2, 3, 4)
+        >>> torch.movedim(x, 0, -1).shape
+        torch.Size([3, 4, 2])
+        >>> torch.moveaxis(x, (0, 1), (2, 0)).shape
+        torch.Size([3, 4, 2])
+    """
     nd = input._array.ndim
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
@@ -300,7 +359,15 @@ _SQUEEZE_DIM.derivative(_reshape_grad)
 @public("squeeze", method=True)
 def squeeze(input, dim=None):
     """squeeze(input, dim=None) -> Tensor: a view without size-1 dimensions (all, or those in
-    ``dim``)."""
+    ``dim``).
+
+    Example:
+        >>> x = torch.zeros(2, 1, 3, 1)
+        >>> torch.squeeze(x).shape
+        torch.Size([2, 3])
+        >>> torch.squeeze(x, 1).shape
+        torch.Size([2, 3, 1])
+    """
     a = input._array
     if dim is None:
         shape = tuple(s for s in a.shape if s != 1)
@@ -324,7 +391,15 @@ _unsqueeze.derivative(lambda m, g, a_shape, out, dim: g.reshape(a_shape))
 
 @public("unsqueeze", method=True)
 def unsqueeze(input, dim):
-    """unsqueeze(input, dim) -> Tensor: a view with a size-1 dimension inserted at ``dim``."""
+    """unsqueeze(input, dim) -> Tensor: a view with a size-1 dimension inserted at ``dim``.
+
+    Example:
+        >>> x = torch.tensor([1, 2, 3])
+        >>> torch.unsqueeze(x, 0)
+        tensor([[1, 2, 3]])
+        >>> torch.unsqueeze(x, 1).shape
+        torch.Size([3, 1])
+    """
     nd = input._array.ndim + 1
     if not -nd <= dim < nd:
         raise EmberIndexError(f"Dimension out of range (expected to be in range of [{-nd}, "
@@ -334,7 +409,15 @@ def unsqueeze(input, dim):
 
 @public("flatten", method=True)
 def flatten(input, start_dim=0, end_dim=-1):
-    """flatten(input, start_dim=0, end_dim=-1) -> Tensor: dims start..end merged into one."""
+    """flatten(input, start_dim=0, end_dim=-1) -> Tensor: dims start..end merged into one.
+
+    Example:
+        >>> x = torch.zeros(2, 3, 4)
+        >>> torch.flatten(x).shape
+        torch.Size([24])
+        >>> torch.flatten(x, start_dim=1).shape
+        torch.Size([2, 12])
+    """
     a = input._array
     if a.ndim == 0:
         return reshape(input, (1,))
@@ -351,7 +434,15 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 @public("unflatten", method=True)
 def unflatten(input, dim, sizes):
-    """unflatten(input, dim, sizes) -> Tensor: split dimension ``dim`` into ``sizes``."""
+    """unflatten(input, dim, sizes) -> Tensor: split dimension ``dim`` into ``sizes``.
+
+    Example:
+        >>> torch.unflatten(torch.arange(6), 0, (2, 3))
+        tensor([[0, 1, 2],
+                [3, 4, 5]])
+        >>> torch.unflatten(torch.zeros(2, 12), 1, (3, -1)).shape
+        torch.Size([2, 3, 4])
+    """
     a = input._array
     d = _wrap_dim(dim, a.ndim)
     sizes = shape_args((sizes,), "unflatten")
@@ -387,7 +478,13 @@ _slice.derivative(lambda m, g, a_shape, out, index: m.scatter_basic(a_shape, ind
 
 @public("select", method=True)
 def select(input, dim, index):
-    """select(input, dim, index) -> Tensor: the view at ``index`` along ``dim`` (dim removed)."""
+    """select(input, dim, index) -> Tensor: the view at ``index`` along ``dim`` (dim removed).
+
+    Example:
+        >>> x = torch.tensor([[1, 2, 3], [4, 5, 6]])
+        >>> torch.select(x, 1, 0)
+        tensor([1, 4])
+    """
     a = input._array
     if a.ndim == 0:
         raise EmberIndexError("select() cannot be applied to a 0-dim tensor.")
@@ -404,7 +501,15 @@ def select(input, dim, index):
 @public("narrow", method=True)
 def narrow(input, dim, start, length):
     """narrow(input, dim, start, length) -> Tensor: the view of ``length`` entries from
-    ``start`` along ``dim``."""
+    ``start`` along ``dim``.
+
+    Example:
+        >>> x = torch.arange(9).reshape(3, 3)
+        >>> torch.narrow(x, 1, 1, 2)
+        tensor([[1, 2],
+                [4, 5],
+                [7, 8]])
+    """
     a = input._array
     d = _wrap_dim(dim, a.ndim)
     size = a.shape[d]
@@ -454,7 +559,21 @@ _DIAGONAL.derivative(_strided_rule(_diagonal_kernel))
 @public("diagonal", method=True)
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """diagonal(input, offset=0, dim1=0, dim2=1) -> Tensor: a view of the diagonal, appended as
-    the last dimension."""
+    the last dimension.
+
+    Shape:
+        ``dim1`` and ``dim2`` are removed and the diagonal, of length min(size1, size2 -
+        offset) for offset >= 0, becomes the last dimension.
+
+    Example:
+        >>> x = torch.arange(9).reshape(3, 3)
+        >>> torch.diagonal(x)
+        tensor([0, 4, 8])
+        >>> torch.diagonal(x, offset=1)
+        tensor([1, 5])
+        >>> torch.diagonal(torch.zeros(2, 3, 3), dim1=1, dim2=2).shape
+        torch.Size([2, 3])
+    """
     nd = input._array.ndim
     d1, d2 = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
     if d1 == d2:
@@ -485,7 +604,16 @@ _AS_STRIDED.derivative(_strided_rule(_as_strided_kernel))
 @public("as_strided", method=True)
 def as_strided(input, size, stride, storage_offset=None):
     """as_strided(input, size, stride, storage_offset=None) -> Tensor: a view with the given
-    geometry over the input's storage (element units)."""
+    geometry over the input's storage (element units).
+
+    Example:
+        >>> x = torch.arange(6)
+        >>> torch.as_strided(x, (2, 2), (1, 2))
+        tensor([[0, 2],
+                [1, 3]])
+        >>> torch.as_strided(x, (2,), (3,), 1)
+        tensor([1, 4])
+    """
     size, stride = shape_args((size,), "as_strided"), shape_args((stride,), "as_strided")
     if len(size) != len(stride):
         raise EmberRuntimeError("mismatch in length of strides and shape")
@@ -544,7 +672,15 @@ def unfold(self, dimension, size, step):
 # --- splitting into views ---------------------------------------------------------------------
 @public("split", method=True)
 def split(tensor, split_size_or_sections, dim=0):
-    """split(tensor, split_size_or_sections, dim=0) -> tuple of views."""
+    """split(tensor, split_size_or_sections, dim=0) -> tuple of views.
+
+    Example:
+        >>> x = torch.arange(5)
+        >>> torch.split(x, 2)
+        (tensor([0, 1]), tensor([2, 3]), tensor([4]))
+        >>> torch.split(x, [1, 4])
+        (tensor([0]), tensor([1, 2, 3, 4]))
+    """
     a = tensor._array
     d = _wrap_dim(dim, a.ndim)
     size = a.shape[d]
@@ -572,12 +708,24 @@ def split(tensor, split_size_or_sections, dim=0):
 
 @public("split_with_sizes", method=True)
 def split_with_sizes(input, split_sizes, dim=0):
+    """split_with_sizes(input, split_sizes, dim=0) -> tuple of views: ``split`` with an
+    explicit list of sizes, which must add up to the size of ``dim``.
+
+    Example:
+        >>> torch.split_with_sizes(torch.arange(5), [3, 2])
+        (tensor([0, 1, 2]), tensor([3, 4]))
+    """
     return split(input, list(split_sizes), dim)
 
 
 @public("chunk", method=True)
 def chunk(input, chunks, dim=0):
-    """chunk(input, chunks, dim=0) -> tuple of at most ``chunks`` views."""
+    """chunk(input, chunks, dim=0) -> tuple of at most ``chunks`` views.
+
+    Example:
+        >>> torch.chunk(torch.arange(5), 3)
+        (tensor([0, 1]), tensor([2, 3]), tensor([4]))
+    """
     if chunks <= 0:
         raise EmberRuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     a = input._array
@@ -588,7 +736,14 @@ def chunk(input, chunks, dim=0):
 
 @public("tensor_split", method=True)
 def tensor_split(input, indices_or_sections, dim=0):
-    """tensor_split(input, indices_or_sections, dim=0) -> tuple of views (numpy.array_split)."""
+    """tensor_split(input, indices_or_sections, dim=0) -> tuple of views (numpy.array_split).
+
+    Example:
+        >>> torch.tensor_split(torch.arange(7), 3)
+        (tensor([0, 1, 2]), tensor([3, 4]), tensor([5, 6]))
+        >>> torch.tensor_split(torch.arange(5), [1, 4])
+        (tensor([0]), tensor([1, 2, 3]), tensor([4]))
+    """
     a = input._array
     d = _wrap_dim(dim, a.ndim)
     size = a.shape[d]
@@ -617,7 +772,14 @@ def tensor_split(input, indices_or_sections, dim=0):
 
 @public("unbind", method=True)
 def unbind(input, dim=0):
-    """unbind(input, dim=0) -> tuple of views, one per index along ``dim`` (dim removed)."""
+    """unbind(input, dim=0) -> tuple of views, one per index along ``dim`` (dim removed).
+
+    Example:
+        >>> torch.unbind(torch.tensor([[1, 2], [3, 4]]))
+        (tensor([1, 2]), tensor([3, 4]))
+        >>> torch.unbind(torch.tensor([[1, 2], [3, 4]]), dim=1)
+        (tensor([1, 3]), tensor([2, 4]))
+    """
     a = input._array
     if a.ndim == 0:
         raise EmberIndexError("Dimension specified as 0 but tensor has no dimensions")

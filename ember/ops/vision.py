@@ -612,18 +612,45 @@ def _grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
 def grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners):
     """grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners) -> Tensor:
     ``F.grid_sample`` with modes given as integers (0 bilinear, 1 nearest, 2 bicubic; padding
-    0 zeros, 1 border, 2 reflection)."""
+    0 zeros, 1 border, 2 reflection).
+
+    Shape:
+        input (N, C, H_in, W_in); grid (N, H_out, W_out, 2) holding (x, y) in [-1, 1];
+        output (N, C, H_out, W_out).
+
+    Example:
+        >>> img = torch.arange(4.).view(1, 1, 2, 2)
+        >>> torch.grid_sampler_2d(img, torch.tensor([[[[0., 0.]]]]), 0, 0, True)
+        tensor([[[[1.5000]]]])
+    """
     return _grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
 
 
 @public("grid_sampler_3d")
 def grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners):
     """grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners) -> Tensor:
-    the volumetric form of grid_sampler_2d."""
+    the volumetric form of grid_sampler_2d.
+
+    Shape:
+        input (N, C, D_in, H_in, W_in); grid (N, D_out, H_out, W_out, 3) holding (x, y, z)
+        in [-1, 1]; output (N, C, D_out, H_out, W_out).
+
+    Example:
+        >>> vol = torch.arange(8.).view(1, 1, 2, 2, 2)
+        >>> torch.grid_sampler_3d(vol, torch.zeros(1, 1, 1, 1, 3), 0, 0, True)
+        tensor([[[[[3.5000]]]]])
+    """
     return _grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
 
 
 @public("grid_sampler")
 def grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
-    """grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners) -> Tensor."""
+    """grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners) -> Tensor:
+    grid_sampler_2d for a 4-D input, grid_sampler_3d for a 5-D one.
+
+    Example:
+        >>> img = torch.arange(4.).view(1, 1, 2, 2)
+        >>> torch.grid_sampler(img, torch.tensor([[[[-1., -1.], [1., 1.]]]]), 0, 0, True)
+        tensor([[[[0., 3.]]]])
+    """
     return _grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)

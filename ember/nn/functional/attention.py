@@ -573,6 +573,15 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     Shape: query (L, N, E) or (L, E); key (S, N, kdim); value (S, N, vdim);
     key_padding_mask (N, S); attn_mask (L, S) or (N*num_heads, L, S); output (L, N, E) and
     weights (N, L, S) or (N, num_heads, L, S).
+
+    Example:
+        >>> q = torch.eye(4)[:2].unsqueeze(1)  # (L, N, E) = (2, 1, 4)
+        >>> W, b = torch.eye(4).repeat(3, 1), torch.zeros(12)  # packed q, k, v projections
+        >>> out, w = F.multi_head_attention_forward(q, q, q, 4, 1, W, b, None, None, False, 0.0,
+        ...                                         torch.eye(4), torch.zeros(4))
+        >>> out.shape, w
+        (torch.Size([2, 1, 4]), tensor([[[0.6225, 0.3775],
+                 [0.3775, 0.6225]]]))
     """
     return mha_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight,
                        in_proj_bias, bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight,

@@ -137,8 +137,16 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
-    """upsample(...): deprecated alias of interpolate (warns as torch does).
-    Use ``interpolate``, which takes the same arguments.
+    """upsample(input, size=None, scale_factor=None, mode='nearest', align_corners=None):
+    deprecated alias of interpolate (warns as torch does). Use ``interpolate``, which takes the
+    same arguments.
+
+    Example:
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     F.upsample(torch.ones(1, 1, 2, 2), scale_factor=2).shape
+        torch.Size([1, 1, 4, 4])
     """
     warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` "
                   "instead.", stacklevel=2)
@@ -148,6 +156,13 @@ def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=
 def upsample_nearest(input, size=None, scale_factor=None):
     """upsample_nearest(input, size=None, scale_factor=None): deprecated, interpolate(nearest).
     Use ``interpolate``, which takes the same arguments.
+
+    Example:
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     F.upsample_nearest(torch.tensor([[[1.0, 2.0]]]), scale_factor=2)
+        tensor([[[1., 1., 2., 2.]]])
     """
     warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use "
                   "`nn.functional.interpolate` instead.", stacklevel=2)
@@ -158,6 +173,13 @@ def upsample_bilinear(input, size=None, scale_factor=None):
     """upsample_bilinear(input, size=None, scale_factor=None): deprecated, interpolate(bilinear,
     align_corners=True).
     Use ``interpolate``, which takes the same arguments.
+
+    Example:
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     F.upsample_bilinear(torch.tensor([[[[0.0, 3.0]]]]), size=(1, 4))
+        tensor([[[[0., 1., 2., 3.]]]])
     """
     warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use "
                   "`nn.functional.interpolate` instead.", stacklevel=2)

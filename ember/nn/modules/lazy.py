@@ -63,7 +63,14 @@ class _UninitializedMixin:
 
 class UninitializedParameter(_UninitializedMixin, Parameter):
     """UninitializedParameter(requires_grad=True, device=None, dtype=None): a Parameter without
-    a shape yet; ``materialize(shape)`` turns it into a Parameter."""
+    a shape yet; ``materialize(shape)`` turns it into a Parameter.
+
+    Example:
+        >>> p = nn.UninitializedParameter()
+        >>> p.materialize((2, 3))
+        >>> p.shape, isinstance(p, nn.Parameter)
+        (torch.Size([2, 3]), True)
+    """
 
     __slots__ = ()
     cls_to_become = Parameter
@@ -78,7 +85,14 @@ class UninitializedParameter(_UninitializedMixin, Parameter):
 
 class UninitializedBuffer(_UninitializedMixin, Tensor):
     """UninitializedBuffer(requires_grad=False, device=None, dtype=None): a buffer without a
-    shape yet; ``materialize(shape)`` turns it into a Tensor."""
+    shape yet; ``materialize(shape)`` turns it into a Tensor.
+
+    Example:
+        >>> b = nn.UninitializedBuffer()
+        >>> b.materialize((2, 3))
+        >>> b.shape, isinstance(b, nn.UninitializedBuffer)
+        (torch.Size([2, 3]), False)
+    """
 
     __slots__ = ()
     cls_to_become = Tensor

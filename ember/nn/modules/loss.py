@@ -571,8 +571,17 @@ class CTCLoss(_Loss):
 # --- fused linear + cross-entropy ----------------------------------------------------------------
 @dataclasses.dataclass
 class LinearCrossEntropyOptions:
-    """torch's chunking strategy for linear_cross_entropy. ember computes the same loss and
-    gradients whatever the options; they are kept for API compatibility."""
+    """LinearCrossEntropyOptions(allow_retain_graph=False, batch_chunk_size=None,
+    chunking_method='auto', acc_policy='auto', acc_dtype=None)
+
+    torch's chunking strategy for linear_cross_entropy. ember computes the same loss and
+    gradients whatever the options; they are kept for API compatibility.
+
+    Example:
+        >>> opts = nn.LinearCrossEntropyOptions(batch_chunk_size=64)
+        >>> opts.batch_chunk_size, opts.chunking_method
+        (64, 'auto')
+    """
 
     allow_retain_graph: bool = False
     batch_chunk_size: int = None

@@ -28,7 +28,17 @@ class RNNBase(Module):
     dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None).
 
     The shared base of RNN, LSTM and GRU (``mode``: 'RNN_TANH', 'RNN_RELU', 'LSTM', 'GRU'):
-    parameters, argument checks and the layer loop."""
+    parameters, argument checks and the layer loop.
+
+    Example:
+        >>> rnn = nn.RNNBase("GRU", input_size=3, hidden_size=4)
+        >>> rnn
+        RNNBase(3, 4)
+        >>> [n for n, _ in rnn.named_parameters()]
+        ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0']
+        >>> isinstance(nn.LSTM(3, 4), nn.RNNBase)
+        True
+    """
 
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True,
                  batch_first=False, dropout=0.0, bidirectional=False, proj_size=0, device=None,
@@ -418,7 +428,13 @@ class LSTM(RNNBase):
 # --- cells --------------------------------------------------------------------------------------
 class RNNCellBase(Module):
     """RNNCellBase(input_size, hidden_size, bias, num_chunks, device=None, dtype=None): the
-    parameters of a cell (``weight_ih`` (num_chunks*hidden, input), ``weight_hh``, biases)."""
+    parameters of a cell (``weight_ih`` (num_chunks*hidden, input), ``weight_hh``, biases).
+
+    Example:
+        >>> cell = nn.LSTMCell(3, 4)
+        >>> isinstance(cell, nn.RNNCellBase), cell.weight_ih.shape
+        (True, torch.Size([16, 3]))
+    """
 
     def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()

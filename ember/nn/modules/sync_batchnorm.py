@@ -96,6 +96,15 @@ class SyncBatchNorm(_BatchNorm):
 
     Outside training, or when no process group is running, it is a plain BatchNorm.
     ``SyncBatchNorm.convert_sync_batchnorm(model)`` swaps every BatchNorm of a model for one.
+
+    Example:
+        >>> model = nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4))
+        >>> nn.SyncBatchNorm.convert_sync_batchnorm(model)
+        Sequential(
+          (0): Linear(in_features=2, out_features=4, bias=True)
+          (1): SyncBatchNorm(4, eps=1e-05, momentum=0.1, affine=True, bias=True,
+          track_running_stats=True)
+        )
     """
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
