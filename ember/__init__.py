@@ -126,7 +126,7 @@ def set_num_threads(n):
 
 from . import nn, optim  # noqa: E402,F401
 from . import linalg  # noqa: E402,F401
-from . import special, fft, signal  # noqa: E402,F401
+from . import special, fft, signal, cuda  # noqa: E402,F401
 from . import masked  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
 from . import distributed  # noqa: E402,F401  (mpi4py loads only in init_process_group)

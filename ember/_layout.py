@@ -3,47 +3,38 @@ strided; the formats are accepted wherever torch takes them and only change stri
 honours them (``contiguous`` keeps C order)."""
 
 
-class memory_format:
+class _Named:
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"torch.{self.name}"
+
+    def __reduce__(self):
+        return self.name      # pickles as the module-level singleton of that name
+
+
+class memory_format(_Named):
     """torch.memory_format: how an op should lay out its result (``contiguous_format``,
     ``channels_last``, ``channels_last_3d``, ``preserve_format``).
 
     Example:
         >>> torch.channels_last
         torch.channels_last
-        >>> isinstance(torch.channels_last, torch.memory_format)
-        True
     """
-    __slots__ = ("name",)
-
-    def __init__(self, name):
-        self.name = name
-
-    def __repr__(self):
-        return f"torch.{self.name}"
-
-    def __reduce__(self):
-        return self.name
+    __slots__ = ()
 
 
-class layout:
+class layout(_Named):
     """torch.layout: the storage layout of a tensor; ember has ``strided`` only.
 
     Example:
-        >>> torch.strided
+        >>> torch.zeros(2).layout
         torch.strided
-        >>> isinstance(torch.strided, torch.layout)
-        True
     """
-    __slots__ = ("name",)
-
-    def __init__(self, name):
-        self.name = name
-
-    def __repr__(self):
-        return f"torch.{self.name}"
-
-    def __reduce__(self):
-        return self.name
+    __slots__ = ()
 
 
 contiguous_format = memory_format("contiguous_format")

@@ -15,7 +15,7 @@ from . import dispatch
 from ._public import to_tensor, write_out
 from .index_ops import _grid, _reader
 from .registry import op, public
-from .sorting import _argsort, _gather_grad, _gather_kernel
+from .sorting import _argsort, _gather_grad, _gather_kernel, _pair
 
 
 def _selector(name, node_name):
@@ -226,14 +226,6 @@ def _cum_extreme(name, opdef, input, dim, out, better):
     idx = np.ascontiguousarray(np.moveaxis(idx, -1, d))
     return _pair(name, dispatch.unary(opdef, input, index=_grid(idx, d)), idx, out)
 
-
-def _pair(kind, values, idx, out):
-    res = getattr(return_types, kind)(values, wrap(idx))
-    if out is None:
-        return res
-    write_out(res[0], out[0])
-    write_out(res[1], out[1])
-    return getattr(return_types, kind)(out[0], out[1])
 
 
 @public("cummax", method=True)
