@@ -315,7 +315,7 @@ def test_docstring_examples(module):
     import doctest
     import importlib
     mod = importlib.import_module(module)
-    globs = {"ember": ember, "F": ember.nn.functional}
+    globs = {"ember": ember, "torch": ember, "nn": ember.nn, "F": ember.nn.functional}
     finder, runner = doctest.DocTestFinder(), doctest.DocTestRunner(verbose=False)
     tests = [t for t in finder.find(mod, globs=globs) if t.examples]
     assert tests

@@ -322,11 +322,17 @@ def test_setitem_casts_values_like_torch(name):
 
 
 def test_setitem_complex_into_real_warns_like_torch():
-    for L in (torch, ember):
-        y = L.zeros(2)
-        with pytest.warns(UserWarning, match="discards the imaginary part"):
-            y[0] = L.tensor(3 + 1j)
-        assert y.tolist() == [3.0, 0.0]
+    # torch warns once per process unless warn_always is on (an earlier test may have used it up)
+    always = torch.is_warn_always_enabled()
+    torch.set_warn_always(True)
+    try:
+        for L in (torch, ember):
+            y = L.zeros(2)
+            with pytest.warns(UserWarning, match="discards the imaginary part"):
+                y[0] = L.tensor(3 + 1j)
+            assert y.tolist() == [3.0, 0.0]
+    finally:
+        torch.set_warn_always(always)
 
 
 # --- the gather / scatter family ----------------------------------------------------------------
