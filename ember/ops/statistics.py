@@ -238,15 +238,13 @@ def histogramdd(input, bins=10, *, range=None, weight=None, density=False):
     rng = None
     if range is not None:
         r = [float(v) for v in range]
-        rng = [(r[2 * i], r[2 * i + 1]) for i in builtins_range(len(r) // 2)]
+        rng = list(zip(r[0::2], r[1::2]))     # (min, max) per dimension
     hist, edges = np.histogramdd(pts, bins=bins, range=rng,
                                  weights=None if weight is None else weight._array.reshape(-1),
                                  density=density)
     return return_types.histogramdd(wrap(hist.astype(a.dtype)),
                                     [wrap(e.astype(a.dtype)) for e in edges])
 
-
-builtins_range = range
 
 
 @public("bincount", method=True)
@@ -288,7 +286,7 @@ def renorm(input, p, dim, maxnorm, *, out=None):
     if maxnorm < 0:
         raise EmberRuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
     d = _wrap_dim(dim, input.ndim)
-    others = tuple(i for i in builtins_range(input.ndim) if i != d)
+    others = tuple(i for i in range(input.ndim) if i != d)
     if math.isinf(p):
         norm = input.abs().amax(others, keepdim=True) if others else input.abs()
     else:
@@ -326,7 +324,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
         parts.append(app if app.ndim else app.expand(*x.shape[:d], 1, *x.shape[d + 1:]))
     if len(parts) > 1:
         x = cat(parts, d)
-    for _ in builtins_range(n):
+    for _ in range(n):
         size = x.shape[d]
         if size == 0:
             break
@@ -348,7 +346,7 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
     from .shape import cat
     if edge_order not in (1, 2):
         raise EmberRuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
-    dims = list(builtins_range(input.ndim)) if dim is None else \
+    dims = list(range(input.ndim)) if dim is None else \
         [_wrap_dim(d, input.ndim) for d in ([dim] if isinstance(dim, int) else dim)]
     if isinstance(spacing, (list, tuple)):
         sp = list(spacing)
@@ -367,7 +365,7 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
             raise EmberRuntimeError("torch.gradient expected each dimension size to be at least"
                                     " edge_order+1")
 
-        def sl(a, b, t=x):
+        def sl(a, b, t=x, d=d):
             return t.narrow(d, a, b - a)
         if isinstance(h, Tensor) and h.ndim == 1:
             c = h.to(x.dtype)
