@@ -5,11 +5,11 @@ The ``onnx`` package is an optional extra (``pip install ember[onnx]``); it is i
 inside :func:`export`, so ``import ember`` never loads it.
 """
 import os
-import tempfile
 import warnings
 
 import numpy as np
 
+from ..serialization import _atomic_write
 from ..tensor import Tensor
 from ._trace import OnnxExporterError, UnsupportedOperatorError
 
@@ -91,7 +91,8 @@ def export(model, args=(), f=None, *, kwargs=None, export_params=True, verbose=N
     if hasattr(f, "write"):
         f.write(data)
         return None
-    _write_atomic(os.fspath(f), data)
+    # the checkpoint writer's temp-file-and-rename: a reader never sees a half-written model
+    _atomic_write(os.fspath(f), lambda fh: fh.write(data))
     return None
 
 
@@ -104,25 +105,6 @@ def _split_args(args, kwargs):
         kwargs.update(args[-1])
         args = args[:-1]
     return args, kwargs
-
-
-def _write_atomic(path, data):
-    """Write to a temporary file beside ``path`` and rename it over: a reader never sees a half
-    written model, and a failed export leaves an existing file untouched."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".onnx-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _axes_spec(dynamic_axes, name):

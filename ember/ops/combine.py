@@ -15,7 +15,9 @@ from .._errors import EmberRuntimeError, EmberTypeError
 from ..tensor import Tensor, _wrap_dim, wrap
 from . import dispatch
 from ._public import to_tensor, write_out
+from .creation import arange, zeros
 from .registry import PUBLIC, op, public
+from .shape import cat, stack
 
 
 def _seq(tensors, name):
@@ -83,11 +85,6 @@ def atleast_3d(*tensors):
 
 
 # --- stacking and splitting by axis name --------------------------------------------------------
-def _cat(parts, dim, out):
-    from .shape import cat
-    return cat(parts, dim, out=out)
-
-
 @public("hstack")
 def hstack(tensors, *, out=None):
     """hstack(tensors, *, out=None) -> Tensor: concatenate along dim 1 (dim 0 for 1-D).
@@ -97,7 +94,7 @@ def hstack(tensors, *, out=None):
         tensor([1, 2, 3])
     """
     ts = atleast_1d(_seq(tensors, "hstack"))
-    return _cat(ts, 0 if ts and ts[0].ndim == 1 else 1, out)
+    return cat(ts, 0 if ts and ts[0].ndim == 1 else 1, out=out)
 
 
 @public("vstack", "row_stack")
@@ -113,7 +110,7 @@ def vstack(tensors, *, out=None):
         tensor([[1, 2],
                 [3, 4]])
     """
-    return _cat(atleast_2d(_seq(tensors, "vstack")), 0, out)
+    return cat(atleast_2d(_seq(tensors, "vstack")), 0, out=out)
 
 
 @public("dstack")
@@ -125,7 +122,7 @@ def dstack(tensors, *, out=None):
         tensor([[[1, 3],
                  [2, 4]]])
     """
-    return _cat(atleast_3d(_seq(tensors, "dstack")), 2, out)
+    return cat(atleast_3d(_seq(tensors, "dstack")), 2, out=out)
 
 
 @public("column_stack")
@@ -140,7 +137,7 @@ def column_stack(tensors, *, out=None):
     """
     ts = [to_tensor(t) for t in _seq(tensors, "column_stack")]
     ts = [t.reshape(-1, 1) if t.ndim <= 1 else t for t in ts]
-    return _cat(ts, 1, out)
+    return cat(ts, 1, out=out)
 
 
 def _split_by(name, input, spec, dim, min_dim):
@@ -274,7 +271,6 @@ def cartesian_prod(*tensors):
     """
     if len(tensors) == 1:
         return tensors[0]
-    from .shape import stack
     grids = meshgrid(*tensors, indexing="ij")
     return stack([g.reshape(-1) for g in grids], 1)
 
@@ -360,7 +356,6 @@ def block_diag(*tensors):
         dtype = _dt.promote_types(dtype, t.dtype)
     rows = sum(t.shape[0] for t in ts)
     cols = sum(t.shape[1] for t in ts)
-    from .creation import zeros
     res = zeros(rows, cols, dtype=dtype)
     r = c = 0
     for t in ts:
@@ -557,7 +552,6 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     shape = []
     for i in range(nd):
         shape.append(n if i in (d1, d2) else batch.pop(0))
-    from .creation import zeros
     base = zeros(shape, dtype=input.dtype)
     return dispatch.apply(_VIEW_SCATTER, (base, input if input.ndim else input.reshape(1)),
                           {"view": ("diagonal", (int(offset), d1, d2))})
@@ -766,7 +760,7 @@ def unravel_index(indices, shape):
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     total = int(np.prod(shape, dtype=np.int64))
     if idx.size and (idx.min() < -total or idx.max() >= total):
-        raise EmberRuntimeError("'indices' must be in range [-{0}, {1})".format(total, total))
+        raise EmberRuntimeError(f"'indices' must be in range [-{total}, {total})")
     return tuple(wrap(np.asarray(c, np.int64)) for c in np.unravel_index(idx % max(total, 1),
                                                                          shape))
 
@@ -787,7 +781,6 @@ def vander(x, N=None, increasing=False):
     n = x.shape[0] if N is None else int(N)
     if n < 0:
         raise EmberRuntimeError("N must be non-negative.")
-    from .creation import arange
     powers = arange(n, dtype=x.dtype if x._array.dtype.kind in "fc" else None)
     base = x if x._array.dtype.kind in "fc" else x.to(powers.dtype)
     res = base.unsqueeze(-1) ** powers if n else base.unsqueeze(-1)[:, :0]

@@ -585,8 +585,10 @@ def index_add_(self, dim, index, source, *, alpha=1):
     return _index_add(self, dim, index, source, alpha, True)
 
 
-def _index_add(input, dim, index, source, alpha, inplace):
-    idx, d = _vector_index(index, dim, input, source, "index_add_")
+def _source_along(input, dim, index, source, name):
+    """Check an index_add-style call (a vector index, a source shaped like ``input`` except
+    along ``dim``, one dtype, indices in range); returns the index array and the dimension."""
+    idx, d = _vector_index(index, dim, input, source, name)
     a, s = input._array, source._array
     if max(a.ndim, 1) != max(s.ndim, 1) or any(
             x != y for k, (x, y) in enumerate(zip(a.shape, s.shape)) if k != d):
@@ -594,16 +596,21 @@ def _index_add(input, dim, index, source, alpha, inplace):
                                 f"specified dimension. Got self.shape = {list(a.shape)} "
                                 f"source.shape = {list(s.shape)}")
     if a.dtype != s.dtype:
-        raise EmberRuntimeError(f"index_add_(): self ({input.dtype.scalar_name}) and source "
+        raise EmberRuntimeError(f"{name}(): self ({input.dtype.scalar_name}) and source "
                                 f"({source.dtype.scalar_name}) must have the same scalar type")
     _check_bounds(idx, a.shape[d] if a.ndim else 1, d)
+    return idx, d
+
+
+def _index_add(input, dim, index, source, alpha, inplace):
+    idx, d = _source_along(input, dim, index, source, "index_add_")
     attrs = {"index": _along(d, idx), "alpha": alpha}
     target, src = _as_1d(input), _as_1d(source)
     if inplace:
         dispatch.apply_inplace(_INDEX_ADD, target, (src,), attrs)
         return input
     res = dispatch.apply(_INDEX_ADD, (target, src), attrs)
-    return res.reshape(()) if a.ndim == 0 else res
+    return res.reshape(()) if input.ndim == 0 else res
 
 
 def _copy_kernel(m, a, src, index):

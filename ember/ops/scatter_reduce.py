@@ -11,10 +11,10 @@ entries equal to the result. They are first-order (NumPy scatter-adds), not crea
 import numpy as np
 
 from .._errors import EmberRuntimeError
-from ..tensor import Tensor, _wrap_dim
+from ..tensor import Tensor
 from . import dispatch
 from ._public import write_out
-from .index_ops import _along, _as_1d, _check_bounds, _index_of, _pad_grad, _scatter_args
+from .index_ops import _along, _as_1d, _pad_grad, _scatter_args, _source_along
 from .registry import op, public
 
 _REDUCES = ("sum", "prod", "mean", "amax", "amin")
@@ -177,23 +177,9 @@ def _index_reduce(input, dim, index, source, reduce, include_self, inplace):
                                 f"or amin but got {reduce}.")
     if not isinstance(source, Tensor):
         raise EmberRuntimeError("index_reduce(): source must be a Tensor")
-    idx = _index_of(index, "index_reduce_(): Expected dtype int32/int64 for index")
-    a, s = input._array, source._array
-    d = _wrap_dim(dim, a.ndim)
-    if idx.ndim > 1:
-        raise EmberRuntimeError("index_reduce_(): Index is supposed to be a vector")
-    idx = idx.reshape(-1)
-    if max(a.ndim, 1) != max(s.ndim, 1) or any(
-            x != y for k, (x, y) in enumerate(zip(a.shape, s.shape)) if k != d):
-        raise EmberRuntimeError(f"source tensor shape must match self tensor shape, excluding "
-                                f"the specified dimension. Got self.shape = {list(a.shape)} "
-                                f"source.shape = {list(s.shape)}")
-    if a.dtype != s.dtype:
-        raise EmberRuntimeError(f"index_reduce_(): self ({input.dtype}) and source "
-                                f"({source.dtype}) must have the same scalar type")
-    _check_bounds(idx, a.shape[d] if a.ndim else 1, d)
-    index_full = _along(d if a.ndim else 0, idx)
-    region = tuple(slice(None) for _ in range(max(s.ndim, 1)))
+    idx, d = _source_along(input, dim, index, source, "index_reduce_")
+    index_full = _along(d if input.ndim else 0, idx)
+    region = tuple(slice(None) for _ in range(max(source.ndim, 1)))
     return _apply(input, source, index_full, region, reduce, include_self, inplace)
 
 

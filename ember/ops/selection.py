@@ -15,6 +15,7 @@ from . import dispatch
 from ._public import to_tensor, write_out
 from .index_ops import _grid, _reader
 from .registry import op, public
+from .shape import stack
 from .sorting import _argsort, _gather_grad, _gather_kernel, _pair
 
 
@@ -351,7 +352,6 @@ def _quantile(name, input, q, dim, keepdim, interpolation, out, ignore_nan):
         if keepdim and dim is None:
             v = v.reshape([1] * input.ndim)
         results.append(v)
-    from .shape import stack
     res = results[0] if scalar_q or qa.ndim == 0 else stack(results, 0)
     return write_out(res, out)
 

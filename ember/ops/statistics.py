@@ -15,6 +15,7 @@ from ..tensor import Tensor, _wrap_dim, wrap
 from . import dispatch
 from ._public import to_tensor, write_out
 from .registry import op, public
+from .shape import cat
 
 
 def _dims(dim, nd):
@@ -307,7 +308,6 @@ def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
         >>> torch.diff(torch.tensor([1, 4, 9, 16]))
         tensor([3, 5, 7])
     """
-    from .shape import cat
     if input.ndim == 0:
         raise EmberRuntimeError("diff expects input to be at least one-dimensional")
     d = _wrap_dim(dim, input.ndim)
@@ -343,7 +343,6 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
         >>> torch.gradient(torch.tensor([1., 4., 9., 16.]))
         (tensor([3., 4., 6., 7.]),)
     """
-    from .shape import cat
     if edge_order not in (1, 2):
         raise EmberRuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
     dims = list(range(input.ndim)) if dim is None else \

@@ -174,6 +174,8 @@ ERRORS = [
     (lambda: ember.scatter_reduce(ember.ones(3), 0, ember.tensor([0]), ember.ones(1), "max"),
      RuntimeError, "reduce argument must be"),
     (lambda: ember.bincount(ember.tensor([-1, 2])), RuntimeError, "non-negative"),
+    (lambda: ember.index_reduce(ember.ones(3), 0, ember.tensor([0, 1]), ember.ones(3), "prod"),
+     RuntimeError, "Number of indices \\(2\\) should be equal to source.size"),
     (lambda: ember.cov(ember.ones(2, 2, 2)), ValueError, "two or fewer dimensions"),
 ]
 
