@@ -128,6 +128,7 @@ from . import nn, optim  # noqa: E402,F401
 from . import linalg  # noqa: E402,F401
 from . import special, fft, signal, cuda  # noqa: E402,F401
 from . import masked  # noqa: E402,F401
+from . import testing  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
 from . import distributed  # noqa: E402,F401  (mpi4py loads only in init_process_group)
 from .utils.dlpack import from_dlpack  # noqa: E402,F401

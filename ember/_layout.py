@@ -1,6 +1,11 @@
 """Memory formats and layouts, as torch names them. ember's tensors are NumPy arrays, always
-strided; the formats are accepted wherever torch takes them and only change strides where an op
-honours them (``contiguous`` keeps C order)."""
+strided. A memory format is a physical dimension order: ``channels_last`` stores (N, C, H, W)
+as N, H, W, C (C fastest), ``channels_last_3d`` (N, C, D, H, W) as N, D, H, W, C. ``contiguous``,
+``clone``, ``empty``, the ``*_like`` creators and ``to`` honour them; NumPy's elementwise ops keep
+an input's order in their results, as torch's do."""
+import numpy as np
+
+from ._errors import EmberRuntimeError
 
 
 class _Named:
@@ -42,3 +47,45 @@ channels_last = memory_format("channels_last")
 channels_last_3d = memory_format("channels_last_3d")
 preserve_format = memory_format("preserve_format")
 strided = layout("strided")
+
+
+_ORDERS = {"channels_last": (0, 2, 3, 1), "channels_last_3d": (0, 2, 3, 4, 1)}
+
+
+def physical_order(fmt, ndim, op="contiguous"):
+    """The dimension order, outermost first, in which ``fmt`` stores a tensor of ``ndim``
+    dimensions; None for row-major order (None or ``contiguous_format``)."""
+    if fmt is None or fmt is contiguous_format:
+        return None
+    if fmt is preserve_format:
+        raise EmberRuntimeError(f"preserve memory format is unsupported by the {op} operator")
+    if not isinstance(fmt, memory_format):
+        raise TypeError(f"memory_format must be a torch.memory_format, not "
+                        f"{type(fmt).__name__}")
+    order = _ORDERS[fmt.name]
+    if ndim != len(order):
+        raise EmberRuntimeError(f"required rank {len(order)} tensor to use {fmt.name} format")
+    return order
+
+
+def laid_out(m, a, order):
+    """A copy of array ``a`` stored in dimension ``order`` (outermost first)."""
+    phys = m.ascontiguousarray(a.transpose(order))
+    return phys.transpose(np.argsort(order))
+
+
+def empty_in(shape, dtype, order):
+    """An uninitialised array of ``shape`` stored in dimension ``order``."""
+    phys = np.empty([shape[d] for d in order], dtype=dtype)
+    return phys.transpose(np.argsort(order))
+
+
+def is_laid_out(shape, strides, order):
+    """Whether element ``strides`` store ``shape`` densely in dimension ``order`` (size-1
+    dimensions may have any stride, as torch allows)."""
+    expected = 1
+    for d in reversed(order):
+        if shape[d] != 1 and strides[d] != expected:
+            return False
+        expected *= shape[d]
+    return True

@@ -1,6 +1,7 @@
 """Binds the registry's methods and the operators onto Tensor (one loop, after ops/ loaded)."""
 import numpy as np
 
+from . import _layout
 from . import dtypes as _dt
 from ._errors import EmberRuntimeError, EmberTypeError
 from .ops import dispatch
@@ -137,7 +138,10 @@ def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, mem
         copy = flags[1]
     check_device(device)
     d = self.dtype if dtype is None else _dt.to_dtype(dtype)
-    return _convert(self, d, copy)
+    out = _convert(self, d, copy)
+    if memory_format is not None and memory_format is not _layout.preserve_format:
+        out = out.contiguous(memory_format=memory_format)
+    return out
 
 
 def _type(self, dtype=None, non_blocking=False, **kw):

@@ -8,6 +8,7 @@ does not require grad); ``_grad``; ``_vc`` the version cell (Note [Version count
 """
 import numpy as np
 
+from . import _layout
 from . import dtypes as _dt
 from ._errors import EmberRuntimeError, EmberTypeError, EmberValueError
 from ._state import state
@@ -274,15 +275,14 @@ class Tensor:
             (True, False, True)
         """
         a = self._array
+        if memory_format is not None and memory_format is not _layout.contiguous_format and \
+                memory_format is not _layout.preserve_format:
+            order = _layout._ORDERS[memory_format.name]
+            return a.ndim == len(order) and _layout.is_laid_out(a.shape, self.stride(), order)
         if a.flags.c_contiguous:
             return True
         # torch ignores strides of size-1 dimensions
-        expected = 1
-        for size, st in zip(reversed(a.shape), reversed(self.stride())):
-            if size != 1 and st != expected:
-                return False
-            expected *= size
-        return True
+        return _layout.is_laid_out(a.shape, self.stride(), range(a.ndim))
 
     def data_ptr(self):
         """data_ptr() -> int: the address of the first element.

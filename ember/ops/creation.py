@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 
+from .. import _layout
 from .. import dtypes as _dt
 from .._errors import EmberRuntimeError, EmberTypeError, EmberValueError
 from .._state import state
@@ -346,14 +347,23 @@ def size_args(size, name):
 
 def _filled(name, np_fn):
     def fn(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-           pin_memory=False, memory_format=None, **kw):
+           pin_memory=False, **kw):
         check_device(device)
         if "size" in kw:
             size = (kw.pop("size"),)
+        # of these creators only torch.empty takes a memory format
+        fmt = kw.pop("memory_format", None) if name == "empty" else None
         if kw:
             raise EmberTypeError(f"{name}() got an unexpected keyword argument "
                                  f"'{next(iter(kw))}'")
         shape = size_args(size, name)
+        if fmt is not None:
+            if fmt is _layout.preserve_format:
+                raise EmberRuntimeError("unsupported memory format Preserve")
+            order = _layout.physical_order(fmt, len(shape), name)
+            if order is not None:
+                return _store(_layout.empty_in(shape, _np_dtype(dtype, out), order), out,
+                              requires_grad)
         return _store(np_fn(shape, dtype=_np_dtype(dtype, out)), out, requires_grad)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (f"{name}(*size, *, out=None, dtype=None, layout=torch.strided, device=None, "
@@ -373,11 +383,14 @@ empty = public("empty")(_filled("empty", np.empty))
 
 
 def _like(name, np_fn):
+    like_fn = getattr(np, name)
+
     def fn(input, *, dtype=None, layout=None, device=None, requires_grad=False,
            memory_format=None):
         check_device(device)
         d = input._array.dtype if dtype is None else _dt.to_dtype(dtype).np
-        return _finish(np_fn(input._array.shape, dtype=d), requires_grad)
+        return _finish(_like_array(input._array, d, memory_format, np_fn, like_fn, name),
+                       requires_grad)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (f"{name}(input, *, dtype=None, layout=None, device=None, requires_grad=False, "
                   f"memory_format=torch.preserve_format) -> Tensor with input's shape (and "
@@ -388,6 +401,19 @@ def _like(name, np_fn):
                   f"        >>> torch.{name}(torch.tensor([1, 2]), dtype=torch.float64).dtype\n"
                   f"        torch.float64\n    ")
     return fn
+
+
+def _like_array(a, d, fmt, np_fn, like_fn, name):
+    if fmt is None or fmt is _layout.preserve_format:
+        # NumPy's *_like keep the input's dimension order ("K"), as preserve_format does
+        return like_fn(a, dtype=d)
+    order = _layout.physical_order(fmt, a.ndim, name)
+    if order is None:
+        return np_fn(a.shape, dtype=d)
+    out = _layout.empty_in(a.shape, d, order)
+    if np_fn is not np.empty:
+        out[...] = 0 if np_fn is np.zeros else 1
+    return out
 
 
 zeros_like = public("zeros_like")(_like("zeros_like", np.zeros))
@@ -778,29 +804,58 @@ def _legacy_new(cls, args, dtype, device):
 @public("empty_strided")
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
                   pin_memory=False):
-    """empty_strided(size, stride, *, dtype=None, ...) -> Tensor: an uninitialised tensor (ember
-    lays it out contiguously; ``stride`` is accepted for compatibility).
+    """empty_strided(size, stride, *, dtype=None, layout=None, device=None,
+    requires_grad=False, pin_memory=False) -> Tensor: an uninitialised tensor of ``size`` whose
+    elements lie ``stride`` elements apart in each dimension (over a buffer just large enough).
 
     Example:
         >>> x = torch.empty_strided((2, 3), (1, 2))
-        >>> x.shape, x.dtype
-        (torch.Size([2, 3]), torch.float32)
+        >>> x.shape, x.stride()
+        (torch.Size([2, 3]), (1, 2))
     """
-    return empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
+    check_device(device)
+    size = tuple(size_args((size,), "empty_strided"))
+    stride = tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise EmberRuntimeError(f"dimensionality of sizes ({len(size)}) must match "
+                                f"dimensionality of strides ({len(stride)})")
+    if any(st < 0 for st in stride):
+        raise EmberRuntimeError(f"Storage size calculation overflowed with sizes={list(size)} "
+                                f"and strides={list(stride)}")
+    d = _np_dtype(dtype, None)
+    return _finish(_strided_array(size, stride, d), requires_grad)
+
+
+def _strided_array(size, stride, d):
+    n = 0 if 0 in size else 1 + sum((s - 1) * st for s, st in zip(size, stride))
+    buf = np.empty(n, dtype=d)
+    return np.lib.stride_tricks.as_strided(buf, size, [st * d.itemsize for st in stride])
 
 
 @public("empty_permuted")
 def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None,
                    requires_grad=False, pin_memory=False):
-    """empty_permuted(size, physical_layout, *, dtype=None, ...) -> Tensor: an uninitialised
-    tensor of logical shape ``size``.
+    """empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None,
+    requires_grad=False, pin_memory=False) -> Tensor: an uninitialised tensor of logical shape
+    ``size`` stored densely in dimension order ``physical_layout`` (outermost first).
 
     Example:
         >>> x = torch.empty_permuted((2, 3, 5), (0, 2, 1))
-        >>> x.shape, x.dtype
-        (torch.Size([2, 3, 5]), torch.float32)
+        >>> x.shape, x.stride()
+        (torch.Size([2, 3, 5]), (15, 1, 3))
     """
-    return empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
+    check_device(device)
+    size = tuple(size_args((size,), "empty_permuted"))
+    order = tuple(int(p) for p in physical_layout)
+    if len(order) != len(size):
+        raise EmberRuntimeError(f"Number of dimensions in size does not match the length of the "
+                                f"physical_layout; i.e. len(size) = {len(size)} is not equal to "
+                                f"len(physical_layout) = {len(order)}")
+    if sorted(order) != list(range(len(size))):
+        raise EmberRuntimeError("Duplicate dim not allowed" if len(set(order)) != len(order)
+                                else f"physical_layout must be a permutation of the dimensions, "
+                                     f"got {list(order)}")
+    return _finish(_layout.empty_in(size, _np_dtype(dtype, None), order), requires_grad)
 
 
 @public("scalar_tensor")
@@ -819,5 +874,6 @@ def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=Fals
                   device=device, requires_grad=requires_grad)
 
 
-METHODS["new_empty_strided"] = lambda self, size, stride, *, dtype=None, **kw: \
-    empty(tuple(size), dtype=dtype if dtype is not None else self.dtype)
+METHODS["new_empty_strided"] = lambda self, size, stride, *, dtype=None, requires_grad=False, \
+    **kw: empty_strided(size, stride, dtype=dtype if dtype is not None else self.dtype,
+                        requires_grad=requires_grad)

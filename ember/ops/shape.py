@@ -1,6 +1,7 @@
 """Copying shape ops: cat, stack, flip, roll, repeat, tile, tril/triu, contiguous, clone."""
 import numpy as np
 
+from .. import _layout
 from .. import dtypes as _dt
 from .._errors import EmberRuntimeError
 from ..tensor import Tensor, _wrap_dim, wrap
@@ -10,37 +11,68 @@ from .registry import METHODS, op, public
 
 
 @op("clone", kind="elementwise", dtype_rule="same")
-def _clone(m, a):
-    return m.array(a, copy=True)
+def _clone(m, a, order=None):
+    # without an order NumPy copies in the input's own order ("K"): torch's preserve_format
+    if order is None:
+        return m.array(a, copy=True)
+    if order == "C":
+        return m.array(a, copy=True, order="C")
+    return _layout.laid_out(m, a, order)
 
 
-_clone.derivative(lambda m, g, a, out: g)
+_clone.derivative(lambda m, g, a, out, order=None: g)
 
 
 @public("clone", method=True)
 def clone(input, *, memory_format=None):
-    """clone(input) -> Tensor: a copy that stays in the graph.
+    """clone(input, *, memory_format=torch.preserve_format) -> Tensor: a copy that stays in the
+    graph; by default laid out as ``input`` is (when dense), else in ``memory_format``.
 
     Example:
         >>> x = torch.tensor([1., 2.], requires_grad=True)
         >>> y = torch.clone(x)
         >>> y
         tensor([1., 2.], grad_fn=<CloneBackward0>)
+        >>> torch.zeros(2, 3).t().clone().stride()
+        (1, 3)
+        >>> torch.zeros(2, 3).t().clone(memory_format=torch.contiguous_format).stride()
+        (2, 1)
     """
-    return dispatch.unary(_clone, input)
+    if memory_format is None or memory_format is _layout.preserve_format:
+        return dispatch.unary(_clone, input)
+    order = _layout.physical_order(memory_format, input.ndim, "clone")
+    return dispatch.unary(_clone, input, order="C" if order is None else order)
 
 
 @public("contiguous", method=True, function=False)
 def contiguous(self, memory_format=None):
-    """contiguous() -> Tensor: self when already contiguous, else a contiguous copy."""
-    if self._array.flags.c_contiguous:
+    """contiguous(memory_format=torch.contiguous_format) -> Tensor: self when already laid out
+    in ``memory_format`` (row-major by default; ``torch.channels_last`` stores (N, C, H, W) as
+    N, H, W, C), else a copy laid out so.
+
+    Example:
+        >>> x = torch.zeros(2, 3, 4, 5)
+        >>> x.contiguous(memory_format=torch.channels_last).stride()
+        (60, 1, 15, 3)
+    """
+    if memory_format is _layout.preserve_format and self.is_contiguous():
+        return self          # torch refuses preserve_format only when a copy would be needed
+    order = _layout.physical_order(memory_format, self.ndim)
+    if order is None:
+        if self._array.flags.c_contiguous:
+            return self
+        return dispatch.unary(_CONTIG, self)
+    if self.is_contiguous(memory_format=memory_format):
         return self
-    return dispatch.unary(_CONTIG, self)
+    return dispatch.unary(_CONTIG, self, order=order)
 
 
-_CONTIG = op("contiguous", kind="elementwise", node_name="CloneBackward0")(
-    lambda m, a: m.ascontiguousarray(a))
-_CONTIG.derivative(lambda m, g, a, out: g)
+def _contiguous_kernel(m, a, order=None):
+    return m.ascontiguousarray(a) if order is None else _layout.laid_out(m, a, order)
+
+
+_CONTIG = op("contiguous", kind="elementwise", node_name="CloneBackward0")(_contiguous_kernel)
+_CONTIG.derivative(lambda m, g, a, out, order=None: g)
 
 
 def _promoted(tensors, name):

@@ -244,7 +244,7 @@ def histogramdd(input, bins=10, *, range=None, weight=None, density=False):
                                  weights=None if weight is None else weight._array.reshape(-1),
                                  density=density)
     return return_types.histogramdd(wrap(hist.astype(a.dtype)),
-                                    [wrap(e.astype(a.dtype)) for e in edges])
+                                    tuple(wrap(e.astype(a.dtype)) for e in edges))
 
 
 
