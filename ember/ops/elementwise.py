@@ -76,6 +76,18 @@ def _zero(m, g, a, out):
     return g * 0
 
 
+def _logaddexp_kernel(m, a, b):
+    if a.dtype.kind != "c" and b.dtype.kind != "c":
+        return m.logaddexp(a, b)
+    # NumPy has no complex logaddexp: shift out the operand with the larger real part, so the
+    # exponential cannot overflow and the imaginary part stays log's principal value
+    a, b = m.broadcast_arrays(a, b)
+    swap = a.real < b.real
+    hi, lo = m.where(swap, b, a), m.where(swap, a, b)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return hi + m.log1p(m.exp(lo - hi))
+
+
 def _log10_kernel(m, a):
     # NumPy's float32 log10 is 1 ulp off at exact powers of ten (log10(100) = 2.0000002); torch
     # gives 2.0. Rounding the double-precision result is exact there and within rounding
@@ -270,9 +282,9 @@ BINARY_ROWS = [
            kernel=lambda m, a, b: m.where(a == 0, 0, a * m.log(b)),
            grad=(lambda m, g, a, b, out: g * m.where(a == 0, 0, m.log(b)),
                  lambda m, g, a, b, out: g * a / b)),
-    binary("logaddexp", "logaddexp", keep="ab", dtype_rule="float",
-           grad=(lambda m, g, a, b, out: g / (1 + m.exp(b - a)),
-                 lambda m, g, a, b, out: g / (1 + m.exp(a - b)))),
+    binary("logaddexp", "logaddexp", keep="ab", dtype_rule="float", kernel=_logaddexp_kernel,
+           grad=(lambda m, g, a, b, out: g / m.conj(1 + m.exp(b - a)),
+                 lambda m, g, a, b, out: g / m.conj(1 + m.exp(a - b)))),
     binary("logaddexp2", "logaddexp2", keep="ab", dtype_rule="float",
            grad=(lambda m, g, a, b, out: g / (1 + m.exp2(b - a)),
                  lambda m, g, a, b, out: g / (1 + m.exp2(a - b)))),

@@ -671,7 +671,8 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
 def _logsumexp(m, a, dim=None, keepdim=False):
     if a.size == 0:
         return m.log(m.sum(m.exp(a), axis=dim, keepdims=keepdim))
-    shift = m.max(a, axis=dim, keepdims=True)
+    # complex inputs shift by the largest real part: a real shift keeps log's principal branch
+    shift = m.max(a.real if a.dtype.kind == "c" else a, axis=dim, keepdims=True)
     # an all -inf (or +inf) slice must not compute inf - inf
     shift = m.where(m.isinf(shift), 0, shift)
     r = m.log(m.sum(m.exp(a - shift), axis=dim, keepdims=True)) + shift
@@ -680,7 +681,7 @@ def _logsumexp(m, a, dim=None, keepdim=False):
 
 _logsumexp.derivative(lambda m, g, a, out, dim=None, keepdim=False:
                       unsqueeze_like(m, g, dim, keepdim)
-                      * m.exp(a - unsqueeze_like(m, out, dim, keepdim)))
+                      * m.conj(m.exp(a - unsqueeze_like(m, out, dim, keepdim))))
 
 
 @public("logsumexp", method=True)

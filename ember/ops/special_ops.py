@@ -59,7 +59,7 @@ def _safe(m, a):
 def _sinc_grad(m, g, a, out):
     pa = math.pi * a
     d = (m.cos(pa) * pa - m.sin(pa)) / (pa * _safe(m, a))
-    return g * m.where(a == 0, 0, d)
+    return g * m.conj(m.where(a == 0, 0, d))
 
 
 # --- one-input rows (float math: integers are first cast to the default float dtype) ----------
@@ -352,8 +352,8 @@ def frexp(input, *, out=None):
 
 _LDEXP = binary("ldexp", "ldexp", keep="b+out", dtype_rule=F,
                 kernel=lambda m, a, b: a * m.exp2(b),
-                grad=(lambda m, g, a, b, out: g * m.exp2(b),
-                      lambda m, g, a, b, out: g * out * math.log(2.0)))
+                grad=(lambda m, g, a, b, out: g * m.conj(m.exp2(b)),
+                      lambda m, g, a, b, out: g * m.conj(out) * math.log(2.0)))
 expose_binary(_LDEXP)
 
 

@@ -15,6 +15,7 @@ from ..tensor import Tensor, _wrap_dim, wrap
 from . import dispatch
 from ._public import to_tensor, write_out
 from .registry import op, public
+from .elementwise import _logaddexp_kernel
 from .shape import cat
 
 
@@ -65,7 +66,15 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
 def _logcumsumexp(m, a, dim):
     if a.shape[dim] == 0:
         return a.copy()
-    return m.logaddexp.accumulate(a, axis=dim)
+    if a.dtype.kind != "c":
+        return m.logaddexp.accumulate(a, axis=dim)
+    # NumPy's logaddexp has no complex loop: accumulate along dim with the complex kernel
+    out = m.empty_like(a)
+    src, dst = m.moveaxis(a, dim, 0), m.moveaxis(out, dim, 0)
+    dst[0] = src[0]
+    for i in range(1, src.shape[0]):
+        dst[i] = _logaddexp_kernel(m, dst[i - 1], src[i])
+    return out
 
 
 @_logcumsumexp.derivative
@@ -74,10 +83,12 @@ def _logcumsumexp_grad(m, g, a, out, dim):
     # shifted by the largest output so the exponentials stay in range
     if out.shape[dim] == 0:
         return g
-    shift = m.max(out, axis=dim, keepdims=True)       # out only grows along dim: its last value
-    w = m.where(out == -math.inf, 0, g * m.exp(shift - out))
+    # out only grows along dim (its real part, for complex inputs): the shift is its last value
+    cplx = out.dtype.kind == "c" if isinstance(out, np.ndarray) else out.is_complex()
+    shift = m.max(out.real if cplx else out, axis=dim, keepdims=True)
+    w = m.where(out == -math.inf, 0, g * m.conj(m.exp(shift - out)))
     rev = m.flip(m.cumsum(m.flip(w, dim), axis=dim), dim)
-    return rev * m.exp(a - shift)
+    return rev * m.conj(m.exp(a - shift))
 
 
 @public("logcumsumexp", method=True)

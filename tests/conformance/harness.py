@@ -325,7 +325,7 @@ def run_sample(op, fn, sample, dtype, rng, check_grad):
         else:
             compare(e_out, t_out, rtol, atol)
     except Mismatch as exc:
-        if not (dtype == torch.float32 and _f64_referee(op, sample, None, t_out, e_out, "fwd")):
+        if not (dtype in _REFEREED and _f64_referee(op, sample, None, t_out, e_out, "fwd")):
             return False, False, "fwd " + str(exc)[:200]
     except Exception as exc:
         return False, False, "fwd compare " + _short(exc)
@@ -384,7 +384,7 @@ def run_sample(op, fn, sample, dtype, rng, check_grad):
                 continue
             compare(eg, tg, rtol, atol, f"grad[{i}]")
     except Mismatch as exc:
-        if dtype == torch.float32 and _f64_referee(op, sample, cots, t_grads, e_grads, "grad"):
+        if dtype in _REFEREED and _f64_referee(op, sample, cots, t_grads, e_grads, "grad"):
             return True, True, ""
         return True, False, "grad " + str(exc)[:200]
     except Exception as exc:
@@ -392,10 +392,14 @@ def run_sample(op, fn, sample, dtype, rng, check_grad):
     return True, True, ""
 
 
+# single-precision dtypes whose mismatches torch in double precision referees
+_REFEREED = {torch.float32: torch.float64, torch.complex64: torch.complex128}
+
+
 def _double(x):
     if isinstance(x, torch.Tensor):
-        if x.dtype == torch.float32:
-            return x.detach().double().requires_grad_(x.requires_grad)
+        if x.dtype in _REFEREED:
+            return x.detach().to(_REFEREED[x.dtype]).requires_grad_(x.requires_grad)
         return x
     if isinstance(x, (list, tuple)) and not hasattr(x, "_fields"):
         return type(x)(_double(v) for v in x)
@@ -405,8 +409,9 @@ def _double(x):
 
 
 def _f64_referee(op, sample, cots, t_vals, e_vals, what):
-    """A float32 mismatch is forgiven when torch in float64 shows ember's float32 result is no
-    further from the exact value than torch's own float32 result (plus float32 tolerance)."""
+    """A float32 (complex64) mismatch is forgiven when torch in float64 (complex128) shows
+    ember's result is no further from the exact value than torch's own single-precision result
+    (plus float32 tolerance)."""
     try:
         inp, args, kwargs = _double(sample.input), _double(sample.args), _double(sample.kwargs)
         with warnings.catch_warnings():
@@ -422,11 +427,13 @@ def _f64_referee(op, sample, cots, t_vals, e_vals, what):
                                           allow_unused=True)
         rtol, atol = TOL[torch.float32][what]
         for r, t, e in zip(_flatten(ref), _flatten(t_vals), _flatten(e_vals)):
-            if r is None or not isinstance(r, torch.Tensor) or not r.is_floating_point():
+            if r is None or not isinstance(r, torch.Tensor) or not (
+                    r.is_floating_point() or r.is_complex()):
                 continue
-            ra = r.detach().numpy(force=True)
-            ta = t.detach().double().numpy(force=True)
-            ea = np.asarray(e.detach()._array, dtype=np.float64)
+            wide = np.complex128 if r.is_complex() else np.float64
+            ra = r.detach().resolve_conj().numpy(force=True)
+            ta = t.detach().resolve_conj().numpy(force=True).astype(wide)
+            ea = np.asarray(e.detach()._array, dtype=wide)
             with np.errstate(all="ignore"):
                 err_e = np.where(np.isnan(ea) & np.isnan(ra), 0, np.abs(ea - ra))
                 err_t = np.where(np.isnan(ta) & np.isnan(ra), 0, np.abs(ta - ra))
