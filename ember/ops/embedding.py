@@ -38,7 +38,41 @@ def _embedding_grad(m, g, weight, coef, out, index, rows, targets, num_weights):
         flat = flat[rows]
     if coef is not None:
         flat = flat * coef
+    if type(flat) is np.ndarray and flat.dtype.kind == "f" and targets.size >= _GROUPED_MIN_ROWS:
+        return _rows_added(num_weights, targets, flat)
     return m.scatter_advanced((num_weights, d), (targets,), flat)
+
+
+_SEQUENTIAL_MAX_REPEATS = 16
+_GROUPED_MIN_ROWS = 64        # below this add.at's ~3 µs per row beats the sort's fixed ~40 µs
+
+
+def _rows_added(n, targets, rows):
+    """A zero (n, d) array with each of ``rows`` added at its row of ``targets`` (Note [Embedding
+    gradient]).
+
+    Note [Embedding gradient]. ``np.add.at`` adds one row at a time (~3 µs per row of 200
+    floats: 2.4 ms for a (35 x 20)-token LSTM batch, where torch takes 0.3 ms). Grouping equal
+    targets (a stable sort) allows two faster ways. With few repeats, the k-th occurrences of
+    all targets are distinct, so each rank k is one fancy-index ``+=`` over distinct rows; the
+    additions happen in add.at's order, so the result is bit-identical (0.5 ms for that batch).
+    With many repeats (position embeddings: every position once per sample) that would be one
+    pass per repeat, so each group is summed by ``np.add.reduceat`` instead (its own summation
+    order: equal to add.at within rounding, 5x faster for 32 repeats of 64 rows)."""
+    order = np.argsort(targets, kind="stable")
+    sorted_t = targets[order]
+    starts = np.flatnonzero(np.concatenate(([True], sorted_t[1:] != sorted_t[:-1])))
+    counts = np.diff(np.append(starts, sorted_t.size))
+    grouped = rows[order]
+    out = np.zeros((n, rows.shape[1]), dtype=rows.dtype)
+    if counts.max() > _SEQUENTIAL_MAX_REPEATS:
+        out[sorted_t[starts]] = np.add.reduceat(grouped, starts, axis=0)
+        return out
+    rank = np.arange(sorted_t.size) - np.repeat(starts, counts)
+    for k in range(int(counts.max())):
+        sel = rank == k
+        out[sorted_t[sel]] += grouped[sel]
+    return out
 
 
 _embedding.derivative((_embedding_grad, None))

@@ -273,3 +273,35 @@ def test_embedding_bag_errors(kwargs, err, match):
     with pytest.raises(ValueError, match="if input is 2D, then offsets has to be None"):
         ember.nn.functional.embedding_bag(ember.tensor([[1, 2]]), ember.randn(3, 2),
                                           ember.tensor([0]))
+
+
+@pytest.mark.parametrize("vocab,shape,kw", [
+    (1000, (35, 20), {}),                                  # few repeats: rank-by-rank adds
+    (64, (32, 64), {}),                                    # many repeats: grouped sums
+    (50, (40, 30), {"padding_idx": 3}),
+    (200, (64, 8), {"scale_grad_by_freq": True}),
+    (7, (100,), {"padding_idx": 0, "scale_grad_by_freq": True}),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_large_batch_gradient_matches_torch(vocab, shape, kw, dtype):
+    """Batches of at least 64 positions take the grouped gradient (Note [Embedding gradient])."""
+    t, e = _pair("Embedding", vocab, 16, **kw)
+    if dtype == np.float64:
+        t, e = t.double(), e.double()
+    rng = np.random.default_rng(0)
+    idx = rng.integers(0, vocab, shape)
+    cot = rng.standard_normal(shape + (16,)).astype(dtype)
+    t(torch.from_numpy(idx)).backward(torch.from_numpy(cot))
+    e(ember.tensor(idx)).backward(ember.tensor(cot))
+    np.testing.assert_allclose(e.weight.grad.numpy(), t.weight.grad.numpy(), rtol=1e-5,
+                               atol=1e-5)
+
+
+def test_grouped_gradient_is_add_at_bit_for_bit_with_few_repeats():
+    from ember.ops.embedding import _rows_added
+    rng = np.random.default_rng(1)
+    targets = rng.integers(0, 1000, 700)
+    rows = rng.standard_normal((700, 200)).astype(np.float32)
+    ref = np.zeros((1000, 200), np.float32)
+    np.add.at(ref, (targets,), rows)
+    np.testing.assert_array_equal(_rows_added(1000, targets, rows), ref)
