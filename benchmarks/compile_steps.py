@@ -1,6 +1,6 @@
 """Step times of torch, ember eager and ember.compile on the benchmark workloads, interleaved
 rounds, process CPU time, one BLAS/intra-op thread; also the first (eager) call and the second
-(trace + planning) call of the compiled step.
+(trace + planning) call of the compiled step, the latter also as a multiple of an eager step.
 
     python benchmarks/compile_steps.py                 # every training workload
     python benchmarks/compile_steps.py linreg lenet    # some of them
@@ -30,11 +30,11 @@ def main(only):
             continue
         st, se = make(torch), make(ember)
         sc = ember.compile(make(ember))
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         sc()
-        t1 = time.perf_counter()
+        t1 = time.process_time()
         sc()
-        t2 = time.perf_counter()
+        t2 = time.process_time()
         for f in (st, se, sc):
             for _ in range(min(n, 30)):
                 f()
@@ -47,7 +47,8 @@ def main(only):
         re = statistics.median(c / t for c, t in zip(ts["eager"], ts["torch"]))
         print(f"{name:12s} torch {med['torch'] * 1e6:9.1f}us  eager {med['eager'] * 1e6:9.1f}us "
               f"({re:.2f}x)  compiled {med['compiled'] * 1e6:9.1f}us ({rc:.3f}x)  "
-              f"1st call {1e3 * (t1 - t0):.1f}ms  trace call {1e3 * (t2 - t1):.1f}ms", flush=True)
+              f"1st call {1e3 * (t1 - t0):.1f}ms  trace call {1e3 * (t2 - t1):.1f}ms "
+              f"({(t2 - t1) / med['eager']:.1f}x eager)", flush=True)
 
 
 if __name__ == "__main__":

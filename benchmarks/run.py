@@ -10,8 +10,11 @@ interleaved rounds; the table shows the median time per step of each and the med
 of ember/torch within a round (the two timings of a round see the same machine load, so this
 ratio is steadier than the ratio of medians when other processes share the cores). When
 ``ember.compile`` exists, a third contestant runs ``ember.compile(step)`` on a fresh copy of the
-workload, in the same rounds; "1st call" is the wall time of its first call (tracing included).
-A compiler error becomes "n/a" in the table and one line after it, never a crash.
+workload, in the same rounds. Its first call for a set of inputs runs eagerly (lazy state such as
+optimizer moments appears) and the second records and plans the step: "1st" is the time of the
+first call, "trace" the time of the second (recording, planning and code generation included),
+and "tr/e" that trace time over the median eager step (both on the chosen clock). A compiler
+error becomes "n/a" in the table and one line after it, never a crash.
 
 The first line is the machine's fp32 GEMM rate on one thread (best of a few 1024^3 products
 through NumPy/OpenBLAS and torch/MKL, measured in the same run); the last line gives MLP-784's
@@ -237,15 +240,18 @@ def first_line(exc):
     return text[0][:60] if text else type(exc).__name__
 
 
-def compile_step(ember, step):
-    """(compiled step, seconds of its first call, None) or (None, None, error text)."""
+def compile_step(ember, step, clock=time.perf_counter):
+    """(compiled step, (seconds of its first call, seconds of its second: the trace), None) or
+    (None, None, error text)."""
     if not hasattr(ember, "compile"):
         return None, None, "no ember.compile"
     try:
         cstep = ember.compile(step)
-        t0 = time.perf_counter()
+        t0 = clock()
         cstep()
-        return cstep, time.perf_counter() - t0, None
+        t1 = clock()
+        cstep()
+        return cstep, (t1 - t0, clock() - t1), None
     except Exception as exc:  # noqa: BLE001 (a compiler failure is a table entry, not a crash)
         return None, None, first_line(exc)
 
@@ -382,7 +388,7 @@ def main():
         print("ember.compile: " + ("skipped" if args.no_compile else "not available"))
     head = f"{'workload':30s} {'torch':>10s} {'ember':>10s} {'e/torch':>8s}"
     if compiled:
-        head += f" {'compiled':>10s} {'c/torch':>8s} {'1st call':>10s}"
+        head += f" {'compiled':>10s} {'c/torch':>8s} {'1st':>9s} {'trace':>9s} {'tr/e':>6s}"
     if memory:
         head += f" | {'MiB torch':>9s} {'ember':>6s} {'e/t':>5s}"
         head += f" {'compiled':>8s}" if compiled else ""
@@ -396,7 +402,7 @@ def main():
         steps = {lib: make(mod) for lib, mod in libs.items()}
         first = None
         if compiled:
-            cstep, first, err = compile_step(ember, make(ember))
+            cstep, first, err = compile_step(ember, make(ember), clock)
             if cstep is not None:
                 steps["compiled"] = cstep
             else:
@@ -427,11 +433,13 @@ def main():
         line = (f"{name:30s} {fmt_time(med['torch']):>10s} {fmt_time(med['ember']):>10s}"
                 f" {ratio['ember']:7.2f}x")
         if compiled:
+            c1, ct = first if first is not None else (None, None)
+            tr = f"{ct / med['ember']:5.1f}x" if ct is not None else "n/a"
             if "compiled" in med:
-                line += (f" {fmt_time(med['compiled']):>10s} {ratio['compiled']:7.2f}x"
-                         f" {fmt_time(first):>10s}")
+                line += f" {fmt_time(med['compiled']):>10s} {ratio['compiled']:7.2f}x"
             else:
-                line += f" {'n/a':>10s} {'n/a':>8s} {fmt_time(first):>10s}"
+                line += f" {'n/a':>10s} {'n/a':>8s}"
+            line += f" {fmt_time(c1):>9s} {fmt_time(ct):>9s} {tr:>6s}"
         if memory and mem:
             tm = peak_memory("torch", name, mem_steps)
             em = peak_memory("ember", name, mem_steps)

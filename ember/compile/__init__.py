@@ -7,8 +7,11 @@ recorder, and later calls replay the plan: no Tensor or autograd objects, parame
 and optimizer state updated in place, the learning rate re-read from the param groups each call,
 random ops drawing fresh numbers.
 """
+import gc
 import time
 import warnings
+from itertools import repeat
+from operator import attrgetter, is_not
 
 import numpy as np
 
@@ -21,6 +24,8 @@ from .trace import GraphBreak, Recorder, drop_tensor_refs, tracing
 __all__ = ["CompiledFunction", "CompiledModule", "GraphBreak", "compile"]
 
 _MAX_PLANS = 8
+_TRAINING = attrgetter("training")
+_EDGE = attrgetter("_edge")
 _CONTAINERS = (tuple, list, dict)
 _EAGER = "eager"
 
@@ -123,9 +128,13 @@ class _Entry:
         "batch",
         "batch_free",
         "copy",
+        "direct",
+        "fast",
+        "fn",
         "n_tensor_args",
         "outs",
         "plan",
+        "single",
         "spec",
         "trace_s",
     )
@@ -155,8 +164,12 @@ class CompiledFunction:
 
     # -- guards ---------------------------------------------------------------------------------
     def _key(self, leaves):
-        parts = [state.grad_enabled, *[m.training for m in self._modules],
-                 *[p._edge is not None for p in self._params]]
+        if self._modules:
+            # C-level maps: the guard runs on every call, and comprehensions cost a frame
+            parts = [state.grad_enabled, *map(_TRAINING, self._modules),
+                     *map(is_not, map(_EDGE, self._params), repeat(None))]
+        else:
+            parts = [state.grad_enabled]
         if not leaves:
             return tuple(parts)
         dyn = self.dynamic
@@ -178,13 +191,40 @@ class CompiledFunction:
         if state.tracer is not None:
             # inside another compiled call's trace: run eagerly so that one records our ops
             return self._fn(*args, **kwargs)
-        if kwargs or (args and any(type(a) in _CONTAINERS for a in args)):
+        leaves = args
+        if kwargs:
             leaves = []
             _flatten((args, kwargs), leaves)
-        else:
-            leaves = args
+        elif args:
+            for a in args:
+                if type(a) in _CONTAINERS:
+                    leaves = []
+                    _flatten((args, kwargs), leaves)
+                    break
         key = self._key(leaves)
         entry = self._cache.get(key)
+        t = type(entry)
+        if t is _Entry and entry.fast:
+            # the common case: a plan for these inputs, no batch or debug variants
+            try:
+                if entry.direct:
+                    # the plan builds the one result itself
+                    pos = entry.n_tensor_args
+                    if pos:
+                        return entry.fn(*[leaves[i]._array for i in pos])
+                    return entry.fn()
+                return self._replay(entry, leaves)
+            except Retrace:
+                del self._cache[key]
+                entry = None
+        elif t is aot.AotEntry:
+            vals = aot.replay(entry, leaves, entry.pos)
+            if entry.spec[0] is None:
+                return vals[0]
+            return _rebuild(entry.spec[0], iter(vals))
+        return self._call_slow(key, entry, args, kwargs, leaves)
+
+    def _call_slow(self, key, entry, args, kwargs, leaves):
         if self.dynamic and type(entry) is _Entry and not entry.batch_free:
             b = _batch(leaves)
             if b != entry.batch:
@@ -210,7 +250,7 @@ class CompiledFunction:
                     warnings.warn(f"ember.compile: {self.__name__} has {_MAX_PLANS} compiled "
                                   f"variants (guard misses on shapes, dtypes, grad mode or "
                                   f"training flags); new variants run eagerly", UserWarning,
-                                  stacklevel=2)
+                                  stacklevel=3)
                 return self._fn(*args, **kwargs)
             self._cache[key] = 1       # first sight runs eagerly: lazy state appears
             return self._fn(*args, **kwargs)
@@ -221,16 +261,21 @@ class CompiledFunction:
         return self._fn(*args, **kwargs)
 
     def _replay(self, entry, leaves):
-        if entry.n_tensor_args:
-            vals = entry.plan.fn(*[leaves[i]._array for i in entry.n_tensor_args])
+        pos = entry.n_tensor_args
+        if pos:
+            vals = entry.fn(*[leaves[i]._array for i in pos])
         else:
-            vals = entry.plan.fn()
-        if entry.spec is None:
+            vals = entry.fn()
+        if entry.direct:
+            return vals
+        if entry.single is not None:
             # one result (the common case): no rebuilding
-            kind, x = entry.outs[0]
+            kind, x = entry.single
             if kind == "slot":
                 v = vals[0]
                 return wrap(np.array(v, copy=True) if entry.copy[0] else v)
+            if kind == "none":
+                return None
             return leaves[x] if kind == "arg" else x
         outs = []
         for (kind, x), v, cp in zip(entry.outs, vals, entry.copy):
@@ -243,6 +288,20 @@ class CompiledFunction:
         return _rebuild(entry.spec, iter(outs))
 
     def _trace(self, args, kwargs, leaves, capture=False):
+        # Note [No collection while tracing]: a trace makes thousands of small objects (slots,
+        # steps, weak references) that live until planning ends; the cyclic collector would
+        # scan them again and again as they pile up (a full collection with torch or a large
+        # model in the process takes milliseconds). Refcounting still frees what dies; one
+        # collection pass afterwards sees what is left.
+        if not gc.isenabled():
+            return self._trace_body(args, kwargs, leaves, capture)
+        gc.disable()
+        try:
+            return self._trace_body(args, kwargs, leaves, capture)
+        finally:
+            gc.enable()
+
+    def _trace_body(self, args, kwargs, leaves, capture):
         t0 = time.perf_counter()
         tensor_pos = [i for i, x in enumerate(leaves) if isinstance(x, Tensor)]
         arg_arrays = {}
@@ -258,7 +317,7 @@ class CompiledFunction:
             file, line, what = rec.data_dep
             warnings.warn(f"ember.compile: {self.__name__} has data-dependent Python control "
                           f"flow ({what} on a traced tensor) at {file}:{line}; it runs eagerly "
-                          f"for these inputs from now on", UserWarning, stacklevel=3)
+                          f"for these inputs from now on", UserWarning, stacklevel=5)
             return result, _EAGER
         needs_grad = not rec.did_backward and any(
             isinstance(t, Tensor) and t._edge is not None for t in out_leaves)
@@ -306,21 +365,31 @@ class CompiledFunction:
                 return result, _EAGER
             warnings.warn(f"ember.compile: {self.__name__} cannot be replayed ({rec.broken}); "
                           f"it runs eagerly for these inputs from now on", UserWarning,
-                          stacklevel=3)
+                          stacklevel=5)
             return result, _EAGER
         batch = _batch(leaves) if self.dynamic else None
+        # one result that is a plan value (or None): the plan returns it as a Tensor itself
+        direct = not capture and spec is None and (outs[0][0] == "slot" or
+                                                   outs[0] == ("const", None))
         plan = Plan(rec, out_slots, len(tensor_pos), debug=capture, dynamic=self.dynamic,
-                    batch=batch)
+                    batch=batch, wrap_out=direct)
         if capture:
             plan.rec_steps = list(rec.steps)
         entry = _Entry()
         entry.plan = plan
+        entry.fn = plan.fn
+        entry.direct = direct
         entry.spec = spec
         entry.outs = outs
         entry.copy = [k is not None and plan.needs_copy(k) for k in out_slots]
         entry.n_tensor_args = tensor_pos
         entry.batch = batch
         entry.batch_free = plan.batch_free
+        entry.fast = not self.dynamic and self.mode != "debug"
+        entry.single = None
+        if spec is None:
+            kind, x = outs[0]
+            entry.single = ("none", None) if kind == "const" and x is None else outs[0]
         entry.trace_s = time.perf_counter() - t0
         self.trace_time = entry.trace_s
         del rec.steps

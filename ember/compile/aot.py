@@ -81,7 +81,8 @@ def _copy_info(info):
 class AotEntry:
     """Everything a replay of a compiled forward-with-backward needs."""
 
-    __slots__ = ("bwd", "fwd", "grad_out", "n_out", "outs", "spec", "targets")
+    __slots__ = ("bwd", "edges", "fwd", "grad_out", "n_out", "outs", "pos", "simple", "spec",
+                 "targets")
 
 
 def record(rec, out_leaves, outs, tensor_pos, leaves):
@@ -151,12 +152,21 @@ def build(rec, rec_state, out_slots, outs, tensor_pos, leaves, n_args, index):
     e.fwd, e.bwd, e.n_out = fwd, bwd, len(out_slots)
     e.targets, e.grad_out, e.outs = targets, grad_out, outs
     e.spec = index
+    e.pos = list(tensor_pos)        # the key fixes which leaves are tensors
+    # the usual case, one result that is a plan value, into parameters' leaves: a short path
+    e.edges = tuple(x for _, x in targets) if all(k == "node" for k, _ in targets) else None
+    e.simple = e.n_out == 1 and outs[0][0] == "slot" and index == 0
     return e
 
 
 def replay(entry, leaves, tensor_pos):
     """Run the forward plan; the result that requires grad gets its backward node."""
     vals = entry.fwd.fn(*[leaves[i]._array for i in tensor_pos])
+    if entry.simple and entry.edges is not None:
+        v = vals[0]
+        t = wrap(v)
+        t._edge = _make_node(entry.bwd, vals[1:], entry.edges, v)
+        return [t]
     n = entry.n_out
     saved = vals[n:]
     edges = []

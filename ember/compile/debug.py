@@ -97,7 +97,7 @@ def debug_call(cf, entry, args, kwargs, leaves):
     cf.debug_report = report
     if report is not None:
         warnings.warn(f"ember.compile(mode='debug'): {cf.__name__}: {report}", UserWarning,
-                      stacklevel=3)
+                      stacklevel=5)
     return result
 
 

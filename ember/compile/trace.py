@@ -35,12 +35,13 @@ class Call:
     """``outs = fn(m, *args, **attrs)``; ``args`` are ("s", slot) or ("c", constant) refs;
     ``outs`` a slot (single result), or a tuple of slots/None when ``multi`` (tuple result)."""
 
-    __slots__ = ("args", "attrs", "emit", "fn", "kind", "multi", "name", "op", "outs")
+    __slots__ = ("args", "attrs", "emit", "fn", "fresh", "kind", "multi", "name", "op", "outs")
 
     def __init__(self, fn, args, attrs, outs, multi, name, kind, op=None):
         self.fn, self.args, self.attrs, self.outs = fn, args, attrs, outs
         self.multi, self.name, self.kind, self.op = multi, name, kind, op
         self.emit = None            # a pass may give the step its own code
+        self.fresh = False          # its results owned their memory when traced (no views)
 
 class Inplace:
     """``copyto(slot, fn(m, slot, *args, **attrs))``: an in-place op (Note [Slots are buffers])."""
@@ -118,6 +119,11 @@ def user_frame():
     if f is None:
         return ("<unknown>", 0)
     return (f.f_code.co_filename, f.f_lineno)
+
+
+def _contiguous(arrays):
+    """Whether every array among ``arrays`` is C-contiguous (as planned buffers are)."""
+    return all(type(a) is not np.ndarray or a.flags.c_contiguous for a in arrays)
 
 
 def _fit_plain(m, g, shape, np_dtype):
@@ -237,7 +243,11 @@ class Recorder:
         if id(out) in self.amap:       # the kernel returned one of its inputs: an alias
             return
         k = self._new(out)
-        self.steps.append(Call(op.forward, args, attrs, k, False, op.name, "forward", op))
+        c = Call(op.forward, args, attrs, k, False, op.name, "forward", op)
+        # planned buffers are C-contiguous: with inputs laid out so when traced, the kernel
+        # takes the same path at replay (a reshape that copied then copies again)
+        c.fresh = type(out) is np.ndarray and out.base is None and _contiguous(arrays)
+        self.steps.append(c)
 
     def _check_inplace_history(self, t, k):
         # an in-place op on a tensor in the graph keeps a copy of the old value for its rule;
@@ -402,6 +412,7 @@ class Recorder:
                  for v, t in zip(vals, kept or vals)]
         oref = self.ref(out) if out is not None else ("c", None)
         args = [gref, *vrefs, oref]
+        contig = _contiguous((g, *vals, out))
         name = op.node_name
         if op.per_input:
             grads = []
@@ -411,14 +422,14 @@ class Recorder:
                     continue
                 r = rule(m, g, *vals, out, **attrs)
                 grads.append(r)
-                self._rule_out(rule, args, attrs, r, False, f"{name}[{i}]", op)
+                self._rule_out(rule, args, attrs, r, False, f"{name}[{i}]", op, contig)
             return grads
         r = op.grad(m, g, *vals, out, **attrs)
         multi = type(r) is tuple or type(r) is list
-        self._rule_out(op.grad, args, attrs, r, multi, name, op)
+        self._rule_out(op.grad, args, attrs, r, multi, name, op, contig)
         return r if multi else (r,)
 
-    def _rule_out(self, fn, args, attrs, r, multi, name, op):
+    def _rule_out(self, fn, args, attrs, r, multi, name, op, contig=False):
         def slot(x):
             if x is None or not isinstance(x, _ARRAYS):
                 return None
@@ -428,14 +439,19 @@ class Recorder:
         if multi:
             outs = tuple(slot(x) for x in r)
             if any(o is not None for o in outs):
-                self.steps.append(Call(fn, args, dict(attrs), outs, True, name, "rule", op))
+                c = Call(fn, args, dict(attrs), outs, True, name, "rule", op)
+                c.fresh = contig and all(
+                    x is None or (type(x) is np.ndarray and x.base is None) for x in r)
+                self.steps.append(c)
             for x in r:
                 if x is not None and not isinstance(x, _ARRAYS):
                     self.fail(f"a derivative rule of {op.name} returned {type(x).__name__}")
             return
         o = slot(r)
         if o is not None:
-            self.steps.append(Call(fn, args, dict(attrs), o, False, name, "rule", op))
+            c = Call(fn, args, dict(attrs), o, False, name, "rule", op)
+            c.fresh = contig and type(r) is np.ndarray and r.base is None
+            self.steps.append(c)
         elif r is not None and not isinstance(r, _ARRAYS):
             self.fail(f"a derivative rule of {op.name} returned {type(r).__name__}")
 

@@ -57,6 +57,10 @@ class ProcessGroup:
         self._doing = 0                      # which collective this rank waits in (a hash)
         self._rank = comm.Get_rank()
         self._size = comm.Get_size()
+        # (window, weak reference to its owner): DistributedDataParallel's shared buckets.
+        # Freeing one is collective, so they go when the group does, or when a later DDP on
+        # the group finds their owners gone on every rank
+        self.windows = []
 
     def rank(self):
         return self._rank
@@ -77,6 +81,11 @@ class ProcessGroup:
         return f"ProcessGroup(ranks={self._ranks})"
 
     def free(self):
+        if self.windows and not MPI.Is_finalized():
+            for w, _ in self.windows:
+                w.Unlock_all()
+                w.Free()
+        self.windows = []
         for c in (self.ctrl, self.comm):
             if c is not None and c != MPI.COMM_WORLD and c != MPI.COMM_NULL and \
                     not MPI.Is_finalized():
@@ -96,6 +105,13 @@ class ProcessGroup:
         testall = MPI.Request.Testall
         if testall(reqs, statuses):
             return
+        self.wait_until(lambda: testall(reqs, statuses), what, seq, timeout, peer)
+
+    def wait_until(self, done, what, seq, timeout=None, peer=None):
+        """Poll ``done()`` until it returns true, answering the other ranks' queries meanwhile;
+        past the timeout, raise DistTimeoutError naming the ranks that never reached collective
+        number ``seq`` (Note [Who never arrived]). ``done`` moves the operation on (an MPI test)
+        or looks at memory the other ranks write (DistributedDataParallel's shared buckets)."""
         limit = self.timeout if timeout is None else timeout
         self._doing = zlib.crc32(what.encode()) & 0x7FFFFFFF
         start = time.monotonic()
@@ -103,7 +119,7 @@ class ProcessGroup:
         next_probe = start + 0.01
         sleep = time.sleep
         while True:
-            if testall(reqs, statuses):
+            if done():
                 return
             now = time.monotonic()
             # MPI moves a message on only while both ends call it, so poll often at first
@@ -211,6 +227,10 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
         if "mpi4py.MPI" not in sys.modules:
             # ember never calls MPI from two threads at once; the lighter level is faster
             mpi4py.rc.thread_level = "serialized"
+            # DistributedDataParallel's shared-memory buckets are a one-sided window on one
+            # machine, which osc/sm serves; Open MPI builds with UCX but no UCX device print an
+            # error while they try osc/ucx for it (the user's own setting wins)
+            os.environ.setdefault("OMPI_MCA_osc", "^ucx")
         from mpi4py import MPI as _mpi
         MPI = _mpi
     world = MPI.COMM_WORLD

@@ -363,6 +363,15 @@ class Translator(ModuleTranslator):
         e = gb.init(np.asarray(eps, dtype=s.out._array.dtype), "eps")
         return gb.node("Div", [xc, gb.node("Sqrt", [gb.node("Add", [var, e])])])
 
+    def op_native_layer_norm(self, s, ins, dyn):
+        # layer norm with its affine, over the last len(weight.shape) axes (opset 17+)
+        names = [self.inp(s, ins, 0), self.inp(s, ins, 1)]
+        if ins[2] is not None:
+            names.append(self.inp(s, ins, 2))
+        n = len(ins[0].shape)
+        return self.gb.node("LayerNormalization", names, axis=n - len(ins[1].shape),
+                            epsilon=float(s.attrs["eps"]))
+
     # -- reductions -------------------------------------------------------------------------------
     def reduce(self, op_type, x, axes, keepdims):
         kd = int(bool(keepdims))

@@ -61,7 +61,9 @@ CELU.derivative(_elu_grad)
 # Φ(x) = [x ≥ 0] - sign(x)·h. Computing the small tail h directly keeps its relative accuracy
 # where 1 + erf(x) cancels (scipy's float32 path loses every digit below x ≈ -5). Against
 # float64: relative error ≤ 6e-7 for |x| ≤ 1 and ≤ 8e-7 for |x| ≤ 3. The ~30 NumPy passes run
-# over chunks that stay in L2; 2-3x faster than the erf path in forward and backward.
+# over chunks that stay in L2; 2-3x faster than the erf path in forward and backward. Under
+# autograd (nn.functional.gelu) the forward keeps h for the rule (SavedTail), so the backward
+# is one exp and a few products, ~2.4x faster than evaluating h again (with the same bits).
 _PHI_T0 = 0.6
 _PHI_COEF = tuple(np.float32(c) for c in (
     -0.2078370263519828, -0.07127240917258877, 0.3060438244831634, 0.12998810687275641,
@@ -99,20 +101,83 @@ def _chunks(x):
     return xf, [np.empty(k, dtype=_F32) for _ in range(5)]
 
 
-def _gelu_f32(x):
-    """gelu(x) for a float32 array (exact erf form)."""
+class SavedTail:
+    """h = Φ(-|x|) from a float32 GELU forward, for its rule: with it the backward skips a
+    second evaluation of the polynomial. ``x`` is the input array it belongs to."""
+    __slots__ = ("h", "x")
+
+    def __init__(self):
+        self.x = self.h = None
+
+
+# Buffers of h whose rule has run, for the next forward. Writing a fresh multi-MB array costs
+# page faults (and glibc returns such blocks to the system on free, so each step faults again):
+# reusing these made the Transformer benchmark's step ~10% faster in-process.
+_TAILS = []
+
+
+def _tail_buffer(n):
+    while _TAILS:
+        b = _TAILS.pop()
+        if b.size == n:
+            return b
+    return np.empty(n, dtype=_F32)
+
+
+def _gelu_f32(x, saved=None):
+    """gelu(x) for a float32 array (exact erf form); h = Φ(-|x|) goes to ``saved``."""
     xf, (a, hx, t, s, q) = _chunks(x)
     out = np.empty_like(xf)
+    h = _tail_buffer(xf.size) if saved is not None else None
+    zero = np.zeros_like(a)     # np.maximum against an array runs ~4x faster than against 0
     n = xf.size
     for i in range(0, n, _PHI_CHUNK):
         xs, o = xf[i:i + _PHI_CHUNK], out[i:i + _PHI_CHUNK]
         k = xs.size
         if k != a.size:
-            a, hx, t, s, q = a[:k], hx[:k], t[:k], s[:k], q[:k]
+            a, hx, t, s, q, zero = a[:k], hx[:k], t[:k], s[:k], q[:k], zero[:k]
+        if h is not None:
+            q = h[i:i + _PHI_CHUNK]
         _half_erfc_f32(xs, a, hx, t, s, q)
-        q *= a
-        np.maximum(xs, np.float32(0), out=o)
-        o -= q
+        np.maximum(xs, zero, out=o)
+        np.multiply(q, a, out=hx)
+        o -= hx
+    if saved is not None:
+        saved.x, saved.h = x, h
+    return out.reshape(x.shape)
+
+
+def _gelu_grad_saved(g, x, h):
+    """g·gelu'(x) for float32 arrays of one shape, given h = Φ(-|x|) from the forward."""
+    xf = np.ascontiguousarray(x).reshape(-1)
+    gf = np.ascontiguousarray(g).reshape(-1)
+    k = min(xf.size, _PHI_CHUNK)
+    u = np.empty(k, dtype=_F32)
+    neg = np.empty(k, dtype=np.int32)
+    out = np.empty_like(xf)
+    n = xf.size
+    for i in range(0, n, _PHI_CHUNK):
+        xs, o = xf[i:i + _PHI_CHUNK], out[i:i + _PHI_CHUNK]
+        if xs.size != u.size:
+            u, neg = u[:xs.size], neg[:xs.size]
+        # Φ(x) = 1 - h for x ≥ +0, h for x ≤ -0 (the values _gelu_grad_f32 computes as
+        # [x ≥ 0] - sign(x)·h), picked by the sign bit with integer ops: ~0.8 ns per element
+        # less than copysign and signbit
+        hs = h[i:i + _PHI_CHUNK]
+        np.right_shift(xs.view(np.int32), 31, out=neg)  # all ones where the sign bit is set
+        np.subtract(np.float32(1), hs, out=u)
+        ui, t = u.view(np.int32), o.view(np.int32)
+        np.bitwise_xor(ui, hs.view(np.int32), out=t)
+        t &= neg
+        ui ^= t
+        # then the rest of _gelu_grad_f32's operations in its order, so the same bits
+        np.multiply(xs, np.float32(-0.5), out=o)        # -x²/2 as -(|x|/2)·|x|, rounded once
+        o *= xs
+        np.exp(o, out=o)
+        o *= np.float32(_INV_SQRT_2PI)
+        o *= xs                                         # x·φ(x)
+        o += u
+        o *= gf[i:i + _PHI_CHUNK]
     return out.reshape(x.shape)
 
 
@@ -148,10 +213,10 @@ def _fast_gelu(a, approximate):
 
 # --- GELU --------------------------------------------------------------------------------------
 @_elementwise("gelu")
-def GELU(m, a, approximate="none"):
+def GELU(m, a, approximate="none", saved=None):
     if _fast_gelu(a, approximate):
         with np.errstate(over="ignore", invalid="ignore"):      # inf in, nan out: as torch
-            return _gelu_f32(a)
+            return _gelu_f32(a, saved)
     if approximate == "tanh":
         # 0.5 (1 + tanh(u)) = sigmoid(2u), which does not cancel where tanh(u) is near -1
         return a * _same_dtype(m.special_expit((a + _TANH_C * a * a * a) * (2 * _TANH_K)), a)
@@ -159,10 +224,18 @@ def GELU(m, a, approximate="none"):
 
 
 @GELU.derivative
-def _gelu_grad(m, g, a, out, approximate="none"):
+def _gelu_grad(m, g, a, out, approximate="none", saved=None):
     if _fast_gelu(a, approximate) and type(g) is np.ndarray and g.shape == a.shape \
             and g.dtype == _F32:
         with np.errstate(over="ignore", invalid="ignore"):
+            if saved is not None and saved.x is a and saved.h is not None:
+                h, saved.h = saved.h, None
+                res = _gelu_grad_saved(g, a, h)
+                # the rule was h's last reader (retain_graph: recompute); a few buffers of at
+                # most 64 MB are kept, so an idle model holds little
+                if len(_TAILS) < 4 and h.nbytes <= 1 << 26:
+                    _TAILS.append(h)
+                return res
             return _gelu_grad_f32(g, a)
     if approximate == "tanh":
         s = m.special_expit((a + _TANH_C * a * a * a) * (2 * _TANH_K))

@@ -1,4 +1,5 @@
-"""The softmax step of attention as one fused op: scale, mask and normalise the scores.
+"""Attention as fused ops: the softmax step (scale, mask and normalise the scores), and the
+whole multi-head self-attention core between the projections (``self_attention``, below).
 
 ``attention_softmax(scores, mask, scale, safe)`` computes ``softmax(scale * scores + mask)``
 over the last dimension in one pass over the (..., L, S) scores instead of three (scale, mask,
@@ -13,6 +14,7 @@ as torch's MultiheadAttention does when it returns the weights (need_weights=Tru
 import numpy as np
 
 from . import dispatch
+from .conv import scratch
 from .registry import op
 
 _NEG_INF = float("-inf")
@@ -45,12 +47,23 @@ def _attention_softmax(m, scores, mask, scale=1.0, safe=True):
 
 
 def _grad_masked(m, g, scores, mask, out, scale=1.0, safe=True):
+    if type(g) is np.ndarray and g.shape == out.shape:
+        # arrays: the row sums without a product temporary, then one fresh array worked in place
+        r = np.einsum("...i,...i->...", g, out)
+        gs = g - r[..., None]
+        gs *= out
+        return gs
     return out * (g - m.sum(g * out, axis=-1, keepdims=True))
 
 
 def _grad_scores(m, g, scores, mask, out, scale=1.0, safe=True):
     gs = _grad_masked(m, g, scores, mask, out)
-    return gs * scale if scale != 1.0 else gs
+    if scale == 1.0:
+        return gs
+    if type(gs) is np.ndarray:
+        gs *= scale                     # a fresh array of this rule's own
+        return gs
+    return gs * scale
 
 
 _attention_softmax.derivative((_grad_scores, _grad_masked))
@@ -59,3 +72,182 @@ _attention_softmax.derivative((_grad_scores, _grad_masked))
 def attention_softmax(scores, mask=None, scale=1.0, safe=True):
     """softmax(scale * scores + mask, dim=-1); see the module docstring for ``mask``/``safe``."""
     return dispatch.apply(_attention_softmax, (scores, mask), {"scale": scale, "safe": safe})
+
+
+# --- self-attention core over packed q, k, v --------------------------------------------------
+# Multi-head self-attention between the in- and out-projections as one op: packed qkv (N, L, 3E)
+# (or (L, N, 3E)) in, merged heads (N, L, E) out. Keeping it whole avoids a Node per head split,
+# merge and product, and lets the backward write dq, dk and dv straight into one (N, L, 3E)
+# gradient instead of scattering three slices into zero-filled copies and summing them.
+#
+# The scores are formed transposed, S^T = K Q^T of shape (N, H, S, L): softmax then reduces
+# over axis -2, which NumPy vectorises across the contiguous last axis; its reductions over a
+# short last axis (64 keys here) run ~3x slower per element. The products with P read P^T as a
+# transposed view, which BLAS takes as it is.
+class SavedProbs:
+    """P^T (N, H, S, L) from the forward, for the rule; ``x`` is the qkv array it belongs to."""
+    __slots__ = ("pt", "x")
+
+    def __init__(self):
+        self.x = self.pt = None
+
+
+_CAUSAL_T = {}
+# P^T buffers whose rule has run, for the next forward (a reused multi-MB buffer skips the page
+# faults of a fresh one; see activation_ops._TAILS)
+_PROBS = []
+
+
+def _probs_buffer(shape, dtype):
+    while _PROBS:
+        b = _PROBS.pop()
+        if b.shape == shape and b.dtype == dtype:
+            return b
+    return np.empty(shape, dtype=dtype)
+
+
+def _causal_additive_t(L, S, dtype):
+    """(S, L): 0 where key j may be seen by query i (j <= i), else -inf; transposed scores'
+    layout. Read-only and cached: every causal call of a model uses the same one."""
+    key = (L, S, dtype)
+    a = _CAUSAL_T.get(key)
+    if a is None:
+        if len(_CAUSAL_T) > 16:
+            _CAUSAL_T.clear()
+        a = np.where(np.tri(L, S, dtype=bool).T, 0, _NEG_INF).astype(dtype)
+        a.flags.writeable = False
+        _CAUSAL_T[key] = a
+    return a
+
+
+def _heads(x, h, batch_first):
+    """(N, L, 3E) or (L, N, 3E) -> q, k, v views of shape (N, H, L, E/H)."""
+    if batch_first:
+        n, L, e3 = x.shape
+        v5 = x.reshape(n, L, 3, h, e3 // (3 * h))
+        return [v5[:, :, i].transpose(0, 2, 1, 3) for i in range(3)]
+    L, n, e3 = x.shape
+    v5 = x.reshape(L, n, 3, h, e3 // (3 * h))
+    return [v5[:, :, i].transpose(1, 2, 0, 3) for i in range(3)]
+
+
+def _merged(shape, h, batch_first, dtype, parts=1):
+    """A fresh (N, L, parts*E) (or (L, N, ...)) array and its per-part (N, H, L, E/H) views."""
+    out = np.empty(shape[:2] + (parts * shape[2],), dtype=dtype)
+    v5 = out.reshape(shape[0], shape[1], parts, h, shape[2] // h)
+    perm = (0, 2, 1, 3) if batch_first else (1, 2, 0, 3)
+    return out, [v5[:, :, i].transpose(perm) for i in range(parts)]
+
+
+@op("self_attention", keep="abcd+out", node_name="ScaledDotProductFlashAttentionForCpuBackward0")
+def _self_attention(m, qkv, mask, causal, saved, heads=1, scale=1.0, batch_first=True,
+                    safe=True):
+    """softmax(scale·Q K^T + mask) V per head, heads merged. ``mask``: None, a bool array
+    (True = may attend) or a float array, broadcastable to the (N, H, L, S) scores; ``causal``
+    replaces it with query i seeing keys j <= i."""
+    q, k, v = _heads(qkv, heads, batch_first)
+    shape = q.shape[:-2] + (k.shape[-2], q.shape[-2])
+    st = np.matmul(k, q.swapaxes(-1, -2),                   # (N, H, S, L)
+                   out=_probs_buffer(shape, qkv.dtype) if saved is not None else None)
+    st *= scale
+    if causal:
+        st += _causal_additive_t(st.shape[-1], st.shape[-2], st.dtype)
+    elif mask is not None:
+        mt = mask.swapaxes(-1, -2) if mask.ndim >= 2 else mask[..., None]
+        if mask.dtype == np.bool_:
+            np.copyto(st, _NEG_INF, where=~mt)
+        else:
+            st += mt
+    mx = st.max(axis=-2, keepdims=True)
+    if safe and not causal:
+        mx[mx == _NEG_INF] = 0          # fully masked rows: exp(-inf) = 0 everywhere
+    st -= mx
+    np.exp(st, out=st)
+    total = st.sum(axis=-2, keepdims=True)
+    if safe and not causal:
+        total[total == 0] = 1
+    st /= total
+    n_l = qkv.shape[:2]
+    out, (ctx,) = _merged(n_l + (qkv.shape[2] // 3,), heads, batch_first, qkv.dtype)
+    np.matmul(st.swapaxes(-1, -2), v, out=ctx)
+    if saved is not None:
+        saved.x, saved.pt = qkv, st
+    return out
+
+
+def _self_attention_grad(m, g, qkv, mask, causal, saved, out, heads=1, scale=1.0,
+                         batch_first=True, safe=True):
+    if getattr(m, "is_tensor_namespace", False):
+        return _self_attention_grad_tensor(g, qkv, mask, causal, heads, scale, batch_first,
+                                           safe)
+    if saved is None or saved.x is not qkv or saved.pt is None or out is None:
+        saved = SavedProbs()
+        out = _self_attention.forward(m, qkv, mask, causal, saved, heads, scale, batch_first,
+                                      safe)
+    # the rule is P's last reader: its buffer goes back for the next forward (a second
+    # backward through a retained graph recomputes P)
+    pt, saved.pt = saved.pt, None
+    q, k, v = _heads(qkv, heads, batch_first)
+    e = qkv.shape[2] // 3
+    gh = _heads_of(g, heads, batch_first)
+    # the (N, H, S, L) temporary comes from a reused buffer (writing a fresh one costs ~2x)
+    dpt = np.matmul(v, gh.swapaxes(-1, -2), out=scratch("attention_dp", pt.shape, pt.dtype))
+    gqkv, (dq, dk, dv) = _merged(qkv.shape[:2] + (e,), heads, batch_first, qkv.dtype, 3)
+    np.matmul(pt, gh, out=dv)                                # P^T dO
+    # dS = P·(dP - rowsum(dP·P)), here transposed. rowsum(dP·P)_i = dO_i·O_i (O = P V): a
+    # product over (N, H, L, E/H) instead of a product and a sum over (N, H, L, S)
+    sub = "nlhd,nlhd->nhl" if batch_first else "lnhd,lnhd->nhl"
+    four = g.shape[:2] + (heads, e // heads)
+    c = np.einsum(sub, g.reshape(four), out.reshape(four))
+    dst = dpt                                                # dS^T, in dP^T's buffer
+    dst -= c[:, :, None, :]
+    dst *= pt
+    dst *= scale
+    np.matmul(dst.swapaxes(-1, -2), k, out=dq)               # dS K
+    np.matmul(dst, q, out=dk)                                # dS^T Q
+    if len(_PROBS) < 4 and pt.nbytes <= 1 << 26:
+        _PROBS.append(pt)
+    return gqkv, None, None, None
+
+
+def _heads_of(g, h, batch_first):
+    """(N, L, E) or (L, N, E) -> (N, H, L, E/H) view."""
+    a, b, e = g.shape
+    v4 = g.reshape(a, b, h, e // h)
+    return v4.transpose(0, 2, 1, 3) if batch_first else v4.transpose(1, 2, 0, 3)
+
+
+def _self_attention_grad_tensor(g, qkv, mask, causal, heads, scale, batch_first, safe):
+    """The rule on Tensors (double backward): the same products, differentiable."""
+    from ..tensor import wrap
+    from .shape import cat
+
+    def split(t, parts):
+        a, b, e = t.shape
+        t5 = t.reshape(a, b, parts, heads, e // (parts * heads))
+        perm = (2, 0, 3, 1, 4) if batch_first else (2, 1, 3, 0, 4)
+        return t5.permute(*perm)                             # (parts, N, H, L, d)
+
+    q, k, v = split(qkv, 3).unbind(0)
+    L, S = q.shape[-2], k.shape[-2]
+    msk = wrap(np.tri(L, S, dtype=bool)) if causal else (None if mask is None else wrap(mask))
+    p = attention_softmax(q.matmul(k.transpose(-2, -1)), msk, scale, safe)
+    gh = split(g, 1)[0]
+    dp = gh.matmul(v.transpose(-2, -1))
+    ds = p * (dp - (dp * p).sum(-1, keepdim=True)) * scale
+    parts = [ds.matmul(k), ds.transpose(-2, -1).matmul(q), p.transpose(-2, -1).matmul(gh)]
+    grad = cat([t.unsqueeze(0) for t in parts], 0)          # (3, N, H, L, d)
+    perm = (1, 3, 0, 2, 4) if batch_first else (3, 1, 0, 2, 4)
+    return grad.permute(*perm).reshape(tuple(qkv.shape)), None, None, None
+
+
+_self_attention.derivative(_self_attention_grad)
+
+
+def self_attention(qkv, mask, causal, heads, scale, batch_first, safe=True):
+    """Multi-head attention core over packed projections; see the section comment above.
+    ``mask`` is a NumPy array (or None) that needs no gradient."""
+    saved = SavedProbs() if qkv._edge is not None else None
+    return dispatch.apply(_self_attention, (qkv, mask, causal, saved),
+                          {"heads": heads, "scale": scale, "batch_first": batch_first,
+                           "safe": safe})

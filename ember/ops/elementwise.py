@@ -77,7 +77,7 @@ def _zero(m, g, a, out):
 
 
 def _logaddexp_kernel(m, a, b):
-    if a.dtype.kind != "c" and b.dtype.kind != "c":
+    if not (np.iscomplexobj(a) or np.iscomplexobj(b)):     # b may be a Python scalar (rules)
         return m.logaddexp(a, b)
     # NumPy has no complex logaddexp: shift out the operand with the larger real part, so the
     # exponential cannot overflow and the imaginary part stays log's principal value

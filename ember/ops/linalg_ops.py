@@ -239,8 +239,34 @@ def _linear_gb(m, g, x, w, b, out):
     # an array's own sum skips np.sum's Python wrapper (a third of this rule's time)
     if g.ndim < 2:
         return g
-    axes = 0 if g.ndim == 2 else tuple(range(g.ndim - 1))
-    return g.sum(axis=axes) if type(g) is np.ndarray else m.sum(g, axis=axes)
+    if type(g) is np.ndarray:
+        ones = bias_grad_ones(g.size // g.shape[-1] if g.shape[-1] else 0, g.dtype)
+        if ones is not None:
+            return np.matmul(ones, _rows(g))
+        return g.sum(axis=0 if g.ndim == 2 else tuple(range(g.ndim - 1)))
+    return m.sum(g, axis=0 if g.ndim == 2 else tuple(range(g.ndim - 1)))
+
+
+# Note [Bias gradient as a product]: the bias gradient sums the output gradient's rows. As
+# ones(N)·G (one BLAS matrix-vector product) that takes a third of the time of NumPy's row-wise
+# reduction from 64 rows on ((2048, 512): 86 vs 209 µs) and rounds less (blocked sums), so
+# larger float batches use it; smaller ones keep the plain sum, cheaper to call.
+_BIAS_ONES_MIN_ROWS = 64
+_bias_ones = {}
+
+
+def bias_grad_ones(n, dtype):
+    """The ones vector that sums ``n`` gradient rows of ``dtype`` as a product, or None where a
+    plain sum is the better deal (few rows, non-float dtypes). ember.compile's plans use it too."""
+    if n < _BIAS_ONES_MIN_ROWS or dtype.kind != "f" or dtype.itemsize < 4:
+        return None
+    key = (n, dtype)
+    ones = _bias_ones.get(key)
+    if ones is None:
+        if len(_bias_ones) > 64:
+            _bias_ones.clear()
+        ones = _bias_ones[key] = np.ones(n, dtype=dtype)
+    return ones
 
 
 _LINEAR = op("linear", keep="ab", keep_for=("b", "a", ""), kind="linalg",

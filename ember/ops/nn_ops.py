@@ -231,16 +231,10 @@ class _SavedSoftmax:
 def _ce_index(m, x, t, cw, valid, saved, reduction="mean"):
     """sum_i (logsumexp(x_i) - x_i[t_i]) * cw_i (per row for reduction "none"); ``valid`` is
     None or the rows that count, ``saved.p`` receives softmax(x) for the rule."""
-    sh = x - x.max(axis=1, keepdims=True)
-    lse = np.log(np.exp(sh).sum(axis=1))
-    loss = lse - sh[np.arange(x.shape[0]), t]
+    loss = _ce_rows(x, t, saved)
     loss *= cw
     if valid is not None:
         loss[~valid] = 0                     # an ignored row adds nothing, even if not finite
-    if saved is not None:
-        # softmax as exp(log_softmax), torch's own formula, so training follows torch's rounding
-        sh -= lse[:, None]
-        saved.p = np.exp(sh, out=sh)
     if reduction == "none":
         return loss
     total = loss.sum()
@@ -249,15 +243,55 @@ def _ce_index(m, x, t, cw, valid, saved, reduction="mean"):
     return total
 
 
+# Elements per block of rows in _ce_rows: the shifted logits then need a block-sized scratch
+# array, not a second logits-sized one (8 MB for the Transformer benchmark's 2048 x 1000).
+_CE_BLOCK = 1 << 16
+
+
+def _ce_rows(x, t, saved):
+    """Per row: logsumexp(x_i) - x_i[t_i]; ``saved.p`` (if given) receives softmax(x) =
+    exp(x - max) / sum(exp(x - max)), the exponentials being those the loss used (one exp
+    pass over the logits, not two)."""
+    n, c = x.shape
+    rows = max(1, _CE_BLOCK // max(c, 1))
+    loss = np.empty(n, dtype=x.dtype)
+    p = np.empty_like(x) if saved is not None else None
+    sh = np.empty((min(rows, n), c), dtype=x.dtype)
+    e = np.empty_like(sh) if p is None else None
+    for r0 in range(0, n, rows):
+        r1 = min(r0 + rows, n)
+        k = r1 - r0
+        xb, shb = x[r0:r1], sh[:k]
+        eb = p[r0:r1] if p is not None else e[:k]
+        np.subtract(xb, xb.max(axis=1, keepdims=True), out=shb)
+        np.exp(shb, out=eb)
+        total = eb.sum(axis=1)
+        np.subtract(np.log(total), shb[np.arange(k), t[r0:r1]], out=loss[r0:r1])
+        if p is not None:
+            eb /= total[:, None]
+    if saved is not None:
+        saved.p = p
+    return loss
+
+
 def _ce_index_grad(m, g, x, t, cw, valid, saved, out, reduction="mean"):
     if getattr(m, "is_tensor_namespace", False):
         from ..tensor import wrap
         onehot = np.zeros(tuple(x.shape), dtype=x._array.dtype)
         onehot[np.arange(len(t)), t] = 1
         return (softmax(x, 1) - wrap(onehot)) * (g * wrap(cw)).reshape(-1, 1)
-    p = saved.p if saved is not None and saved.p is not None else _softmax.forward(m, x, 1)
+    if saved is not None and saved.p is not None:
+        # the forward's softmax becomes the gradient in place (no fresh 8 MB array for the
+        # usual logits); a second backward through a retained graph finds it gone and
+        # recomputes it from x
+        gx, saved.p = saved.p, None
+    else:
+        gx = _softmax.forward(m, x, 1)
     c = g * cw
-    gx = p * c[:, None]
+    if np.ndim(g) == 0 and c.size and c[0] == c[-1] and (c == c[0]).all():
+        gx *= c[0]                    # one weight for every row (the usual mean): a scalar
+    else:                             # product runs ~3x faster than a broadcast column
+        gx *= c[:, None]
     gx[np.arange(len(t)), t] -= c
     return gx
 

@@ -1,11 +1,14 @@
 """Normalization: one fused op standardises over a set of axes (xhat = (x - mean) / std, biased
-variance); batch, layer, group and instance norm are that op plus an elementwise affine."""
+variance); batch, group and instance norm are that op plus an elementwise affine. Layer norm
+with a weight (the common case) is one op with its affine, ``native_layer_norm``."""
 import math
 
 import numpy as np
 
 from .._errors import EmberRuntimeError
+from .._state import state
 from . import dispatch
+from .conv import scratch
 from .registry import op
 
 
@@ -99,6 +102,113 @@ def batch_norm(input, running_mean, running_var, weight, bias, training, momentu
     return y
 
 
+# --- layer norm with its affine as one op ---------------------------------------------------------
+# y = xhat·w + b over the trailing D elements of each row, as torch's native_layer_norm: one
+# forward, one rule. The row statistics are matrix-vector products (BLAS reads each row once; a
+# NumPy reduction over a short last axis costs ~3x more), dweight and dbias are column sums
+# (vector-matrix products), and the standardised rows and 1/std reach the rule through ``saved``,
+# so the backward recomputes nothing.
+class _SavedRows:
+    __slots__ = ("rstd", "x", "xhat")
+
+    def __init__(self):
+        self.x = self.xhat = self.rstd = None
+
+
+def _ones(n, dtype):
+    o = _ONES.get((n, dtype))
+    if o is None:
+        if len(_ONES) > 64:           # varying batch sizes: keep the cache small
+            _ONES.clear()
+        o = _ONES[(n, dtype)] = np.ones(n, dtype=dtype)
+        o.flags.writeable = False
+    return o
+
+
+_ONES = {}
+
+
+@op("native_layer_norm", keep="abd", node_name="NativeLayerNormBackward0")
+def _layer_norm(m, x, w, b, saved, d=1, eps=1e-5):
+    """layer norm over the trailing ``d`` elements of ``x`` (a real floating array), then ×w+b
+    (``b`` may be None); ``saved`` (or None) receives x, the standardised rows and 1/std."""
+    rows = x.reshape(-1, d)
+    ones = _ones(d, x.dtype)
+    mu = rows @ ones
+    mu /= d
+    xc = rows - mu[:, None]
+    var = np.einsum("ij,ij->i", xc, xc)
+    var /= d
+    var += eps
+    rstd = np.sqrt(var, out=var)
+    np.divide(1, rstd, out=rstd)
+    xc *= rstd[:, None]
+    y = xc * w.reshape(-1)
+    if b is not None:
+        y += b.reshape(-1)
+    if saved is not None:
+        saved.x, saved.xhat, saved.rstd = x, xc, rstd
+    return y.reshape(x.shape)
+
+
+def _layer_norm_grad(m, g, x, w, b, saved, out, d=1, eps=1e-5):
+    if getattr(m, "is_tensor_namespace", False) or saved is None or saved.x is not x \
+            or saved.xhat is None or type(g) is not np.ndarray or g.shape != x.shape \
+            or g.dtype != x.dtype:
+        return _layer_norm_grad_generic(m, g, x, w, d, eps)
+    xhat, rstd = saved.xhat, saved.rstd
+    g2 = g.reshape(-1, d)
+    wv = w.reshape(-1)
+    onesr = _ones(g2.shape[0], g.dtype)
+    db = onesr @ g2
+    # one temporary, from a reused buffer: writing a fresh activation-sized array costs ~2x
+    t = scratch("layer_norm", g2.shape, g2.dtype)
+    np.multiply(g2, xhat, out=t)
+    dw = onesr @ t
+    c2 = t @ wv                         # sum over the row of (g·w)·xhat
+    c2 /= d
+    c1 = g2 @ wv                        # sum over the row of g·w
+    c1 /= d
+    np.multiply(xhat, c2[:, None], out=t)
+    # dx = rstd·(g·w - mean(g·w) - xhat·mean(g·w·xhat)), written over xhat: the rule is its
+    # last reader (a second backward through a retained graph takes the generic path)
+    dx, saved.xhat = xhat, None
+    np.multiply(g2, wv, out=dx)
+    dx -= t
+    dx -= c1[:, None]
+    dx *= rstd[:, None]
+    return dx.reshape(x.shape), dw.reshape(w.shape), db.reshape(w.shape), None
+
+
+def _layer_norm_grad_generic(m, g, x, w, d, eps):
+    """The rule in the rule dialect (double backward, or without the forward's rows)."""
+    k = x.ndim - w.ndim
+    axes = tuple(range(k, x.ndim))
+    mu = m.mean(x, axis=axes, keepdims=True)
+    xc = x - mu
+    invstd = 1 / m.sqrt(m.mean(xc * xc, axis=axes, keepdims=True) + eps)
+    xhat = xc * invstd
+    gh = g * w
+    gx = invstd * (gh - m.mean(gh, axis=axes, keepdims=True)
+                   - xhat * m.mean(gh * xhat, axis=axes, keepdims=True))
+    # the engine sums dweight and dbias over the leading axes
+    return gx, g * xhat, g, None
+
+
+_layer_norm.derivative(_layer_norm_grad)
+
+
+def _fused_layer_norm_fits(input, weight, bias, normalized_shape):
+    x = input._array
+    if x.dtype.kind != "f" or x.dtype.itemsize < 4 or weight is None:
+        return False
+    w = weight._array
+    if w.dtype != x.dtype or tuple(w.shape) != tuple(normalized_shape):
+        return False
+    return bias is None or (bias._array.dtype == x.dtype
+                            and tuple(bias.shape) == tuple(normalized_shape))
+
+
 def layer_norm(input, normalized_shape, weight, bias, eps):
     k = len(normalized_shape)
     if tuple(input.shape[input.ndim - k:]) != tuple(normalized_shape):
@@ -106,6 +216,12 @@ def layer_norm(input, normalized_shape, weight, bias, eps):
             f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
             f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size "
             f"{list(input.shape)}")
+    if k and input._array.size and _fused_layer_norm_fits(input, weight, bias, normalized_shape):
+        live = state.grad_enabled and (input._edge is not None or weight._edge is not None or (
+            bias is not None and bias._edge is not None))
+        return dispatch.apply(_layer_norm, (input, weight, bias,
+                                            _SavedRows() if live else None),
+                              {"d": math.prod(normalized_shape), "eps": float(eps)})
     y = standardize(input, tuple(range(input.ndim - k, input.ndim)), eps)
     if weight is not None:
         y = y * weight

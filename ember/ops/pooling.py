@@ -12,7 +12,7 @@ import numpy as np
 from .._errors import EmberRuntimeError
 from ..tensor import wrap
 from . import dispatch
-from .conv import CONV, _prod
+from .conv import CONV, _prod, scratch
 from .registry import op
 
 _as_strided = np.lib.stride_tricks.as_strided
@@ -65,12 +65,16 @@ def gather_spatial(input, idx_t, nd):
 
 
 # --- non-overlapping max pooling (kernel == stride, no padding or dilation, sizes divisible) ----
-# The common case (MaxPool2d(2)) needs no window copy, argmax or flat int64 index: each window
-# offset is a strided view of x, so the max is a chain of np.maximum over prod(k) views, and the
-# argmax is kept as a uint8 window offset. Backward writes g into each offset's view where the
-# offset matches; every input element belongs to exactly one window, so nothing accumulates.
+# The common case (MaxPool2d(2)) needs no window copy, argmax or flat int64 index. The window max
+# is taken one spatial dimension at a time, innermost first: a (pre, k_i, Q) reshape puts the
+# k_i candidates of a dimension side by side, so each pass is one long run (Q = 1: one strided
+# 1-D pass over the whole array; the old per-offset views of the 2-D window ran inner loops of
+# out[-1] elements). Each stage keeps its argmax as a uint8 offset along its own dimension.
+# Ties: a stage keeps the first maximum of its dimension, and the outer stage the first row
+# holding the maximum, so the winner is the first maximum in row-major window order, as in torch's
+# scan. Backward undoes the stages outermost first; every element is written exactly once.
 class _WindowArg:
-    """Where the forward kernel leaves the argmax window offsets (uint8, the output's shape)."""
+    """Where the forward kernel leaves the argmax offsets: one uint8 array per stage."""
 
     __slots__ = ("arg",)
 
@@ -78,76 +82,133 @@ class _WindowArg:
         self.arg = None
 
 
-def _window_views(a, k):
-    """(offset, view) for each window offset of ``a`` (..., *(o_i * k_i)); views are (..., *o)."""
+def _stages(shape, k):
+    """Per stage, innermost dimension first: the (pre, k_i, Q) reshape of its input, the input's
+    shape and the shape after the stage."""
     nd = len(k)
-    lead = a.shape[:a.ndim - nd]
-    split = lead
-    for i in range(nd):
-        split += (a.shape[a.ndim - nd + i] // k[i], k[i])
-    a = a.reshape(split)
-    every = (slice(None),) * len(lead)
-    for j, off in enumerate(np.ndindex(*k)):
-        yield j, a[every + tuple(x for o in off for x in (slice(None), o))]
+    lead = len(shape) - nd
+    cur = list(shape)
+    res = []
+    for i in reversed(range(nd)):
+        ax = lead + i
+        pre, q = cur[ax] // k[i], 1
+        for s in cur[:ax]:
+            pre *= s
+        for s in cur[ax + 1:]:
+            q *= s
+        before = tuple(cur)
+        cur[ax] //= k[i]
+        res.append(((pre, k[i], q), before, tuple(cur)))
+    return res
+
+
+def _split(a, pkq):
+    """(pre, k, Q) view of ``a``; with Q == 1 (pre, k), so a candidate is one strided 1-D run."""
+    a = a.reshape(pkq)
+    return a[:, :, 0] if pkq[2] == 1 else a
 
 
 @op("max_pool_window", keep="b", node_name="MaxPool2DWithIndicesBackward0")
 def _max_pool_window(m, x, saved, k):
-    """Max over non-overlapping windows; the argmax offsets go to ``saved.arg``."""
-    views = _window_views(x, k)
-    _, best = next(views)
-    best = best.copy()
-    arg = np.zeros(best.shape, dtype=np.uint8)
-    mask = np.empty(best.shape, dtype=bool)
-    hit = np.empty(best.shape, dtype=np.uint8)
-    # Offsets are scanned in increasing order, so where one beats the running max it exceeds
-    # every offset stored so far: arg = max(arg, j * mask), two uint8 passes (np.copyto with
-    # where= is ~50x slower here).
-    for j, v in views:
-        np.greater(v, best, out=mask)          # strict: the first maximum wins, as in torch
-        np.maximum(arg, np.multiply(mask.view(np.uint8), j, out=hit), out=arg)
-        np.maximum(best, v, out=best)          # propagates NaN into the result, as torch does
-    if best.size and np.isnan(np.add.reduce(best, axis=None)):
-        # torch's scan also takes every NaN it meets, so a window's last NaN is its argmax; the
-        # comparisons above only ever stored offsets before the window's first NaN.
-        for j, v in _window_views(x, k):
-            np.maximum(arg, np.multiply(np.isnan(v, out=mask).view(np.uint8), j, out=hit),
-                       out=arg)
+    """Max over non-overlapping windows; the per-stage argmax offsets go to ``saved.arg``."""
+    res, args = _window_max(x, k, False)
+    # a NaN anywhere propagates into the result, so one check covers every stage
+    if res.size and np.isnan(np.add.reduce(res, axis=None)):
+        res, args = _window_max(x, k, True)
     if saved is not None:
-        saved.arg = arg
-    return best
+        saved.arg = args
+    return res
+
+
+def _window_max(x, k, nan):
+    """(window max, per-stage argmax offsets); ``nan``: make a window's last NaN its argmax."""
+    args = []
+    cur = x
+    stages = _stages(x.shape, k)
+    for s, (pkq, _, after) in enumerate(stages):
+        a = _split(cur, pkq)
+        kk = pkq[1]
+        # the stages before the last write to reused buffers (Note [Conv workspace])
+        best = np.empty(after, x.dtype) if s == len(stages) - 1 else \
+            scratch(("pool", s % 2), after, x.dtype)
+        best = best.reshape(a.shape[:1] + a.shape[2:])
+        if kk == 1:
+            np.copyto(best, a[:, 0])
+            arg = np.zeros(best.shape, dtype=np.uint8)
+        elif kk == 2:
+            # strict: the first maximum wins, as in torch; maximum propagates NaN, as torch does
+            arg = np.greater(a[:, 1], a[:, 0]).view(np.uint8)
+            np.maximum(a[:, 0], a[:, 1], out=best)
+        else:
+            np.copyto(best, a[:, 0])
+            arg = np.zeros(best.shape, dtype=np.uint8)
+            mask = np.empty(best.shape, dtype=bool)
+            hit = np.empty(best.shape, dtype=np.uint8)
+            # Offsets are scanned in increasing order, so where one beats the running max it
+            # exceeds every offset stored so far: arg = max(arg, j * mask), two uint8 passes
+            # (np.copyto with where= is ~50x slower here).
+            for j in range(1, kk):
+                v = a[:, j]
+                np.greater(v, best, out=mask)
+                np.maximum(arg, np.multiply(mask.view(np.uint8), j, out=hit), out=arg)
+                np.maximum(best, v, out=best)
+        if nan and kk > 1:
+            # torch's scan takes every NaN it meets, so the last NaN is the argmax: in this
+            # stage's dimension, and (its NaN propagated into the candidates) in the outer ones
+            arg[np.isnan(best)] = 0
+            mask = np.empty(best.shape, dtype=bool)
+            for j in range(1, kk):
+                np.maximum(arg, np.multiply(np.isnan(a[:, j], out=mask).view(np.uint8), j),
+                           out=arg)
+        args.append(arg)
+        cur = best.reshape(after)
+    return cur, tuple(args)
 
 
 @op("window_scatter", keep="b", node_name="MaxPool2DWithIndicesBackwardBackward0")
 def _window_scatter(m, g, arg, k):
-    """The adjoint of window_gather: g written at each window's argmax offset, zeros elsewhere."""
+    """The adjoint of window_gather: g written at each window's argmax, zeros elsewhere."""
     nd = len(k)
-    lead = g.shape[:g.ndim - nd]
-    shape = lead + tuple(g.shape[g.ndim - nd + i] * k[i] for i in range(nd))
+    shape = g.shape[:g.ndim - nd] + tuple(g.shape[g.ndim - nd + i] * k[i] for i in range(nd))
     # g * mask writes every element once, but 0 * inf is NaN: non-finite g takes the exact path
     exact = not np.isfinite(np.add.reduce(g, axis=None))
-    res = np.zeros(shape, g.dtype) if exact else np.empty(shape, g.dtype)
-    mask = np.empty(arg.shape, dtype=bool)
-    for j, v in _window_views(res, k):
-        np.equal(arg, j, out=mask)
-        if exact:
-            np.copyto(v, g, where=mask)
+    cur = g
+    for s, ((pkq, before, _), a) in enumerate(zip(reversed(_stages(shape, k)), reversed(arg))):
+        if s == nd - 1:
+            res = np.zeros(before, g.dtype) if exact else np.empty(before, g.dtype)
         else:
-            np.multiply(g, mask, out=v)
-    return res
+            res = scratch(("pool", s % 2), before, g.dtype, zero=exact)
+        r = _split(res, pkq)
+        gc = cur.reshape(pkq[0], pkq[2])
+        if pkq[2] == 1:
+            gc = gc[:, 0]
+        kk = pkq[1]
+        if exact:
+            for j in range(kk):
+                np.copyto(r[:, j], gc, where=(a == j))
+        elif kk == 2:
+            np.multiply(gc, a, out=r[:, 1])
+            np.subtract(gc, r[:, 1], out=r[:, 0])      # exact: g - g*1 = 0, g - g*0 = g
+        else:
+            mask = np.empty(a.shape, dtype=bool)
+            for j in range(kk):
+                np.equal(a, j, out=mask)
+                np.multiply(gc, mask, out=r[:, j])
+        cur = res
+    return cur
 
 
 @op("window_gather", keep="b", node_name="MaxPool2DWithIndicesBackward0")
 def _window_gather(m, x, arg, k):
-    """Each window's element at its offset in ``arg``."""
-    views = _window_views(x, k)
-    _, res = next(views)
-    res = res.copy()
-    mask = np.empty(arg.shape, dtype=bool)
-    for j, v in views:
-        np.equal(arg, j, out=mask)
-        np.copyto(res, v, where=mask)
-    return res
+    """Each window's element at its argmax (the stages of ``arg`` applied in turn)."""
+    cur = x
+    for (pkq, _, after), a in zip(_stages(x.shape, k), arg):
+        v = _split(cur, pkq)
+        res = v[:, 0].copy()
+        for j in range(1, pkq[1]):
+            np.copyto(res, v[:, j], where=(a == j))
+        cur = res.reshape(after)
+    return cur
 
 
 _max_pool_window.derivative((
@@ -159,7 +220,7 @@ _window_gather.derivative((
 
 
 def _non_overlapping(x, k, s, p, d):
-    # window offsets are stored as uint8, hence at most 256 elements per window
+    # each stage stores offsets as uint8 (at most 256 per dimension); windows stay within 256
     if k != s or any(p) or any(v != 1 for v in d) or x.dtype.kind != "f" or _prod(k) > 256:
         return False
     spatial = x.shape[x.ndim - len(k):]

@@ -23,7 +23,9 @@ from the output) double backward stays exact.
 
 The rules are written in the rule dialect: the backward time loop builds its results from
 slices, ``m.concatenate`` and ``m.matmul``, with every factor that does not depend on the
-recurrent gradient computed for all steps at once before the loop.
+recurrent gradient computed for all steps at once before the loop. LSTM's plain backward (on
+arrays, i.e. not under create_graph) instead runs ``_lstm_grad_arrays``, the same math written
+with ``out=`` into preallocated buffers; the dialect version stays for double backward.
 """
 import numpy as np
 
@@ -197,32 +199,72 @@ def _gate_affine(m, hidden, dtype, tanh_blocks, n_blocks):
     return m.asarray(scale), m.asarray(shift)
 
 
+def _product_layout(b, p, hid):
+    """How to run the recurrent product (B, P)·(P, 4H) and its backward (B, 4H)·(4H, P), by what
+    OpenBLAS (0.3.31, SkylakeX, one thread) measured fastest (benchmarks/notes/lstm.md):
+
+    * "gate": one GEMM per gate block. At B = 20, H = 200 four (20, 200)·(200, 200) products
+      take ~20% less time than one (20, 200)·(200, 800), forward and backward alike; at
+      H = 100, H = 400 or B = 64 they did not.
+    * "t": transposed products, W_hh·hᵀ forward and W_hhᵀ·dgᵀ (W_hhᵀ copied row-major)
+      backward: 3-25% faster forward at H = 300-650, 25-42% backward at H = 300-1024, for
+      B = 5, 20 and 64.
+    * "plain": h·W_hhᵀ (W_hhᵀ copied row-major) and dg·W_hh otherwise."""
+    if b <= 32 and 128 <= hid <= 256 and 128 <= p <= 256:
+        return "gate"
+    if min(hid, p) >= 300:
+        return "t"
+    return "plain"
+
+
 @op("lstm_seq", keep="bcde+out", node_name="LstmSeqBackward0")
 def _lstm_seq(m, xg, h0, c0, w_hh, w_hr=None, batch_sizes=None, reverse=False):
     n_rows = xg.shape[0]
     b, p = h0.shape
     hid = c0.shape[1]
     scale, shift = _gate_affine(m, hid, xg.dtype, (2,), 4)
-    xs = xg * scale
-    w = m.ascontiguousarray((w_hh * scale[:, None]).T)
+    # the gate scale is applied to each step's rows in cache rather than to W_hh and to xg as
+    # (N, 4H) temporaries; the products' operands are laid out as _product_layout measured best
+    layout = _product_layout(b, p, hid)
+    if layout == "gate":
+        w = [m.ascontiguousarray(w_hh[j * hid:(j + 1) * hid].T) for j in range(4)]
+    elif layout == "t":
+        gt_buf = m.empty((4 * hid, b), dtype=xg.dtype)
+    else:
+        w = m.ascontiguousarray(w_hh.T)
     wr = None if w_hr is None else m.ascontiguousarray(w_hr.T)
     out = m.empty(n_rows * (p + 5 * hid), dtype=xg.dtype)
     hs, cs, gs = blocks(out, n_rows, (p, hid, 4 * hid))
+    tc_buf = m.empty((b, hid), dtype=xg.dtype)
+    ig_buf = m.empty((b, hid), dtype=xg.dtype)
     h, c, k = h0, c0, 0
     for r0, n in schedule(n_rows, b, batch_sizes, reverse):
         r1 = r0 + n
         hp = _state_in(m, h, h0, k, n)
         cp = _state_in(m, c, c0, k, n)
         gates = gs[r0:r1]
-        m.matmul(hp, w, out=gates)
-        gates += xs[r0:r1]
+        if layout == "gate":
+            for j in range(4):
+                m.matmul(hp, w[j], out=gates[:, j * hid:(j + 1) * hid])
+            gates += xg[r0:r1]
+        elif layout == "t":
+            gt = gt_buf[:, :n]
+            m.matmul(w_hh, hp.T, out=gt)
+            m.add(gt.T, xg[r0:r1], out=gates)
+        else:
+            m.matmul(hp, w, out=gates)
+            gates += xg[r0:r1]
+        gates *= scale
         m.tanh(gates, out=gates)
         gates *= scale
         gates += shift
         cell = cs[r0:r1]
         m.multiply(gates[:, hid:2 * hid], cp, out=cell)
-        cell += gates[:, :hid] * gates[:, 2 * hid:3 * hid]
-        tc = m.tanh(cell)
+        ig = ig_buf[:n]
+        m.multiply(gates[:, :hid], gates[:, 2 * hid:3 * hid], out=ig)
+        cell += ig
+        tc = tc_buf[:n]
+        m.tanh(cell, out=tc)
         if wr is None:
             m.multiply(tc, gates[:, 3 * hid:], out=hs[r0:r1])
         else:
@@ -230,6 +272,118 @@ def _lstm_seq(m, xg, h0, c0, w_hh, w_hr=None, batch_sizes=None, reverse=False):
             m.matmul(tc, wr, out=hs[r0:r1])
         h, c, k = hs[r0:r1], cell, n
     return out
+
+
+def _lstm_grad_arrays(m, g, h0, c0, w_hh, w_hr, out, steps, n_rows, batch_sizes, reverse):
+    """Plain backward of ``lstm_seq`` on arrays: each step's gate gradients are written straight
+    into the rows of ``dxg`` from a few (B, ·) scratch buffers that stay in cache, instead of
+    (N, ·) temporaries and a concatenation per step (several times slower per element here).
+
+    The carries live in (B, ·) buffers indexed by sequence: a step of n rows reads and rewrites
+    rows :n only, so a sequence's carry starts at zero at its last step and, left untouched
+    afterwards, ends as the gradient of its initial state."""
+    b, p = h0.shape
+    hid = c0.shape[1]
+    dt = out.dtype
+    oh, oc, og = blocks(out, n_rows, (p, hid, 4 * hid))
+    gh, gc, gg = blocks(g, n_rows, (p, hid, 4 * hid))
+    use_gc = bool(gc.any())
+    use_gg = bool(gg.any())
+    # activation derivatives as (a + e) * (1 - a): a(1 - a) for the sigmoids, 1 - a² for g
+    e = m.zeros(4 * hid, dtype=dt)
+    e[2 * hid:3 * hid] = 1
+    dxg = m.empty((n_rows, 4 * hid), dtype=dt)
+    layout = _product_layout(b, p, hid)
+    # d loss / d h entering the later step; transposed (P, B) for the "t" layout
+    ch = m.zeros((p, b) if layout == "t" else (b, p), dtype=dt)
+    if layout == "gate":
+        ch_part = m.empty((b, p), dtype=dt)
+    elif layout == "t":
+        wt = m.ascontiguousarray(w_hh.T)
+    cc = m.zeros((b, hid), dtype=dt)        # d loss / d c entering the later step
+    dh_b = m.empty((b, p), dtype=dt)
+    tc_b = m.empty((b, hid), dtype=dt)
+    dc_b = m.empty((b, hid), dtype=dt)
+    ga_b = m.empty((b, 4 * hid), dtype=dt)  # d loss / d activations of the gates
+    da_b = m.empty((b, 4 * hid), dtype=dt)
+    if w_hr is not None:
+        dh_all = m.empty((n_rows, p), dtype=dt)
+        du_b = m.empty((b, hid), dtype=dt)
+    for s in range(len(steps) - 1, -1, -1):
+        r0, n = steps[s]
+        r1 = r0 + n
+        a = og[r0:r1]
+        dh = dh_b[:n]
+        m.add(gh[r0:r1], ch[:, :n].T if layout == "t" else ch[:n], out=dh)
+        if w_hr is not None:
+            dh_all[r0:r1] = dh
+            dh = m.matmul(dh, w_hr, out=du_b[:n])
+        tc = tc_b[:n]
+        m.tanh(oc[r0:r1], out=tc)
+        ga = ga_b[:n]
+        m.multiply(dh, tc, out=ga[:, 3 * hid:])
+        dc = dc_b[:n]
+        m.multiply(tc, tc, out=dc)
+        m.subtract(1, dc, out=dc)
+        dc *= a[:, 3 * hid:]
+        dc *= dh
+        dc += cc[:n]
+        if use_gc:
+            dc += gc[r0:r1]
+        # i's activation gradient is dc * g and g's is dc * i: one product over both blocks
+        m.multiply(dc.reshape((n, 1, hid)), a.reshape((n, 4, hid))[:, 2::-2],
+                   out=ga.reshape((n, 4, hid))[:, 0:3:2])
+        if s == 0:
+            cp = c0[:n]
+        else:
+            pr0, k = steps[s - 1]
+            cp = _state_in(m, oc[pr0:pr0 + k], c0, k, n)
+        m.multiply(dc, cp, out=ga[:, hid:2 * hid])
+        if use_gg:
+            ga += gg[r0:r1]
+        da = da_b[:n]
+        m.add(a, e, out=da)
+        da *= ga
+        m.subtract(1, a, out=ga)
+        dg = dxg[r0:r1]
+        m.multiply(da, ga, out=dg)
+        m.multiply(dc, a[:, hid:2 * hid], out=cc[:n])
+        if layout == "gate":
+            m.matmul(dg[:, :hid], w_hh[:hid], out=ch[:n])
+            part = ch_part[:n]
+            for j in range(1, 4):
+                m.matmul(dg[:, j * hid:(j + 1) * hid], w_hh[j * hid:(j + 1) * hid], out=part)
+                ch[:n] += part
+        elif layout == "t":
+            m.matmul(wt, dg.T, out=ch[:, :n])
+        else:
+            m.matmul(dg, w_hh, out=ch[:n])
+    dw_hh = _weight_grad(m, dxg, h0, oh, steps, batch_sizes, reverse)
+    dw_hr = None
+    if w_hr is not None:
+        ho = m.tanh(oc)
+        ho *= og[:, 3 * hid:]
+        dw_hr = m.matmul(dh_all.T, ho)
+    return dxg, (m.ascontiguousarray(ch.T) if layout == "t" else ch), cc, dw_hh, dw_hr
+
+
+def _weight_grad(m, dg, x0, ox, steps, batch_sizes, reverse):
+    """dg.T @ (the state entering each row), for dense input without gathering those states:
+    the rows fed by the outputs and those fed by ``x0`` as two products, the second skipped
+    when ``x0`` is zero (as it usually is) and its rows of ``dg`` are finite (0·inf is NaN)."""
+    if batch_sizes is not None:
+        return m.matmul(dg.T, _prev_rows(m, x0, ox, steps, batch_sizes, reverse))
+    b = x0.shape[0]
+    n_rows = ox.shape[0]
+    if not reverse:
+        res = m.matmul(dg[b:].T, ox[:n_rows - b])
+        first = dg[:b]
+    else:
+        res = m.matmul(dg[:n_rows - b].T, ox[b:])
+        first = dg[n_rows - b:]
+    if x0.any() or not m.isfinite(first).all():
+        res += m.matmul(first.T, x0)
+    return res
 
 
 def _lstm_seq_grad(m, g, xg, h0, c0, w_hh, w_hr, out, batch_sizes=None, reverse=False):
@@ -240,6 +394,9 @@ def _lstm_seq_grad(m, g, xg, h0, c0, w_hh, w_hr, out, batch_sizes=None, reverse=
     if not steps:       # an empty batch: zero gradients
         return (g.reshape((0, 4 * hid)), h0 * 0, c0 * 0, w_hh * 0,
                 None if w_hr is None else w_hr * 0)
+    if not getattr(m, "is_tensor_namespace", False):
+        return _lstm_grad_arrays(m, g, h0, c0, w_hh, w_hr, out, steps, n_rows, batch_sizes,
+                                 reverse)
     oh, oc, og = blocks(out, n_rows, (p, hid, 4 * hid))
     gh, gc, gg = blocks(g, n_rows, (p, hid, 4 * hid))
     a_i, a_f = og[:, :hid], og[:, hid:2 * hid]

@@ -12,6 +12,7 @@ import ember as torch
 import ember.distributed as dist
 from ember import nn
 from ember.nn.parallel import DistributedDataParallel as DDP
+from ember.nn.parallel import distributed as ddp_mod
 
 dist.init_process_group("mpi")
 R = dist.get_rank()
@@ -82,6 +83,17 @@ def reference(make, shape, accumulate=1):
     return model
 
 
+@contextlib.contextmanager
+def mpi_path():
+    """Build DDPs on MPI's all-reduce although all ranks share this machine (Note
+    [Shared-memory buckets] would take over otherwise)."""
+    ddp_mod._use_shared_memory = False
+    try:
+        yield
+    finally:
+        ddp_mod._use_shared_memory = True
+
+
 def distributed(make, shape, accumulate=1, sync_bn=False, **ddp_kwargs):
     # ranks other than 0 start from other weights: DDP must broadcast rank 0's
     model = build(make, 0 if R == 0 else 1000 + R)
@@ -107,8 +119,62 @@ def distributed(make, shape, accumulate=1, sync_bn=False, **ddp_kwargs):
 def _():
     ddp = distributed(mlp, (12,), bucket_cap_mb=0.0001)
     assert len(ddp._buckets) > 1
+    assert ddp._shm_win is not None            # one machine: Note [Shared-memory buckets]
     assert all(k.startswith("module.") for k in ddp.state_dict())
     return max_diff(reference(mlp, (12,)), ddp.module)
+
+
+@record("mlp_mpi")
+def _():
+    with mpi_path():
+        ddp = distributed(mlp, (12,), bucket_cap_mb=0.0001)
+    assert ddp._shm_win is None and len(ddp._buckets) > 1
+    return max_diff(reference(mlp, (12,)), ddp.module)
+
+
+@record("no_sync_mpi")
+def _():
+    with mpi_path():
+        ddp = distributed(mlp, (12,), accumulate=2, bucket_cap_mb=0.0001)
+    return max_diff(reference(mlp, (12,), accumulate=2), ddp.module)
+
+
+@record("first_bucket")
+def _():
+    # torch's layout: parameters in reverse order, a first bucket of at most 1 MB (so the
+    # last layers' gradients go out early) and later ones up to bucket_cap_mb; a parameter
+    # that would overflow a bucket starts the next one
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(),
+                          nn.Linear(256, 10))
+    ddp = DDP(model)
+    names = [[ddp._names[i] for i in b.members] for b in ddp._buckets]
+    assert names == [["4.bias", "4.weight", "2.bias", "2.weight", "0.bias"], ["0.weight"]], names
+    assert ddp._buckets[0].buf.nbytes <= 1024 * 1024 < ddp._buckets[1].buf.nbytes
+    ddp = DDP(model, bucket_cap_mb=0.5)
+    assert [len(b.members) for b in ddp._buckets] == [3, 1, 1, 1], \
+        [[ddp._names[i] for i in b.members] for b in ddp._buckets]
+    return 0.0
+
+
+@record("shared_identical")
+def _():
+    # every rank adds the same slots in the same order: bitwise the same averages everywhere,
+    # written into the .grad tensors the engine made (and bumped), buckets used in turn
+    ddp = DDP(build(cnn, 0))
+    assert ddp._shm_win is not None
+    xs, ys = batches((1, 8, 8), 3)
+    for s in range(3):
+        ddp.zero_grad()
+        nn.functional.cross_entropy(ddp(mine(xs[s])), mine(ys[s])).backward()
+        assert ddp._shm_step == s + 1
+    grads = [p.grad.numpy() for p in ddp.module.parameters()]
+    everyone = [None] * N
+    dist.all_gather_object(everyone, grads)
+    for theirs in everyone:
+        for a, b in zip(grads, theirs):
+            assert a.tobytes() == b.tobytes()
+    return 0.0
 
 
 @record("mlp_bucket_view")
@@ -143,7 +209,8 @@ def _():
 def _():
     # with small buckets, the last layer's bucket is on the wire before the first layer's
     # gradient exists: communication started from the hooks, during backward
-    ddp = DDP(build(mlp, 0), bucket_cap_mb=0.0001)
+    with mpi_path():
+        ddp = DDP(build(mlp, 0), bucket_cap_mb=0.0001)
     seen = {}
     last = ddp.module[4].bias
 
@@ -158,6 +225,45 @@ def _():
     return 0.0
 
 
+@record("overlap_shared")
+def _():
+    # shared buckets: the last layer's gradient is in this rank's slot (where the other ranks
+    # read it) while the first layer's gradient does not exist yet
+    ddp = DDP(build(mlp, 0), bucket_cap_mb=0.0001)
+    seen = {}
+    last = ddp.module[4].bias
+
+    def probe(p):
+        i = ddp._index[id(p)]
+        bucket, off = ddp._where[i]
+        slot = bucket.buf[off:off + p.numel()]
+        seen["in_slot"] = bool(np.array_equal(slot, p.grad.numpy() / N))
+        seen["shared"] = any(np.shares_memory(bucket.buf, a)
+                             for a in ddp._shm_bufs[1][bucket.index])
+        seen["first_layer_ready"] = ddp._ready[0]
+
+    last.register_post_accumulate_grad_hook(probe)
+    xs, ys = batches((12,), 1)
+    nn.functional.cross_entropy(ddp(mine(xs[0])), mine(ys[0])).backward()
+    assert seen == {"in_slot": True, "shared": True, "first_layer_ready": False}, seen
+    return 0.0
+
+
+@record("shared_windows_freed")
+def _():
+    # a DDP's window outlives it until a later DDP on the group finds it dead on every rank
+    import gc
+    pg = ddp_mod.DistributedDataParallel(build(mlp, 0))._pg
+    gc.collect()
+    before = len(pg.windows)
+    for _ in range(3):
+        DDP(build(mlp, 0))
+        gc.collect()
+    ddp = DDP(build(mlp, 0))
+    assert len(pg.windows) == 1 and pg.windows[0][1]() is ddp, (before, len(pg.windows))
+    return 0.0
+
+
 class Branchy(nn.Module):
     def __init__(self):
         super().__init__()
@@ -169,8 +275,7 @@ class Branchy(nn.Module):
         return self.a(x) + (self.b(x) if R == 0 else 0)
 
 
-@record("unused")
-def _():
+def unused():
     torch.manual_seed(3)
     model = Branchy().to(DTYPE)
     ddp = DDP(model, find_unused_parameters=True)
@@ -185,6 +290,17 @@ def _():
     return 0.0
 
 
+@record("unused")
+def _():
+    return unused()
+
+
+@record("unused_mpi")
+def _():
+    with mpi_path():
+        return unused()
+
+
 @record("unused_error")
 def _():
     torch.manual_seed(3)
@@ -195,6 +311,19 @@ def _():
         assert "c.weight" in str(e) and "find_unused_parameters=True" in str(e), str(e)
         return 0.0
     raise AssertionError("backward with unused parameters did not raise")
+
+
+@record("after_destroy")
+def _():
+    # last: the group (and with it the shared buckets) goes away; the DDP says so
+    ddp = DDP(build(mlp, 0))
+    dist.destroy_process_group()
+    try:
+        ddp(torch.ones(2, 12))
+    except RuntimeError as e:
+        assert "process group was destroyed" in str(e), str(e)
+        return 0.0
+    raise AssertionError("forward after destroy_process_group did not raise")
 
 
 print("RESULT", R, json.dumps(out), flush=True)

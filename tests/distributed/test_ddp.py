@@ -1,7 +1,8 @@
 """DistributedDataParallel and SyncBatchNorm on 2 ranks (per-rank batch B) against one process
 on batch 2B: 20 SGD steps of an MLP (float32) and of a CNN whose BatchNorms became
 SyncBatchNorm (float64) end with the same parameters and buffers within 1e-6; no_sync
-accumulation, unused parameters and the overlap of communication with backward."""
+accumulation, unused parameters and the overlap of communication with backward; each on the
+shared-memory buckets (one machine) and on MPI's all-reduce (``*_mpi``); the bucket layout."""
 import pytest
 
 from ._launch import mpirun, needs_mpi, results
@@ -17,8 +18,10 @@ def _job():
 
 
 @needs_mpi
-@pytest.mark.parametrize("check", ["mlp", "mlp_bucket_view", "cnn_sync_bn", "no_sync",
-                                   "overlap", "unused", "unused_error"])
+@pytest.mark.parametrize("check", ["mlp", "mlp_mpi", "mlp_bucket_view", "cnn_sync_bn",
+                                   "no_sync", "no_sync_mpi", "first_bucket", "shared_identical",
+                                   "overlap", "overlap_shared", "shared_windows_freed", "unused",
+                                   "unused_mpi", "unused_error", "after_destroy"])
 def test_ddp(check):
     proc, res = _job()
     assert proc.returncode == 0, proc.stderr[-4000:]
@@ -32,12 +35,13 @@ def test_ddp(check):
 @needs_mpi
 def test_ddp_three_ranks():
     # an odd world size: the averages are no longer exact halves
-    proc = mpirun("_ddp_rank.py", 3, "mlp", "no_sync", timeout=150)
+    proc = mpirun("_ddp_rank.py", 3, "mlp", "no_sync", "shared_identical", "mlp_mpi",
+                  timeout=150)
     assert proc.returncode == 0, proc.stderr[-4000:]
     res = results(proc)
     assert sorted(res) == [0, 1, 2], proc.stdout[-4000:] + proc.stderr[-4000:]
     for rank, checks in res.items():
-        assert sorted(checks) == ["mlp", "no_sync"]
+        assert sorted(checks) == ["mlp", "mlp_mpi", "no_sync", "shared_identical"]
         for name, got in checks.items():
             assert isinstance(got, float), f"rank {rank} {name}:\n{got}"
             assert got <= 1e-6, f"rank {rank} {name}: parameters differ by {got}"

@@ -1,8 +1,11 @@
 """Failure handling in real jobs: a rank that raises ends the job promptly with its traceback
 and rank; a collective past its timeout names the ranks that never arrived. And the launcher."""
 import os
+import re
 import sys
 import time
+
+import pytest
 
 from ._launch import HERE, job_env, mpirun, needs_mpi, results, run
 
@@ -24,7 +27,25 @@ def test_raising_rank_ends_the_job():
 def test_timeout_names_missing_rank():
     proc = mpirun("_fail_rank.py", 3, "timeout", timeout=60)
     assert proc.returncode != 0
-    assert "all_reduce on rank 0 timed out after 2 s" in proc.stderr, proc.stderr[-3000:]
+    # ranks 0 and 2 both wait; whichever the scheduler lets time out first ends the job
+    assert re.search(r"all_reduce on rank [02] timed out after 2 s", proc.stderr), \
+        proc.stderr[-3000:]
+    assert "rank(s) that never arrived: 1\n" in proc.stderr
+    assert "unreachable" not in proc.stdout
+
+
+@needs_mpi
+@pytest.mark.parametrize("mode", ["ddp_timeout", "ddp_timeout_mpi"])
+def test_ddp_timeout_names_missing_rank(mode):
+    # DDP's wait for the other ranks' gradients is bounded like every collective's, on both
+    # paths (Note [Shared-memory buckets], and MPI's all-reduce)
+    proc = mpirun("_fail_rank.py", 3, mode, timeout=60)
+    assert proc.returncode != 0
+    shared = mode == "ddp_timeout"
+    assert f"SHARED 0 {shared}" in proc.stdout, proc.stdout
+    # ranks 0 and 2 both wait; whichever times out first ends the job
+    assert re.search(r"DistributedDataParallel gradient all_reduce on rank [02] timed out "
+                     r"after 2 s", proc.stderr), proc.stderr[-3000:]
     assert "rank(s) that never arrived: 1\n" in proc.stderr
     assert "unreachable" not in proc.stdout
 

@@ -428,3 +428,36 @@ def test_softmax_implicit_dim_warns():
         ember.nn.functional.softmax(ember.randn(2, 3))
     with pytest.warns(UserWarning, match="Implicit dimension choice for log_softmax"):
         ember.nn.LogSoftmax()(ember.randn(2, 3))
+
+
+def test_gelu_backward_from_saved_tail_is_bitwise_the_recomputed_one():
+    """Under autograd the float32 forward keeps Φ(-|x|) for the rule (Note [Fast float32
+    GELU]); the gradient must be the one the rule computes without it, bit for bit."""
+    from ember.ops import activation_ops as act
+    rng = np.random.default_rng(0)
+    xn = np.concatenate([rng.standard_normal(40000).astype(np.float32) * 4,
+                         np.array([0.0, -0.0, 1e-30, -1e-30, 20.0, -20.0], np.float32)])
+    gn = rng.standard_normal(xn.size).astype(np.float32)
+    x = ember.tensor(xn, requires_grad=True)
+    y = ember.nn.functional.gelu(x)
+    y.backward(ember.tensor(gn))
+    with np.errstate(all="ignore"):
+        ref = act._gelu_grad(np, gn, xn, None)
+        fwd = act.GELU.forward(np, xn)
+    np.testing.assert_array_equal(x.grad.numpy(), ref)
+    np.testing.assert_array_equal(y.detach().numpy(), fwd)
+
+
+def test_gelu_retained_graph_backs_up_twice():
+    """The rule hands the saved tail back for reuse; a second backward recomputes it."""
+    xn = np.random.default_rng(1).standard_normal((5, 7)).astype(np.float32)
+    grads = {}
+    for lib in (torch, ember):
+        x = lib.tensor(xn, requires_grad=True)
+        loss = (lib.nn.functional.gelu(x) ** 2).sum()
+        loss.backward(retain_graph=True)
+        first = x.grad.numpy().copy()
+        loss.backward()
+        grads[lib.__name__] = (first, x.grad.numpy())
+    for a, b in zip(grads["ember"], grads["torch"]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

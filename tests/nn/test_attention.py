@@ -472,3 +472,74 @@ def test_functional_mha_static_kv_and_separate_weights():
         outs.append((to_numpy(out), to_numpy(w), to_numpy(qt.grad)))
     for a, b in zip(outs[1], outs[0]):
         np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
+
+
+# --- self-attention under autograd as one op (ops/attention.py: self_attention) ---------------
+def _fused_node_name(out):
+    """The fused core sits right under out_proj's product."""
+    return next(f[0].name() for f in out.grad_fn.next_functions if f[0] is not None)
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+@pytest.mark.parametrize("masks", ["none", "causal", "bool2d", "float3d", "kpm_bool",
+                                   "kpm_rows_masked"])
+def test_mha_fused_self_attention_matches_torch(batch_first, masks):
+    t, e = _pair_mha({"embed_dim": 8, "num_heads": 2, "batch_first": batch_first})
+    n, L, h = 3, 5, 2
+    rng = np.random.default_rng(3)
+    shape = (n, L, 8) if batch_first else (L, n, 8)
+    x = rng.standard_normal(shape).astype(np.float32)
+    g = rng.standard_normal(shape).astype(np.float32)
+    kw_np = {}
+    if masks == "causal":
+        kw_np = {"attn_mask": np.triu(np.full((L, L), -np.inf, np.float32), 1), "is_causal": True}
+    elif masks == "bool2d":
+        kw_np = {"attn_mask": _bool_mask((L, L), 4)}
+    elif masks == "float3d":
+        kw_np = {"attn_mask": _float_mask((n * h, L, L), 5)}
+    elif masks == "kpm_bool":
+        kw_np = {"key_padding_mask": _bool_mask((n, L), 6)}
+    elif masks == "kpm_rows_masked":
+        kpm = np.zeros((n, L), bool)
+        kpm[1] = True                                       # every key of sample 1 masked
+        kw_np = {"key_padding_mask": kpm}
+    res = {}
+    for lib, m in ((torch, t), (ember, e)):
+        xt = lib.tensor(x, requires_grad=True)
+        kw = {k: (lib.tensor(v) if isinstance(v, np.ndarray) else v) for k, v in kw_np.items()}
+        out, _ = m(xt, xt, xt, need_weights=False, **kw)
+        out.backward(lib.tensor(g))
+        res[lib.__name__] = (out, xt)
+    (eo, ex), (to, tx) = res["ember"], res["torch"]
+    assert _fused_node_name(eo) == "ScaledDotProductFlashAttentionForCpuBackward0"
+    np.testing.assert_allclose(to_numpy(eo), to_numpy(to), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(to_numpy(ex.grad), to_numpy(tx.grad), rtol=RTOL, atol=1e-4)
+    _compare_params(t, e)
+
+
+def test_mha_fused_self_attention_gradgradcheck():
+    m = ember.nn.MultiheadAttention(4, 2, batch_first=True, dtype=ember.float64)
+    x = ember.randn(2, 3, 4, dtype=ember.float64, requires_grad=True)
+    kpm = ember.tensor(np.array([[False, False, True], [False, False, False]]))
+    causal = ember.nn.Transformer.generate_square_subsequent_mask(3, dtype=ember.float64)
+    for kw in ({"key_padding_mask": kpm}, {"attn_mask": causal, "is_causal": True}):
+        def f(x, kw=kw):
+            return m(x, x, x, need_weights=False, **kw)[0]
+        assert _fused_node_name(f(x)) == "ScaledDotProductFlashAttentionForCpuBackward0"
+        assert ember.autograd.gradcheck(f, (x,))
+        assert ember.autograd.gradgradcheck(f, (x,))
+
+
+def test_mha_fused_self_attention_retained_graph_backs_up_twice():
+    t, e = _pair_mha({"embed_dim": 8, "num_heads": 2, "batch_first": True})
+    x = np.random.default_rng(4).standard_normal((3, 5, 8)).astype(np.float32)
+    grads = {}
+    for lib, m in ((torch, t), (ember, e)):
+        xt = lib.tensor(x, requires_grad=True)
+        loss = (m(xt, xt, xt, need_weights=False)[0] ** 2).sum()
+        loss.backward(retain_graph=True)
+        first = xt.grad.numpy().copy()
+        loss.backward()
+        grads[lib.__name__] = (first, xt.grad.numpy())
+    for a, b in zip(grads["ember"], grads["torch"]):
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=1e-4)

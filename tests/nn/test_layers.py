@@ -170,3 +170,50 @@ def test_dropout_statistics_and_eval_identity():
     z = ember.nn.Dropout2d(0.5)(ember.ones(4, 8, 3, 3))
     per_channel = z.numpy().reshape(32, 9)
     assert all(len(set(row)) == 1 for row in per_channel)
+
+
+# --- layer norm as one op with its affine (ops/normalization.py: native_layer_norm) ----------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape,normalized,bias", [((4, 6, 16), (16,), True),
+                                                   ((3, 5, 6, 3), (6, 3), True),
+                                                   ((7, 8), (8,), False)])
+def test_fused_layer_norm_matches_torch(dtype, shape, normalized, bias):
+    rng = np.random.default_rng(0)
+    xn = (rng.standard_normal(shape) * 3 + 1).astype(dtype)
+    wn = rng.standard_normal(normalized).astype(dtype)
+    bn = rng.standard_normal(normalized).astype(dtype)
+    gn = rng.standard_normal(shape).astype(dtype)
+    res = {}
+    for lib in (torch, ember):
+        x = lib.tensor(xn, requires_grad=True)
+        w = lib.tensor(wn, requires_grad=True)
+        b = lib.tensor(bn, requires_grad=True) if bias else None
+        y = lib.nn.functional.layer_norm(x, normalized, w, b, 1e-5)
+        y.backward(lib.tensor(gn))
+        res[lib.__name__] = [y.grad_fn.name(), y.detach().numpy(), x.grad.numpy(),
+                             w.grad.numpy()] + ([b.grad.numpy()] if bias else [])
+    t, e = res["torch"], res["ember"]
+    assert e[0] == t[0] == "NativeLayerNormBackward0"
+    tol = {"rtol": 1e-5, "atol": 1e-5} if dtype == "float32" else {"rtol": 1e-10, "atol": 1e-12}
+    for a, b in zip(e[1:], t[1:]):
+        np.testing.assert_allclose(a, b, **tol)
+
+
+def test_fused_layer_norm_double_backward_and_frozen_weight():
+    rng = np.random.default_rng(1)
+    xn, wn, bn = rng.standard_normal((3, 4, 8)), rng.standard_normal(8), rng.standard_normal(8)
+    out = {}
+    for lib in (torch, ember):
+        x = lib.tensor(xn, requires_grad=True)
+        w = lib.tensor(wn, requires_grad=True)
+        b = lib.tensor(bn)                                  # no gradient wanted for the bias
+        y = lib.nn.functional.layer_norm(x, (8,), w, b)
+        gx, gw = lib.autograd.grad((y ** 3).sum(), (x, w), create_graph=True)
+        hx, hw = lib.autograd.grad((gx ** 2).sum() + (gw ** 2).sum(), (x, w))
+        out[lib.__name__] = [gx.detach().numpy(), gw.detach().numpy(), hx.numpy(), hw.numpy()]
+    for a, b in zip(out["ember"], out["torch"]):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
+    x = ember.tensor(xn, requires_grad=True)
+    w = ember.tensor(wn, requires_grad=True)
+    assert ember.autograd.gradgradcheck(
+        lambda x, w: ember.nn.functional.layer_norm(x, (8,), w, ember.tensor(bn)), (x, w))

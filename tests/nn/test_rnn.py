@@ -172,6 +172,38 @@ def test_packed_matches_torch(expr, lengths, enforce_sorted, given_state):
     _compare_params(t, e)
 
 
+# sizes where the LSTM runs its recurrent products one gate block at a time ("gate") or
+# transposed ("t") (rnn_ops._product_layout); the small modules above take the plain layout
+@pytest.mark.parametrize("expr", ["LSTM(4, 128, bidirectional=True)",
+                                  "LSTM(4, 160, num_layers=2, proj_size=128)",
+                                  "LSTM(4, 320, bidirectional=True)",
+                                  "LSTM(4, 400, proj_size=304)"])
+@pytest.mark.parametrize("packed", [False, True], ids=["dense", "packed"])
+def test_lstm_product_layouts_match_torch(expr, packed):
+    t, e = _pair(expr)
+    rng = np.random.default_rng(0)
+    lengths = [5, 3, 4]
+    x = rng.standard_normal((5, 3, 4)).astype(np.float32)
+    tx, ex = _leaf(x, torch), _leaf(x, ember)
+    states = [rng.standard_normal(s).astype(np.float32) for s in _state_shapes(t, 3)]
+    ts = [_leaf(s, torch) for s in states]
+    es = [_leaf(s, ember) for s in states]
+    if packed:
+        tin = TR.pack_padded_sequence(tx, lengths, enforce_sorted=False)
+        ein = ER.pack_padded_sequence(ex, lengths, enforce_sorted=False)
+    else:
+        tin, ein = tx, ex
+    tres, eres = t(tin, tuple(ts)), e(ein, tuple(es))
+    touts, eouts = _flat(tres), _flat(eres)
+    for i, (eo, to) in enumerate(zip(eouts, touts)):
+        _close(eo, to, f"output {i}")
+    _backward_both(touts, eouts)
+    _close(ex.grad, tx.grad, "input grad")
+    for i, (es_, ts_) in enumerate(zip(es, ts)):
+        _close(es_.grad, ts_.grad, f"state {i} grad")
+    _compare_params(t, e)
+
+
 def test_dropout_between_layers():
     t, e = _pair("LSTM(4, 6, num_layers=3, dropout=0.5)")
     assert repr(e) == repr(t) == "LSTM(4, 6, num_layers=3, dropout=0.5)"
@@ -393,6 +425,24 @@ def test_packed_sequence_gradcheck(expr, second):
     assert gradcheck(f, (x, *states))
     if second:
         assert gradgradcheck(f, (x, *states))
+
+
+@pytest.mark.parametrize("expr", ["LSTM(2, 3, num_layers=2, bidirectional=True)",
+                                  "LSTM(2, 3, proj_size=2, bidirectional=True, batch_first=True)",
+                                  "LSTM(2, 128)", "LSTM(2, 300)"])
+def test_dense_lstm_gradcheck(expr):
+    # dense input with initial-state gradients and both final states as outputs (the cell
+    # state's cotangent takes the backward's extra term); LSTM(2, 128) and LSTM(2, 300) run the
+    # "gate" and "t" product layouts
+    m = eval("ember.nn." + expr, {"ember": ember}).double()
+    rng = np.random.default_rng(0)
+    x = _f64(rng, *((2, 3, 2) if m.batch_first else (3, 2, 2)))
+    states = [_f64(rng, *s) for s in _state_shapes(m, 2)]
+
+    def f(x, h0, c0):
+        out, (hn, cn) = m(x, (h0, c0))
+        return ember.cat([out.flatten(), hn.flatten(), cn.flatten()])
+    assert gradcheck(f, (x, *states))
 
 
 def test_double_backward_through_weights():

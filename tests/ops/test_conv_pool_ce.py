@@ -17,30 +17,46 @@ CONVS = [
     ("conv2d", (3, 2, 3, 3), (8, 2, 3, 3), {}),                     # Og > L: per-sample sum
     ("conv2d", (3, 4, 3, 3), (8, 2, 3, 3), {"groups": 2}),
     ("conv2d", (2, 1, 12, 12), (6, 1, 5, 5), {"padding": 2}),       # LeNet's first layer
+    ("conv2d", (3, 1, 28, 28), (6, 1, 5, 5), {"padding": 2}),       # L = 784: per-sample
+    ("conv2d", (2, 2, 13, 18), (3, 2, 3, 3),
+     {"stride": (2, 1), "dilation": (1, 2), "padding": (1, 2)}),
     ("conv1d", (2, 3, 9), (4, 3, 3), {"padding": 1}),
     ("conv3d", (2, 2, 5, 4, 6), (3, 2, 2, 2, 2), {"stride": 2, "padding": 1}),
     ("conv2d", (0, 3, 5, 5), (4, 3, 3, 3), {}),                     # empty batch
 ]
 
 
+@pytest.fixture(params=["auto", "per_sample", "batch_last"])
+def layout(request, monkeypatch):
+    """Both conv layouts on every case: per-sample columns (N, C, *k, *out) and batch-last
+    columns (C, *k, *out, N), which the kernels choose between by the output size."""
+    if request.param != "auto":
+        monkeypatch.setattr(conv_ops, "_BATCH_LAST_MAX_L",
+                            -1 if request.param == "per_sample" else 1 << 30)
+    return request.param
+
+
 @pytest.mark.parametrize("name,xs,ws,kw", CONVS, ids=[f"{c[0]}{c[1]}{c[3]}" for c in CONVS])
 @pytest.mark.parametrize("bias", [True, False])
-def test_conv_matches_torch(name, xs, ws, kw, bias):
+def test_conv_matches_torch(name, xs, ws, kw, bias, layout):
     shapes = [xs, ws] + ([(ws[0],)] if bias else [])
     check_against_torch(lambda lib, *a: getattr(lib.nn.functional, name)(*a, **kw), shapes,
                         "float64")
 
 
 @pytest.mark.parametrize("noncontig", [False, True])
-def test_conv_non_contiguous_inputs(noncontig):
+def test_conv_non_contiguous_inputs(noncontig, layout):
     check_against_torch(lambda lib, x, w: lib.nn.functional.conv2d(x, w, padding=1),
                         [(2, 3, 6, 5), (4, 3, 3, 3)], "float32", noncontig=noncontig,
                         rtol=1e-4, atol=1e-5)
 
 
-def test_conv_many_chunks(monkeypatch):
-    # a tiny workspace forces one sample per chunk: forward and weight gradient add up the chunks
-    monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 1)
+@pytest.mark.parametrize("chunk_bytes", [1, 25000])
+def test_conv_many_chunks(monkeypatch, layout, chunk_bytes):
+    # a tiny workspace forces one sample (or output row) per chunk; 25000 bytes make chunks of
+    # 3 samples or 4 rows for the first case, the last one partial: forward and weight gradient
+    # add up the chunks
+    monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", chunk_bytes)
     check_against_torch(lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, padding=1),
                         [(5, 3, 6, 5), (4, 3, 3, 3), (4,)], "float64")
     check_against_torch(lambda lib, x, w: lib.nn.functional.conv2d(x, w, groups=2),
@@ -53,14 +69,92 @@ def test_conv_many_chunks(monkeypatch):
     ("conv2d", (2, 2, 3, 3), (5, 2, 3, 3), {}),
     ("conv1d", (2, 2, 6), (3, 2, 3), {"dilation": 2}),
     ("conv_transpose2d", (2, 2, 3, 3), (2, 3, 2, 2), {"stride": 2}),
+    ("conv2d", (2, 1, 3, 18), (2, 1, 2, 3), {"padding": (0, 1)}),
 ])
-def test_conv_gradcheck_and_gradgradcheck(name, xs, ws, kw):
+def test_conv_gradcheck_and_gradgradcheck(name, xs, ws, kw, layout):
     rng = np.random.default_rng(0)
     x = ember.tensor(rng.standard_normal(xs), requires_grad=True)
     w = ember.tensor(rng.standard_normal(ws), requires_grad=True)
     f = lambda a, b: getattr(ember.nn.functional, name)(a, b, **kw)
     assert ember.autograd.gradcheck(f, (x, w))
     assert ember.autograd.gradgradcheck(f, (x, w))
+
+
+@pytest.mark.parametrize("name,xs,ws,kw", [
+    ("conv2d", (2, 2, 5, 4), (3, 2, 3, 2), {"padding": 1}),
+    ("conv_transpose2d", (2, 2, 3, 3), (2, 3, 2, 2), {"stride": 2}),
+    ("conv1d", (2, 4, 6), (4, 2, 3), {"groups": 2}),
+])
+def test_conv_complex_gradients_match_torch(name, xs, ws, kw, layout):
+    # torch's conjugate-Wirtinger convention: grad_x = conv_transpose(g, conj(w)), grad_w from
+    # conj(x); second order through every adjoint (each rule conjugates its kept operand)
+    rng = np.random.default_rng(3)
+
+    def c(shape):
+        return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+    xa, wa = c(xs), c(ws)
+    ys = tuple(getattr(torch.nn.functional, name)(torch.tensor(xa), torch.tensor(wa), **kw).shape)
+    ga, ux, uw = c(ys), c(xs), c(ws)
+    res = {}
+    for lib in (torch, ember):
+        x, w = lib.tensor(xa, requires_grad=True), lib.tensor(wa, requires_grad=True)
+        g = lib.tensor(ga, requires_grad=True)
+        y = getattr(lib.nn.functional, name)(x, w, **kw)
+        gx, gw = lib.autograd.grad(y, (x, w), g, create_graph=True)
+        s = (gx * lib.tensor(ux)).real.sum() + (gw * lib.tensor(uw)).imag.sum()
+        res[lib] = [gx, gw, *lib.autograd.grad(s, (x, w, g))]
+    for e, t in zip(res[ember], res[torch]):
+        np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-10,
+                                   atol=1e-12)
+
+
+def test_conv_non_finite_input(layout):
+    # inf in x reaches only the outputs and weight-gradient entries whose windows hold it
+    def specials(a):
+        if a.shape != (2, 1, 28, 28):
+            return a
+        a = a.copy()
+        a[0, 0, 3, 27] = np.inf
+        a[1, 0, 10, 0] = -np.inf
+        return a
+    check_against_torch(lambda lib, x, w: lib.nn.functional.conv2d(x, w, padding=2),
+                        [(2, 1, 28, 28), (3, 1, 5, 5)], "float64", transform=specials)
+
+
+def test_conv_scratch_buffers_are_per_thread():
+    # the kernels' reused temporaries (Note [Conv workspace]) must not be shared by threads;
+    # the kernels are called directly (autograd's grad mode is not what this checks)
+    import threading
+
+    from ember.ops import pooling as pool_ops
+    geom = {"stride": (1, 1), "padding": (1, 1), "dilation": (1, 1), "groups": 1}
+
+    def run(seed):
+        rng = np.random.default_rng(seed)
+        x = rng.standard_normal((4 + seed, 3, 12, 12))
+        w = rng.standard_normal((5, 3, 3, 3))
+        y = conv_ops.CONV.forward(None, x, w, None, **geom)
+        saved = pool_ops._WindowArg()
+        p = pool_ops._max_pool_window.forward(None, y, saved, (2, 2))
+        g = pool_ops._window_scatter.forward(None, 2 * p, saved.arg, (2, 2))
+        return [y, p, g, conv_ops.CONV_INPUT_GRAD.forward(None, g, w, x_shape=x.shape, **geom),
+                conv_ops.CONV_WEIGHT_GRAD.forward(None, g, x, w_shape=w.shape, **geom)]
+    want = [run(s) for s in range(4)]
+    errors = []
+
+    def worker(s):
+        try:
+            for _ in range(30):
+                for a, b in zip(run(s), want[s]):
+                    np.testing.assert_array_equal(a, b)
+        except AssertionError as e:
+            errors.append(e)
+    threads = [threading.Thread(target=worker, args=(s,)) for s in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[0]
 
 
 def test_conv_weight_only_and_input_only_gradients():
@@ -113,6 +207,30 @@ def test_max_pool_ties_nan_inf_and_non_contiguous():
         return a
     check_against_torch(lambda lib, x: lib.nn.functional.max_pool2d(x, 2), [(2, 3, 4, 4)],
                         transform=specials)
+
+
+@pytest.mark.parametrize("name,shape,k", [
+    ("max_pool1d", (2, 3, 12), 4), ("max_pool2d", (2, 3, 9, 8), (3, 2)),
+    ("max_pool2d", (2, 3, 6, 8), (1, 2)), ("max_pool3d", (2, 2, 4, 6, 6), (2, 3, 2))])
+def test_max_pool_stages_ties_and_nan(name, shape, k):
+    # the window max runs one dimension at a time: the first maximum in row-major window order
+    # must still win ties, and the last NaN the window
+    def specials(a):
+        a = np.round(a)
+        flat = a.reshape(-1)
+        flat[::7] = np.nan
+        flat[3::11] = np.inf
+        return a
+    for transform in (np.round, lambda a: np.maximum(np.round(a), 0), specials):
+        check_against_torch(lambda lib, x: getattr(lib.nn.functional, name)(x, k), [shape],
+                            transform=transform)
+
+
+def test_max_pool_stages_double_backward():
+    x = ember.tensor(np.random.default_rng(4).standard_normal((2, 2, 4, 6, 6)), requires_grad=True)
+    f = lambda a: ember.nn.functional.max_pool3d(a, (2, 3, 2))
+    assert ember.autograd.gradcheck(f, (x,))
+    assert ember.autograd.gradgradcheck(f, (x,))
 
 
 def test_max_pool_backward_with_non_finite_gradient():

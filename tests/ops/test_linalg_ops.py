@@ -1,6 +1,7 @@
 """matmul, mm, bmm, mv, dot, outer, einsum, linear, addmm against torch."""
 import numpy as np
 import pytest
+import torch
 
 import ember
 from tests.helpers.oracle import check_against_torch
@@ -75,3 +76,21 @@ def test_addmm():
 def test_product_errors(call, msg):
     with pytest.raises(RuntimeError, match=msg):
         call()
+
+
+@pytest.mark.parametrize("shape", [(64, 7), (300, 5), (4, 50, 6), (2, 3, 40, 8)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_bias_gradient_over_many_rows_matches_torch(shape, dtype):
+    """From 64 rows the bias gradient is a ones-vector product (Note [Bias gradient as a
+    product]); it must equal torch's row sum to rounding, for 2-D and batched inputs."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(dtype)
+    w = rng.standard_normal((3, shape[-1])).astype(dtype)
+    b = rng.standard_normal(3).astype(dtype)
+    g = rng.standard_normal(shape[:-1] + (3,)).astype(dtype)
+    tb = torch.tensor(b, requires_grad=True)
+    torch.nn.functional.linear(torch.tensor(x), torch.tensor(w), tb).backward(torch.tensor(g))
+    eb = ember.tensor(b, requires_grad=True)
+    ember.nn.functional.linear(ember.tensor(x), ember.tensor(w), eb).backward(ember.tensor(g))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(eb.grad.numpy(), tb.grad.numpy(), rtol=tol, atol=tol)

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 
 from ..._errors import EmberRuntimeError
+from ..._state import state
 from ...ops import activation_ops as _act
 from ...ops import dispatch
 from ...ops.elementwise import _HARDTANH, _LEAKY, _THRESH
@@ -273,6 +274,11 @@ def gelu(input, approximate="none"):
     """
     if approximate not in ("none", "tanh"):
         raise EmberRuntimeError("approximate argument must be either none or tanh.")
+    if input._edge is not None and state.grad_enabled and approximate == "none" \
+            and input._array.dtype == np.float32:
+        # the forward hands Φ(-|x|) to the rule (Note [Fast float32 GELU])
+        return dispatch.unary(_act.GELU, input, approximate=approximate,
+                              saved=_act.SavedTail())
     return dispatch.unary(_act.GELU, input, approximate=approximate)
 
 

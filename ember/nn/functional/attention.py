@@ -12,8 +12,9 @@ import numpy as np
 
 from ... import dtypes as _dt
 from ..._errors import EmberRuntimeError
+from ..._state import state
 from ...ops import embedding as _emb
-from ...ops.attention import attention_softmax
+from ...ops.attention import attention_softmax, self_attention
 from ...ops.creation import zeros
 from ...ops.linalg_ops import linear as _linear
 from ...ops.shape import cat
@@ -435,6 +436,46 @@ def _project(query, key, value, e, in_proj_weight, in_proj_bias, separate, q_pro
             _linear(value, w[2 * e:], None if b is None else b[2 * e:]))
 
 
+def _fused_self_attention(query, key, value, e, h, hd, L, S, n, in_proj_weight, in_proj_bias,
+                          bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight,
+                          out_proj_bias, training, key_padding_mask, need_weights, attn_mask,
+                          separate, static_k, static_v, use_causal, batch_first, batched):
+    """Self-attention under autograd as one op between the projections (ops/attention.py:
+    self_attention), or None where the general path is needed: attention weights returned,
+    dropout, added keys, or a mask that needs a gradient or does not fit the scores."""
+    if need_weights or separate or not (query is key is value) or in_proj_weight is None \
+            or bias_k is not None or bias_v is not None or add_zero_attn \
+            or static_k is not None or static_v is not None \
+            or (training and dropout_p > 0.0) or query._array.dtype.kind != "f" \
+            or query._array.dtype.itemsize < 4 or in_proj_weight.dtype is not query.dtype:
+        return None
+    if not state.grad_enabled or (query._edge is None and in_proj_weight._edge is None and (
+            in_proj_bias is None or in_proj_bias._edge is None)):
+        # nothing to differentiate: the general path (which ONNX export records) costs the same
+        return None
+    if key_padding_mask is not None and tuple(key_padding_mask.shape) != (n, S):
+        return None
+    mask = None
+    if not use_causal:
+        if attn_mask is not None and tuple(attn_mask.shape) != (L, S) and \
+                tuple(attn_mask.shape) != (n * h, L, S):
+            return None
+        m = _merge_masks(attn_mask, key_padding_mask, n, h, L, S, query.dtype)
+        if m is not None:
+            if m._edge is not None or (m.dtype is not _dt.bool_ and m.dtype is not query.dtype):
+                return None
+            mask = m._array
+            try:
+                if np.broadcast_shapes(mask.shape, (n, h, L, S)) != (n, h, L, S):
+                    return None
+            except ValueError:
+                return None
+    qkv = _linear(query, in_proj_weight, in_proj_bias)
+    out = self_attention(qkv, mask, use_causal, h, 1.0 / math.sqrt(hd), batch_first)
+    out = _linear(out, out_proj_weight, out_proj_bias)
+    return (out if batched else out.squeeze(1)), None
+
+
 def mha_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
                 bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias,
                 training=True, key_padding_mask=None, need_weights=True, attn_mask=None,
@@ -486,6 +527,13 @@ def mha_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight
     elif tuple(key.shape) != tuple(value.shape):
         raise AssertionError(f"key shape {tuple(key.shape)} does not match value shape "
                              f"{tuple(value.shape)}")
+    fused = _fused_self_attention(query, key, value, e, h, hd, L, S, n, in_proj_weight,
+                                  in_proj_bias, bias_k, bias_v, add_zero_attn, dropout_p,
+                                  out_proj_weight, out_proj_bias, training, key_padding_mask,
+                                  need_weights, attn_mask, use_separate_proj_weight, static_k,
+                                  static_v, use_causal, batch_first, batched)
+    if fused is not None:
+        return fused
     q, k, v = _project(query, key, value, e, in_proj_weight, in_proj_bias,
                        use_separate_proj_weight, q_proj_weight, k_proj_weight, v_proj_weight)
     if attn_mask is not None:

@@ -12,8 +12,27 @@ order, so every rank issues the same sequence of collectives. A callback queued 
 runs when backward ends: it waits for the reductions (of gradients divided by the world size on
 their way into the bucket) and writes the averages back into ``.grad`` (or leaves them where they
 are: with ``gradient_as_bucket_view`` the ``.grad`` tensors are views of the buckets).
+
+Note [Shared-memory buckets]. When every rank of the group runs on one machine (at most
+``_SHARED_MAX_RANKS`` of them), the buckets live in an MPI shared-memory window instead, each rank
+owning one segment, and no message is sent at all: the hooks write the (pre-divided) gradients
+into this rank's segment, and when backward ends each rank publishes the number of the reduction
+in its segment's header, waits until every other rank has published the same number, and adds
+the ranks' slots, in rank order, straight into ``.grad``. That is one pass over the gradients
+(MPI's all-reduce on two ranks costs several, plus a handshake per message segment, and its
+non-blocking form moves on only inside MPI calls) and one synchronisation per step. Every rank
+adds the same numbers in the same order, so all ranks get bitwise the same averages. Each
+segment holds two sets of buckets, used in turn: a rank writes set k % 2 for reduction k only
+after it has seen every rank publish k - 1, and a rank publishes k - 1 only after it finished
+reading the set of reduction k - 2, so nobody overwrites a bucket another rank still reads, and no
+second handshake is needed. ``gradient_as_bucket_view`` keeps the MPI path (its ``.grad`` views
+must stay put). The wait goes through ``ProcessGroup.wait_until``: past the timeout it names the
+ranks that never arrived, as every collective does. Freeing a window is collective, so a dead
+DDP's window stays until the next DDP built on the group (all ranks vote on which owners are
+gone everywhere) or until the group is destroyed.
 """
 import contextlib
+import os
 import weakref
 
 import numpy as np
@@ -24,6 +43,13 @@ from ...tensor import Tensor, wrap
 from ..modules.module import Module
 
 _FIRST_BUCKET_BYTES = 1024 * 1024
+# Note [Shared-memory buckets]: each rank reads every rank's slots, so the cost grows with the
+# ranks; beyond a few, MPI's all-reduce (which splits the work) is the better deal.
+_SHARED_MAX_RANKS = 4
+# two sets of buckets per rank; bigger models keep MPI's all-reduce rather than double their
+# gradients' memory
+_SHARED_MAX_BYTES = 1 << 30
+_use_shared_memory = True            # tests turn it off to exercise the MPI path on one machine
 
 
 class _Bucket:
@@ -92,6 +118,7 @@ class DistributedDataParallel(Module):
         if init_sync:
             self._sync_params_and_buffers()
         self._build_buckets()
+        self._setup_shared()
         self._reset()
         hooks = []
         for p in params:
@@ -180,6 +207,86 @@ class DistributedDataParallel(Module):
         object.__setattr__(self, "_where", where)
         object.__setattr__(self, "_views", views)
 
+    def _setup_shared(self):
+        """Note [Shared-memory buckets]: move the buckets into a shared window when all ranks
+        share this machine; the decision is collective, so every rank takes the same path."""
+        d = self.__dict__
+        d["_shm_win"] = None
+        pg, MPI, world = self._pg, self._MPI, self._world
+        if world == 1:
+            return
+        n_params = len(self._params)
+        off = 64                                   # header: int64 reduction number
+        got_at, bufs_at = [], []
+        for _ in range(2):
+            got_at.append(off)
+            off += _align(n_params)
+            at = []
+            for b in self._buckets:
+                at.append(off)
+                off += _align(b.buf.nbytes)
+            bufs_at.append(at)
+        want = _use_shared_memory and not self.gradient_as_bucket_view and \
+            world <= _SHARED_MAX_RANKS and off <= _SHARED_MAX_BYTES and _shm_room(off * world)
+        node = pg.comm.Split_type(MPI.COMM_TYPE_SHARED)
+        try:
+            local = node.Get_size()
+        finally:
+            node.Free()
+        # one vote: all ranks on one machine and willing, and which earlier DDPs' windows are
+        # garbage on every rank (freeing a window is collective, so it waits for a moment
+        # when all ranks are here anyway)
+        vote = np.array([want and local == world] + [ref() is None for _, ref in pg.windows],
+                        np.int32)
+        pg.seq += 1
+        pg.wait(pg.comm.Iallreduce(MPI.IN_PLACE, vote, MPI.MIN),
+                "DistributedDataParallel shared buckets", pg.seq)
+        kept = []
+        for (w, ref), dead in zip(pg.windows, vote[1:]):
+            if dead:
+                w.Unlock_all()
+                w.Free()
+            else:
+                kept.append((w, ref))
+        pg.windows = kept
+        if not vote[0]:
+            return
+        win = MPI.Win.Allocate_shared(off, 1, comm=pg.comm)
+        pg.windows.append((win, weakref.ref(self)))
+        win.Lock_all(MPI.MODE_NOCHECK)
+        mem = [np.frombuffer(win.Shared_query(r)[0], np.uint8, off) for r in range(world)]
+        rank = pg.rank()
+        mem[rank][:] = 0
+        win.Sync()
+        pg.seq += 1
+        pg.wait(pg.comm.Ibarrier(), "DistributedDataParallel shared buckets", pg.seq)
+        win.Sync()
+        got = [[m[got_at[s]:got_at[s] + n_params] for m in mem] for s in range(2)]
+        bufs = [[[m[at:at + b.buf.nbytes].view(b.buf.dtype) for m in mem]
+                 for b, at in zip(self._buckets, bufs_at[s])] for s in range(2)]
+        slots = []
+        for s in range(2):
+            per = []
+            for i, p in enumerate(self._params):
+                bucket, o = self._where[i]
+                n = p._array.size
+                per.append([r_buf[o:o + n].reshape(p._array.shape)
+                            for r_buf in bufs[s][bucket.index]])
+            slots.append(per)
+        d["_shm_win"] = win
+        d["_shm_header"] = mem[rank][:64].view(np.int64)
+        d["_shm_peers"] = [m[:64].view(np.int64) for r, m in enumerate(mem) if r != rank]
+        d["_shm_got"] = got
+        d["_shm_bufs"] = bufs
+        d["_shm_slots"] = slots
+        d["_shm_step"] = 0
+        self._use_set(1)
+
+    def _use_set(self, s):
+        rank = self._pg.rank()
+        for b, arrs in zip(self._buckets, self._shm_bufs[s]):
+            b.buf = arrs[rank]
+
     def _reset(self):
         d = self.__dict__
         d["_ready"] = [False] * len(self._params)
@@ -201,6 +308,11 @@ class DistributedDataParallel(Module):
                                "before starting a new one. The previous backward pass failed "
                                "while DistributedDataParallel was averaging its gradients; "
                                "the ranks can no longer be kept in step.")
+        if self._pg.comm is None:
+            # the shared buckets are unmapped with the group: fail here, not in backward
+            raise RuntimeError("DistributedDataParallel: its process group was destroyed "
+                               "(destroy_process_group); use .module, or wrap the model again "
+                               "after init_process_group")
         self._reset()
         if self.broadcast_buffers and self.require_forward_param_sync:
             self._sync_params_and_buffers(buffers_only=True)
@@ -285,6 +397,8 @@ class DistributedDataParallel(Module):
         self._ready[i] = True
         if grad is not None:
             self._got[i] = True
+        if self._shm_win is not None:
+            return
         left = self._left
         left[bucket.index] -= 1
         if left[bucket.index] == 0:
@@ -322,6 +436,9 @@ class DistributedDataParallel(Module):
                     "the loss.")
             for i in missing:                 # reached by the graph but given no gradient
                 self._mark_ready(i, None)
+        if self._shm_win is not None:
+            self._finish_shared()
+            return
         pg = self._pg
         used = None
         if self.find_unused_parameters:
@@ -348,8 +465,69 @@ class DistributedDataParallel(Module):
                 g._vc.version += 1
         d["_reqs"] = []
 
+    def _finish_shared(self):
+        """Note [Shared-memory buckets]: publish, wait for the other ranks, add."""
+        k = self._shm_step + 1
+        s = k & 1
+        pg = self._pg
+        win = self._shm_win
+        if self.find_unused_parameters:
+            self._shm_got[s][pg.rank()][:] = self._got
+        win.Sync()                          # the slots before the header, for every reader
+        self._shm_header[0] = k
+        win.Sync()
+        pg.seq += 1
+        peers = self._shm_peers
+        for h in peers:
+            if h[0] < k:
+                pg.wait_until(lambda: all(h[0] >= k for h in peers),
+                              "DistributedDataParallel gradient all_reduce", pg.seq)
+                break
+        win.Sync()                          # their slots after their headers
+        used = None
+        if self.find_unused_parameters:
+            used = np.bitwise_or.reduce(self._shm_got[s], axis=0)
+        add = np.add
+        for i, (p, srcs) in enumerate(zip(self._params, self._shm_slots[s])):
+            if used is not None and not used[i]:
+                continue                      # unused on every rank: .grad stays as it was
+            g = p._grad
+            if g is not None and g._edge is None and g._array.flags.writeable and \
+                    g._array.dtype == srcs[0].dtype:
+                out = g._array
+                add(srcs[0], srcs[1], out=out)
+            else:
+                out = srcs[0] + srcs[1]
+            for src in srcs[2:]:
+                add(out, src, out=out)
+            if g is None or out is not g._array:
+                if g is not None and g._edge is None and g._array.flags.writeable and \
+                        g._array.dtype == p._array.dtype:
+                    np.copyto(g._array, out, casting="unsafe")
+                else:
+                    g = p._grad = wrap(out.astype(p._array.dtype, copy=False))
+            if g._vc is not None:
+                g._vc.version += 1
+        self.__dict__["_shm_step"] = k
+        self._use_set(s ^ 1)
+
     def __setstate__(self, state):
         raise RuntimeError("DistributedDataParallel cannot be unpickled; wrap the module again")
+
+
+def _shm_room(nbytes):
+    """Whether /dev/shm (where Open MPI puts shared windows on Linux) has room for ``nbytes``
+    with a margin: a window on a full tmpfs kills the job with SIGBUS on first touch, and
+    containers often mount a small one."""
+    try:
+        st = os.statvfs("/dev/shm")
+    except (OSError, AttributeError):
+        return True                          # elsewhere MPI picks its own place
+    return st.f_bavail * st.f_frsize >= 2 * nbytes
+
+
+def _align(nbytes):
+    return (nbytes + 63) & ~63
 
 
 def _collect_tensors(obj, out):
