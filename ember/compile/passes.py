@@ -14,7 +14,8 @@ import numpy as np
 from ..ops import elementwise as _ew
 from ..ops import linalg_ops as _la
 from ..ops import nn_ops as _nn
-from ..optim.adam import Adam, AdamW
+from ..optim.adam import _CHUNK as _ADAM_CHUNK
+from ..optim.adam import Adam, AdamW, adam_update
 from ..optim.sgd import SGD
 from ..tensor import Tensor
 from .trace import Call, OptUpdate, _add, _fit_plain
@@ -599,7 +600,7 @@ def _adam(plan, s, check=False):
     for p, k in s.grads:
         shape = p._array.shape
         row = math.prod(shape[1:])
-        rc = min(shape[0], max(1, _CHUNK // max(row, 1)))
+        rc = min(shape[0], max(1, _ADAM_CHUNK // max(row, 1)))
         plans.append((p, k, shape, row, rc))
     need = {}
     for p, k, shape, row, rc in plans:
@@ -626,55 +627,17 @@ def _adam(plan, s, check=False):
     return lines
 
 
-_CHUNK = 32768
-
-
 def _adam_update(p, g, q, t, rc, lr, b1, b2, c1, c2, small, eps, amsgrad):
-    """One parameter's Adam step, operation for operation as optim/adam.py does it, ``rc`` rows
-    at a time through the scratch block ``t`` (Note [Chunked Adam])."""
+    """One parameter's Adam step: the eager optimizer's own array update (Note [Chunked Adam]
+    in optim/adam.py), through the plan's scratch block ``t``."""
     s = q["step"]._array
     s += 1
-    k = float(s)
-    w = p._array
-    m = q["exp_avg"]._array
-    v = q["exp_avg_sq"]._array
-    x = q["max_exp_avg_sq"]._array if amsgrad else None
-    z = lr / (1 - b1 ** k)
-    y = (1 - b2 ** k) ** 0.5
-    n = w.shape[0]
-    if rc >= n:
-        _adam_block(g, m, v, x, w, t, small, c1, b1, c2, b2, y, eps, z)
-    else:
-        for r in range(0, n, rc):
-            e = r + rc
-            _adam_block(g[r:e], m[r:e], v[r:e], None if x is None else x[r:e], w[r:e],
-                        t[:n - r], small, c1, b1, c2, b2, y, eps, z)
+    adam_update(p._array, g, q["exp_avg"]._array, q["exp_avg_sq"]._array,
+                q["max_exp_avg_sq"]._array if amsgrad else None, float(s), lr, b1, b2, eps,
+                scratch=t)
     c = p._vc
     if c is not None:
         c.version += 1
-
-
-def _adam_block(g, m, v, x, w, t, small, c1, b1, c2, b2, y, eps, z):
-    np.subtract(g, m, out=t)
-    if small:
-        np.multiply(t, c1, out=t)
-        np.add(m, t, out=m)
-    else:
-        np.multiply(t, b1, out=t)
-        np.subtract(g, t, out=m)
-    np.multiply(g, c2, out=t)
-    np.multiply(t, g, out=t)
-    np.multiply(v, b2, out=v)
-    np.add(v, t, out=v)
-    if x is not None:
-        np.maximum(x, v, out=x)
-        v = x
-    np.sqrt(v, out=t)
-    np.divide(t, y, out=t)
-    np.add(t, eps, out=t)
-    np.divide(m, t, out=t)
-    np.multiply(t, -z, out=t)
-    np.add(w, t, out=w)
 
 
 _OPTIMIZERS = {SGD: _sgd, Adam: _adam, AdamW: _adam}

