@@ -49,7 +49,8 @@ preserve_format = memory_format("preserve_format")
 strided = layout("strided")
 
 
-_ORDERS = {"channels_last": (0, 2, 3, 1), "channels_last_3d": (0, 2, 3, 4, 1)}
+# physical dimension order (outermost first) of each non-default memory format
+DIM_ORDERS = {"channels_last": (0, 2, 3, 1), "channels_last_3d": (0, 2, 3, 4, 1)}
 
 
 def physical_order(fmt, ndim, op="contiguous"):
@@ -62,7 +63,7 @@ def physical_order(fmt, ndim, op="contiguous"):
     if not isinstance(fmt, memory_format):
         raise TypeError(f"memory_format must be a torch.memory_format, not "
                         f"{type(fmt).__name__}")
-    order = _ORDERS[fmt.name]
+    order = DIM_ORDERS[fmt.name]
     if ndim != len(order):
         raise EmberRuntimeError(f"required rank {len(order)} tensor to use {fmt.name} format")
     return order

@@ -277,7 +277,10 @@ class Tensor:
         a = self._array
         if memory_format is not None and memory_format is not _layout.contiguous_format and \
                 memory_format is not _layout.preserve_format:
-            order = _layout._ORDERS[memory_format.name]
+            order = _layout.DIM_ORDERS.get(getattr(memory_format, "name", None))
+            if order is None:
+                raise EmberTypeError(f"is_contiguous(): argument 'memory_format' must be "
+                                     f"torch.memory_format, not {type(memory_format).__name__}")
             return a.ndim == len(order) and _layout.is_laid_out(a.shape, self.stride(), order)
         if a.flags.c_contiguous:
             return True

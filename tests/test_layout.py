@@ -85,3 +85,10 @@ def test_layouts_keep_values_and_gradients():
     np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 3, 4, 5), 5.0))
     s = ember.empty_strided((2, 3), (1, 2)).fill_(1.5)
     assert s.tolist() == [[1.5] * 3] * 2
+
+
+def test_is_contiguous_rejects_what_is_not_a_memory_format():
+    for lib in (ember, torch):
+        with pytest.raises(TypeError, match="argument 'memory_format' must be "
+                                            "torch.memory_format, not str"):
+            lib.zeros(2).is_contiguous(memory_format="channels_last")
