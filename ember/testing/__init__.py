@@ -318,7 +318,8 @@ def make_tensor(*shape, dtype, device=None, low=None, high=None, requires_grad=F
         ...                           noncontiguous=True).is_contiguous()
         False
     """
-    from .. import empty, rand, randint
+    from .. import complex as complex_
+    from .. import rand, randint
     if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
         shape = tuple(shape[0])
     dt = _dt.to_dtype(dtype)
@@ -351,9 +352,9 @@ def make_tensor(*shape, dtype, device=None, low=None, high=None, requires_grad=F
             info = np.iinfo(dt.np)
             low, high = max(low, info.min), min(high, info.max)
         else:
-            real = np.float32 if kind == "c" and dt.np.itemsize == 8 else \
-                np.float64 if kind == "c" else dt.np
-            info = _dt.finfo(dt) if kind == "f" else np.finfo(real)
+            # complex values draw both parts from [low, high) in their component dtype
+            part = dt if kind == "f" else _dt.float32 if dt.np.itemsize == 8 else _dt.float64
+            info = _dt.finfo(part)
             low, high = max(low, float(info.min)), min(high, float(info.max))
     full = list(shape)
     if noncontiguous and math.prod(full) > 1:
@@ -363,23 +364,16 @@ def make_tensor(*shape, dtype, device=None, low=None, high=None, requires_grad=F
     elif kind in "iu":
         out = randint(int(math.ceil(low)), int(math.ceil(high)), full, dtype=dt)
     else:
-        real_dt = _dt.to_dtype({"complex64": "float32", "complex128": "float64"}
-                               .get(dt.np.name, dt.np.name)) if kind == "c" else dt
-        wide = _dt.float64
-
         def draw():
             # drawn in float64 so that high - low does not overflow near the dtype's limits
-            u = rand(full, dtype=wide)
-            return (u * high + (1 - u) * low).to(real_dt)
-        out = draw() if kind == "f" else empty(0)
-        if kind == "c":
-            from .. import complex as _complex
-            out = _complex(draw(), draw())
+            u = rand(full, dtype=_dt.float64)
+            return (u * high + (1 - u) * low).to(part)
+        out = draw() if kind == "f" else complex_(draw(), draw())
     if exclude_zero:
         if kind in "biu":
             out[out == 0] = 1 if kind != "b" else True
         else:
-            tiny = float(_dt.finfo(out.real.dtype if kind == "c" else dt).tiny)
+            tiny = float(_dt.finfo(part).tiny)
             out[out == 0] = complex(tiny, tiny) if kind == "c" else tiny
     if noncontiguous and math.prod(full) > 1:
         out = out[..., ::2]
