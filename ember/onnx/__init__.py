@@ -127,8 +127,9 @@ def _grown(t, axes):
 
 
 def _build(onnx, model, args, kwargs, opset, input_names, output_names, dynamic_axes):
+    from ..utils._nested import flatten_tensors
     from . import _graph
-    from ._trace import flatten_tensors, trace
+    from ._trace import trace
     inputs = [a for a in args if isinstance(a, Tensor)] + \
         [v for v in kwargs.values() if isinstance(v, Tensor)]
     in_names = list(input_names or [])

@@ -11,6 +11,7 @@ outside dispatch (max pooling's window indices) or are a layout that has a direc
 """
 from .._state import state
 from ..tensor import Tensor
+from ..utils._nested import flatten_tensors
 
 
 class OnnxExporterError(RuntimeError):
@@ -54,19 +55,6 @@ class Step:
 def leaf_module_types():
     from ..nn.modules import pooling, rnn
     return (rnn.LSTM, pooling._MaxPoolNd, pooling._AvgPoolNd)
-
-
-def flatten_tensors(obj, out):
-    """Append the Tensors inside nested tuples/lists/dicts of ``obj`` to ``out``."""
-    if isinstance(obj, Tensor):
-        out.append(obj)
-    elif isinstance(obj, (tuple, list)):
-        for x in obj:
-            flatten_tensors(x, out)
-    elif isinstance(obj, dict):
-        for x in obj.values():
-            flatten_tensors(x, out)
-    return out
 
 
 class Recorder:

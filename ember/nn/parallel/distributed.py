@@ -39,7 +39,8 @@ import numpy as np
 
 from ...autograd import engine
 from ...autograd.node import AccumulateGrad, Slot
-from ...tensor import Tensor, wrap
+from ...tensor import wrap
+from ...utils._nested import flatten_tensors
 from ..modules.module import Module
 
 _FIRST_BUCKET_BYTES = 1024 * 1024
@@ -326,7 +327,7 @@ class DistributedDataParallel(Module):
     def _find_unused(self, out):
         """Indices of the parameters the graph of ``out`` does not reach."""
         stack = []
-        _collect_tensors(out, stack)
+        flatten_tensors(out, stack)
         stack = [t._edge for t in stack if t._edge is not None]
         seen = set()
         reached = set()
@@ -528,14 +529,3 @@ def _shm_room(nbytes):
 
 def _align(nbytes):
     return (nbytes + 63) & ~63
-
-
-def _collect_tensors(obj, out):
-    if isinstance(obj, Tensor):
-        out.append(obj)
-    elif isinstance(obj, (list, tuple)):
-        for x in obj:
-            _collect_tensors(x, out)
-    elif isinstance(obj, dict):
-        for x in obj.values():
-            _collect_tensors(x, out)
