@@ -17,7 +17,8 @@ and "tr/e" that trace time over the median eager step (both on the chosen clock)
 error becomes "n/a" in the table and one line after it, never a crash.
 
 The first line is the machine's fp32 GEMM rate on one thread (best of a few 1024^3 products
-through NumPy/OpenBLAS and torch/MKL, measured in the same run); the last line gives MLP-784's
+through NumPy/OpenBLAS, torch/MKL and, where ``ember[mkl]`` is installed, ember's MKL engine,
+measured in the same run); the last line gives MLP-784's
 GFLOP/s (forward and backward GEMMs, 3 x 2*B*sum(in*out) FLOPs per step) against it.
 
 Peak memory (the workloads marked ``memory`` below; skipped by ``--quick``/``--smoke`` unless
@@ -266,6 +267,11 @@ def gemm_rate(libs, n=1024, repeats=5, clock=time.perf_counter):
     b = rng.standard_normal((n, n), dtype=np.float32)
     out = np.empty_like(a)
     runs = {"numpy": lambda: np.matmul(a, b, out=out)}
+    if libs.get("ember") is not None:
+        from ember.backends import get_backend
+        mm = get_backend("cpu").xp.matmul
+        if mm is not np.matmul:           # ember[mkl]: ember's products go to MKL
+            runs["ember/MKL"] = lambda: mm(a, b, out=out)
     torch = libs.get("torch")
     if torch is not None:
         ta, tb = torch.from_numpy(a), torch.from_numpy(b)

@@ -111,6 +111,9 @@ def make_namespace():
                  "ndtr", "log_ndtr", "entr", "airy", "j0", "j1", "y0", "y1", "k0", "k1", "k0e",
                  "k1e", "spherical_jn", "gammainc", "gammaincc"):
         setattr(ns, "special_" + name, _special(name))
+    from . import mkl_gemm
+    if mkl_gemm.wanted():               # optional: Intel MKL takes the large float products
+        ns.matmul = mkl_gemm.matmul
     ns.is_tensor_namespace = False
     return ns
 

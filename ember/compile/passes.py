@@ -288,12 +288,13 @@ _TINY_GEMM = 1 << 15     # multiply-adds up to which np.dot's lower call cost pa
 def _mm(plan, s, refs, k):
     """``np.dot`` for a tiny product of one dtype (0.8 us less per call than np.matmul: a
     third of a small model's step is such calls; both run the same BLAS gemm, measured equal
-    bit for bit), else ``np.matmul``."""
+    bit for bit), else the backend's ``m.matmul``, the eager kernels' own (it may be MKL's:
+    backends/mkl_gemm.py), so the plan rounds as eager does."""
     info = plan.rec.slots[s.outs]
     dts = {_info(plan, a)[1] for a in refs}
     if dts == {info.dtype} and math.prod(info.shape) * k <= _TINY_GEMM:
         return "np.dot"
-    return "np.matmul"
+    return "m.matmul"
 
 
 def _linear_gb(plan, s, check=False):

@@ -199,7 +199,7 @@ def _gate_affine(m, hidden, dtype, tanh_blocks, n_blocks):
     return m.asarray(scale), m.asarray(shift)
 
 
-def _product_layout(b, p, hid):
+def _product_layout(m, b, p, hid):
     """How to run the recurrent product (B, P)·(P, 4H) and its backward (B, 4H)·(4H, P), by what
     OpenBLAS (0.3.31, SkylakeX, one thread) measured fastest (benchmarks/notes/lstm.md):
 
@@ -209,8 +209,12 @@ def _product_layout(b, p, hid):
     * "t": transposed products, W_hh·hᵀ forward and W_hhᵀ·dgᵀ (W_hhᵀ copied row-major)
       backward: 3-25% faster forward at H = 300-650, 25-42% backward at H = 300-1024, for
       B = 5, 20 and 64.
-    * "plain": h·W_hhᵀ (W_hhᵀ copied row-major) and dg·W_hh otherwise."""
-    if b <= 32 and 128 <= hid <= 256 and 128 <= p <= 256:
+    * "plain": h·W_hhᵀ (W_hhᵀ copied row-major) and dg·W_hh otherwise.
+
+    With MKL taking the products (backends/mkl_gemm.py) one (20, 200)·(200, 800) product takes
+    73 us against 86 us for the four per-gate ones through OpenBLAS (and 104 us through MKL,
+    whose per-call cost is higher), so "gate" is OpenBLAS's only."""
+    if b <= 32 and m.matmul is np.matmul and 128 <= hid <= 256 and 128 <= p <= 256:
         return "gate"
     if min(hid, p) >= 300:
         return "t"
@@ -225,7 +229,7 @@ def _lstm_seq(m, xg, h0, c0, w_hh, w_hr=None, batch_sizes=None, reverse=False):
     scale, shift = _gate_affine(m, hid, xg.dtype, (2,), 4)
     # the gate scale is applied to each step's rows in cache rather than to W_hh and to xg as
     # (N, 4H) temporaries; the products' operands are laid out as _product_layout measured best
-    layout = _product_layout(b, p, hid)
+    layout = _product_layout(m, b, p, hid)
     if layout == "gate":
         w = [m.ascontiguousarray(w_hh[j * hid:(j + 1) * hid].T) for j in range(4)]
     elif layout == "t":
@@ -293,7 +297,7 @@ def _lstm_grad_arrays(m, g, h0, c0, w_hh, w_hr, out, steps, n_rows, batch_sizes,
     e = m.zeros(4 * hid, dtype=dt)
     e[2 * hid:3 * hid] = 1
     dxg = m.empty((n_rows, 4 * hid), dtype=dt)
-    layout = _product_layout(b, p, hid)
+    layout = _product_layout(m, b, p, hid)
     # d loss / d h entering the later step; transposed (P, B) for the "t" layout
     ch = m.zeros((p, b) if layout == "t" else (b, p), dtype=dt)
     if layout == "gate":
