@@ -1,6 +1,6 @@
 """ember/_jit.py: the switch that turns numba kernels on and off (the kernels themselves are
 tested beside the code that uses them, e.g. tests/optim/test_adam_fused.py)."""
-import builtins
+import importlib.util
 
 import numpy as np
 import pytest
@@ -10,18 +10,15 @@ from ember import _jit
 
 @pytest.fixture
 def fresh(monkeypatch):
-    monkeypatch.setattr(_jit, "_numba", None)       # available() decides again
+    monkeypatch.setattr(_jit, "_state", None)       # available() decides again
+    monkeypatch.setattr(_jit, "_kernels", [])
     return monkeypatch
 
 
 def _hide_numba(monkeypatch):
-    real = builtins.__import__
-
-    def imp(name, *args, **kwargs):
-        if name == "numba" or name.startswith("numba."):
-            raise ImportError("No module named 'numba'")
-        return real(name, *args, **kwargs)
-    monkeypatch.setattr(builtins, "__import__", imp)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "numba" else real(name, *a))
 
 
 def test_off_by_environment(fresh):
@@ -57,3 +54,41 @@ def test_kernel_compiles_at_first_call(fresh):
     y = np.ones(5)
     k(2.0, x, y)
     np.testing.assert_array_equal(y, 1 + 2 * np.arange(5.0))
+
+
+def test_import_does_not_import_numba():
+    import subprocess
+    import sys
+    code = "import sys, ember; print('numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_preload_compiles_declared_signatures(fresh):
+    pytest.importorskip("numba")
+    fresh.delenv("EMBER_JIT", raising=False)
+
+    def scale(x, a):
+        for i in range(x.size):
+            x[i] = x[i] * a
+    k = _jit.kernel(scale, ["void(float64[::1], float64)"])
+    _jit.kernel(lambda x: x)                         # no signatures: left for its first call
+    assert _jit.preload() == 1
+    compiled = _jit._kernels[0][2][0]
+    assert len(compiled.signatures) == 1
+    x = np.arange(4.0)
+    k(x, 2.0)
+    assert len(compiled.signatures) == 1              # the preloaded code served the call
+    np.testing.assert_array_equal(x, 2 * np.arange(4.0))
+
+
+def test_library_kernels_declare_signatures():
+    """Adam's and max pooling's kernels are among those preload() readies."""
+    if not _jit.available():
+        pytest.skip("numba not installed or EMBER_JIT=0")
+    from ember.ops import pooling
+    from ember.optim import adam
+    names = {fn.__name__ for fn, sigs, _ in _jit._kernels if sigs}
+    assert {adam._adam_loop.__name__, pooling._window_max_2x2_loop.__name__,
+            pooling._window_scatter_2d_loop.__name__} <= names

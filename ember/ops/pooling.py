@@ -216,8 +216,12 @@ def _window_scatter_2d_loop(g, kh, kw, arg_w, arg_h, res):
                 res[p, row, c * kw + arg_w[(p * oh * kh + row) * ow + c]] = g[p, r, c]
 
 
-_window_max_2x2_fused = _jit.kernel(_window_max_2x2_loop)
-_window_scatter_2d_fused = _jit.kernel(_window_scatter_2d_loop)
+_window_max_2x2_fused = _jit.kernel(_window_max_2x2_loop, [
+    f"void({t}[:, :, ::1], {t}[:, :, ::1], uint8[::1], uint8[:, ::1])"
+    for t in ("float32", "float64")])
+_window_scatter_2d_fused = _jit.kernel(_window_scatter_2d_loop, [
+    f"void({t}[:, :, ::1], int64, int64, uint8[::1], uint8[:, ::1], {t}[:, :, ::1])"
+    for t in ("float32", "float64")])
 _FUSED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 

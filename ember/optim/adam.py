@@ -195,7 +195,9 @@ def _adam_loop(w, g, m, v, vmax, amsgrad, small, c1, b1, c2, b2, bc2_sqrt, eps, 
         w[i] = w[i] + (mi / (np.sqrt(vi) / bc2_sqrt + eps)) * neg_step
 
 
-_adam_fused = _jit.kernel(_adam_loop)
+_adam_fused = _jit.kernel(_adam_loop, [
+    f"void({t}[::1], {t}[::1], {t}[::1], {t}[::1], {t}[::1], boolean, boolean, {t}, {t}, {t}, "
+    f"{t}, {t}, {t}, {t})" for t in ("float32", "float64")])
 _FUSED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
