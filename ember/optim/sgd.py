@@ -1,6 +1,7 @@
 """SGD with momentum, dampening, Nesterov, weight decay and maximize."""
 import numpy as np
 
+from .. import _jit
 from ..tensor import wrap
 from .optimizer import Optimizer, _bump, _check, _check_lr, _grad_of, _value
 
@@ -47,6 +48,20 @@ class SGD(Optimizer):
             if g is None:
                 continue
             w = p._array
+            if _sgd_fused is not None and w.dtype in _FUSED_DTYPES and g.dtype == w.dtype and \
+                    w.flags.c_contiguous and g.flags.c_contiguous:
+                b = None
+                if mu != 0:
+                    buf = self.state[p].get("momentum_buffer")
+                    b = None if buf is None else buf._array
+                if mu == 0 or b is not None and b.dtype == w.dtype and b.flags.c_contiguous:
+                    f = w.dtype.type
+                    flat = w.reshape(-1)
+                    _sgd_fused(flat, g.reshape(-1), flat if b is None else b.reshape(-1),
+                               b is not None, f(lr), f(mu), f(1 - damp), f(wd), wd != 0,
+                               bool(nesterov))
+                    _bump(p)
+                    continue
             if wd != 0:
                 g = g + wd * w
             if mu != 0:
@@ -62,3 +77,25 @@ class SGD(Optimizer):
                 g = g + mu * b if nesterov else b
             w -= lr * g
             _bump(p)
+
+
+def _sgd_loop(w, g, b, momentum, lr, mu, keep, wd, decay, nesterov):
+    """The update above as one loop for numba (ember/_jit.py): the same operations in the same
+    order and precision, so the result is equal bit for bit; ``b`` (the momentum buffer) is
+    read only with ``momentum``, ``keep`` is 1 - dampening. The first momentum step, which
+    copies the gradient into a new buffer, stays NumPy's."""
+    for i in range(w.size):
+        gi = g[i]
+        if decay:
+            gi = gi + wd * w[i]
+        if momentum:
+            bi = b[i] * mu + keep * gi
+            b[i] = bi
+            gi = gi + mu * bi if nesterov else bi
+        w[i] = w[i] - lr * gi
+
+
+_sgd_fused = _jit.kernel(_sgd_loop, [
+    f"void({t}[::1], {t}[::1], {t}[::1], boolean, {t}, {t}, {t}, {t}, boolean, boolean)"
+    for t in ("float32", "float64")])
+_FUSED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
