@@ -13,6 +13,7 @@ as torch's MultiheadAttention does when it returns the weights (need_weights=Tru
 """
 import numpy as np
 
+from .. import _jit
 from . import dispatch
 from .conv import scratch
 from .registry import op
@@ -139,6 +140,93 @@ def _merged(shape, h, batch_first, dtype, parts=1):
     return out, [v5[:, :, i].transpose(perm) for i in range(parts)]
 
 
+# Note [Attention softmax in numba]: with numba (ember/_jit.py) the softmax over the transposed
+# scores is two loops around NumPy's exp (numba's scalar expf runs 4x slower than NumPy's SIMD
+# loop here and differs in the last bit): scale, mask, column maxima and the shift in one, sums
+# and division in the other, each over one (S, L) block while it sits in cache, instead of
+# seven NumPy passes over all N·H blocks. Every operation is NumPy's, in its order (NumPy sums
+# over axis -2 row by row too), so the two paths give the same bits. The backward's
+# dS^T = (dP^T - c)·P^T·scale is one loop instead of three passes.
+def _scores_shift_loop(st, scale, add, c, mx):
+    """st (B, S, L) <- st·scale (+ add (S, L) where c[1] != 0) minus its column maxima; a
+    column of -inf gets maximum 0 where c[2] != 0 (``safe``). mx: (L,) scratch."""
+    nb, ns, nl = st.shape
+    neg_inf, has_add, safe, zero = c[0], c[1] != c[3], c[2] != c[3], c[3]
+    for bi in range(nb):
+        sb = st[bi]
+        for j in range(nl):
+            mx[j] = neg_inf
+        for i in range(ns):
+            row = sb[i]
+            for j in range(nl):
+                v = row[j] * scale
+                if has_add:
+                    v = v + add[i, j]
+                row[j] = v
+                m = mx[j]
+                mx[j] = v if (v > m or np.isnan(v)) else m     # np.max: NaN wins
+        if safe:
+            for j in range(nl):
+                if mx[j] == neg_inf:
+                    mx[j] = zero
+        for i in range(ns):
+            row = sb[i]
+            for j in range(nl):
+                row[j] = row[j] - mx[j]
+
+
+def _scores_normalize_loop(st, c, total):
+    """st (B, S, L) of exponentials <- st / its column sums (a zero sum counts as 1 where
+    c[2] != 0). total: (L,) scratch."""
+    nb, ns, nl = st.shape
+    safe, zero, one = c[2] != c[3], c[3], c[4]
+    for bi in range(nb):
+        sb = st[bi]
+        for j in range(nl):
+            total[j] = zero
+        for i in range(ns):
+            row = sb[i]
+            for j in range(nl):
+                total[j] += row[j]
+        if safe:
+            for j in range(nl):
+                if total[j] == zero:
+                    total[j] = one
+        for i in range(ns):
+            row = sb[i]
+            for j in range(nl):
+                row[j] = row[j] / total[j]
+
+
+def _scores_grad_loop(dst, pt, cc, scale):
+    """dst (B, S, L) <- (dst - cc[:, None, :])·pt·scale, cc (B, L)."""
+    nb, ns, nl = dst.shape
+    for bi in range(nb):
+        db, pb, cb = dst[bi], pt[bi], cc[bi]
+        for i in range(ns):
+            dr, pr = db[i], pb[i]
+            for j in range(nl):
+                dr[j] = ((dr[j] - cb[j]) * pr[j]) * scale
+
+
+_scores_shift = _jit.kernel(_scores_shift_loop)
+_scores_normalize = _jit.kernel(_scores_normalize_loop)
+_scores_grad = _jit.kernel(_scores_grad_loop)
+_JIT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _softmax_cols_jit(st, scale, add, safe):
+    """The forward's softmax over axis -2 of st (N, H, S, L) in place with the loops above;
+    ``add`` is None or an (S, L) array added after scaling."""
+    dt = st.dtype
+    s3 = st.reshape(-1, st.shape[-2], st.shape[-1])
+    c = np.array((_NEG_INF, add is not None, safe, 0, 1), dtype=dt)
+    mx = np.empty(st.shape[-1], dt)
+    _scores_shift(s3, dt.type(scale), s3[0] if add is None else add, c, mx)
+    np.exp(st, out=st)
+    _scores_normalize(s3, c, mx)
+
+
 @op("self_attention", keep="abcd+out", node_name="ScaledDotProductFlashAttentionForCpuBackward0")
 def _self_attention(m, qkv, mask, causal, saved, heads=1, scale=1.0, batch_first=True,
                     safe=True):
@@ -149,30 +237,49 @@ def _self_attention(m, qkv, mask, causal, saved, heads=1, scale=1.0, batch_first
     shape = q.shape[:-2] + (k.shape[-2], q.shape[-2])
     st = np.matmul(k, q.swapaxes(-1, -2),                   # (N, H, S, L)
                    out=_probs_buffer(shape, qkv.dtype) if saved is not None else None)
-    st *= scale
-    if causal:
-        st += _causal_additive_t(st.shape[-1], st.shape[-2], st.dtype)
-    elif mask is not None:
-        mt = mask.swapaxes(-1, -2) if mask.ndim >= 2 else mask[..., None]
-        if mask.dtype == np.bool_:
-            np.copyto(st, _NEG_INF, where=~mt)
-        else:
-            st += mt
-    mx = st.max(axis=-2, keepdims=True)
-    if safe and not causal:
-        mx[mx == _NEG_INF] = 0          # fully masked rows: exp(-inf) = 0 everywhere
-    st -= mx
-    np.exp(st, out=st)
-    total = st.sum(axis=-2, keepdims=True)
-    if safe and not causal:
-        total[total == 0] = 1
-    st /= total
+    if _scores_shift is not None and st.flags.c_contiguous and st.dtype in _JIT_DTYPES:
+        add = None
+        if causal:
+            add = _causal_additive_t(st.shape[-1], st.shape[-2], st.dtype)
+        elif mask is not None:
+            if mask.shape == (st.shape[-1], st.shape[-2]) and mask.dtype == st.dtype:
+                add = np.ascontiguousarray(mask.T)
+            else:                       # other masks: applied by NumPy, the loops do the rest
+                st *= scale
+                _mask_scores(st, mask)
+                scale = 1.0
+        _softmax_cols_jit(st, scale, add, safe and not causal)
+    else:
+        st *= scale
+        if causal:
+            st += _causal_additive_t(st.shape[-1], st.shape[-2], st.dtype)
+        elif mask is not None:
+            _mask_scores(st, mask)
+        mx = st.max(axis=-2, keepdims=True)
+        if safe and not causal:
+            mx[mx == _NEG_INF] = 0          # fully masked rows: exp(-inf) = 0 everywhere
+        st -= mx
+        np.exp(st, out=st)
+        total = st.sum(axis=-2, keepdims=True)
+        if safe and not causal:
+            total[total == 0] = 1
+        st /= total
     n_l = qkv.shape[:2]
     out, (ctx,) = _merged(n_l + (qkv.shape[2] // 3,), heads, batch_first, qkv.dtype)
     np.matmul(st.swapaxes(-1, -2), v, out=ctx)
     if saved is not None:
         saved.x, saved.pt = qkv, st
     return out
+
+
+def _mask_scores(st, mask):
+    """Mask the transposed scores st (N, H, S, L) in place by ``mask`` (broadcastable to the
+    (N, H, L, S) scores): False entries of a bool mask become -inf, a float mask is added."""
+    mt = mask.swapaxes(-1, -2) if mask.ndim >= 2 else mask[..., None]
+    if mask.dtype == np.bool_:
+        np.copyto(st, _NEG_INF, where=~mt)
+    else:
+        st += mt
 
 
 def _self_attention_grad(m, g, qkv, mask, causal, saved, out, heads=1, scale=1.0,
@@ -200,9 +307,15 @@ def _self_attention_grad(m, g, qkv, mask, causal, saved, out, heads=1, scale=1.0
     four = g.shape[:2] + (heads, e // heads)
     c = np.einsum(sub, g.reshape(four), out.reshape(four))
     dst = dpt                                                # dS^T, in dP^T's buffer
-    dst -= c[:, :, None, :]
-    dst *= pt
-    dst *= scale
+    if _scores_grad is not None and dst.flags.c_contiguous and pt.flags.c_contiguous \
+            and c.dtype == dst.dtype and dst.dtype in _JIT_DTYPES:
+        sh = dst.shape
+        _scores_grad(dst.reshape(-1, sh[-2], sh[-1]), pt.reshape(-1, sh[-2], sh[-1]),
+                     np.ascontiguousarray(c).reshape(-1, sh[-1]), dst.dtype.type(scale))
+    else:
+        dst -= c[:, :, None, :]
+        dst *= pt
+        dst *= scale
     np.matmul(dst.swapaxes(-1, -2), k, out=dq)               # dS K
     np.matmul(dst, q, out=dk)                                # dS^T Q
     if len(_PROBS) < 4 and pt.nbytes <= 1 << 26:

@@ -1,6 +1,7 @@
 """Fused neural-network kernels: softmax family, losses (more: conv, pooling, norms)."""
 import numpy as np
 
+from .. import _jit
 from .._errors import EmberIndexError, EmberRuntimeError
 from ..tensor import _wrap_dim
 from . import dispatch
@@ -254,6 +255,8 @@ def _ce_rows(x, t, saved):
     pass over the logits, not two)."""
     n, c = x.shape
     rows = max(1, _CE_BLOCK // max(c, 1))
+    if _ce_shift is not None and x.dtype in _JIT_DTYPES and x.flags.c_contiguous and c:
+        return _ce_rows_jit(x, t, saved, rows)
     loss = np.empty(n, dtype=x.dtype)
     p = np.empty_like(x) if saved is not None else None
     sh = np.empty((min(rows, n), c), dtype=x.dtype)
@@ -269,6 +272,90 @@ def _ce_rows(x, t, saved):
         np.subtract(np.log(total), shb[np.arange(k), t[r0:r1]], out=loss[r0:r1])
         if p is not None:
             eb /= total[:, None]
+    if saved is not None:
+        saved.p = p
+    return loss
+
+
+# Note [Cross-entropy in numba]: with numba (ember/_jit.py) each block of rows is one loop
+# (row maxima and the shifted logits), NumPy's exp (numba's scalar expf is 4x slower here and
+# differs in the last bit), and one loop (row sums, then the division) while the block is in
+# cache; the logarithm stays NumPy's, over all rows at once. The maxima and the shifts are
+# NumPy's bits; the row sums use eight partial sums where NumPy's pairwise sum splits rows
+# longer than 128 in halves, so the loss and softmax differ in the last bits.
+def _ce_shift_loop(x, e, mx):
+    """e = x - max(x) per row of the block x (k, C); mx (k,) receives the maxima."""
+    k, n = x.shape
+    n8 = n - n % 8
+    for r in range(k):
+        xr, er = x[r], e[r]
+        m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = xr[0]
+        # eight running maxima (one would wait on each comparison). A NaN may be passed over
+        # here, unlike np.max; its row's sum, softmax and loss are NaN either way
+        for j in range(0, n8, 8):
+            m0 = max(m0, xr[j])
+            m1 = max(m1, xr[j + 1])
+            m2 = max(m2, xr[j + 2])
+            m3 = max(m3, xr[j + 3])
+            m4 = max(m4, xr[j + 4])
+            m5 = max(m5, xr[j + 5])
+            m6 = max(m6, xr[j + 6])
+            m7 = max(m7, xr[j + 7])
+        for j in range(n8, n):
+            m0 = max(m0, xr[j])
+        m = max(max(max(m0, m1), max(m2, m3)), max(max(m4, m5), max(m6, m7)))
+        mx[r] = m
+        for j in range(n):
+            er[j] = xr[j] - m
+
+
+def _ce_normalize_loop(e, total, divide, c):
+    """total (k,) <- row sums of the exponentials e (k, C); e /= its row sums if ``divide``."""
+    k, n = e.shape
+    zero = c[0]
+    n8 = n - n % 8
+    for r in range(k):
+        er = e[r]
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = zero
+        for j in range(0, n8, 8):
+            a0 += er[j]
+            a1 += er[j + 1]
+            a2 += er[j + 2]
+            a3 += er[j + 3]
+            a4 += er[j + 4]
+            a5 += er[j + 5]
+            a6 += er[j + 6]
+            a7 += er[j + 7]
+        for j in range(n8, n):
+            a0 += er[j]
+        s = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+        total[r] = s
+        if divide:
+            for j in range(n):
+                er[j] = er[j] / s
+
+
+_ce_shift = _jit.kernel(_ce_shift_loop)
+_ce_normalize = _jit.kernel(_ce_normalize_loop)
+_JIT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _ce_rows_jit(x, t, saved, rows):
+    n, c = x.shape
+    p = np.empty_like(x) if saved is not None else None
+    e = np.empty((min(rows, n), c), dtype=x.dtype) if p is None else None
+    mx = np.empty(n, dtype=x.dtype)
+    total = np.empty(n, dtype=x.dtype)
+    cst = np.zeros(1, dtype=x.dtype)
+    for r0 in range(0, n, rows):
+        r1 = min(r0 + rows, n)
+        eb = p[r0:r1] if p is not None else e[:r1 - r0]
+        _ce_shift(x[r0:r1], eb, mx[r0:r1])
+        np.exp(eb, out=eb)
+        _ce_normalize(eb, total[r0:r1], p is not None, cst)
+    # log(total) - (x_t - max), as the NumPy path's log(total) - shifted_t
+    loss = np.log(total)
+    loss -= np.subtract(x[np.arange(n), t], mx)
     if saved is not None:
         saved.p = p
     return loss

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from .. import _jit
 from .._errors import EmberRuntimeError
 from .._state import state
 from . import dispatch
@@ -128,11 +129,142 @@ def _ones(n, dtype):
 _ONES = {}
 
 
+# Note [Layer norm in numba]: with numba (ember/_jit.py) each row is read once for its mean,
+# once for its variance, and once to write xhat and y, instead of ~6 NumPy passes; the
+# backward is one loop over the rows too. A row's sums use eight partial sums (a serial sum
+# would wait on each add's latency, and without fastmath LLVM may not reorder it), so the
+# statistics differ from the BLAS products' in the last bits: tests compare within float
+# tolerances, and a compiled plan calls the same loop as eager.
+def _layer_norm_loop(x, w, b, c, xhat, y, rstd):
+    """Rows of x (n, d) standardised into xhat, y = xhat·w + b; c = (0, 1, d, eps, has_b)."""
+    n, d = x.shape
+    zero, one, dd, eps, has_b = c[0], c[1], c[2], c[3], c[4] != c[0]
+    d8 = d - d % 8
+    for r in range(n):
+        xr, hr, yr = x[r], xhat[r], y[r]
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = zero
+        for j in range(0, d8, 8):
+            a0 += xr[j]
+            a1 += xr[j + 1]
+            a2 += xr[j + 2]
+            a3 += xr[j + 3]
+            a4 += xr[j + 4]
+            a5 += xr[j + 5]
+            a6 += xr[j + 6]
+            a7 += xr[j + 7]
+        for j in range(d8, d):
+            a0 += xr[j]
+        mu = (((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))) / dd
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = zero
+        for j in range(0, d8, 8):
+            v0 = xr[j] - mu
+            v1 = xr[j + 1] - mu
+            v2 = xr[j + 2] - mu
+            v3 = xr[j + 3] - mu
+            v4 = xr[j + 4] - mu
+            v5 = xr[j + 5] - mu
+            v6 = xr[j + 6] - mu
+            v7 = xr[j + 7] - mu
+            a0 += v0 * v0
+            a1 += v1 * v1
+            a2 += v2 * v2
+            a3 += v3 * v3
+            a4 += v4 * v4
+            a5 += v5 * v5
+            a6 += v6 * v6
+            a7 += v7 * v7
+        for j in range(d8, d):
+            v0 = xr[j] - mu
+            a0 += v0 * v0
+        var = (((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))) / dd + eps
+        rs = one / np.sqrt(var)
+        rstd[r] = rs
+        if has_b:
+            for j in range(d):
+                h = (xr[j] - mu) * rs
+                hr[j] = h
+                yr[j] = h * w[j] + b[j]
+        else:
+            for j in range(d):
+                h = (xr[j] - mu) * rs
+                hr[j] = h
+                yr[j] = h * w[j]
+
+
+def _layer_norm_grad_loop(g, xhat, rstd, w, c, dx, dw, db):
+    """dx = rstd·(g·w - mean(g·w) - xhat·mean(g·w·xhat)) per row (dx may be xhat); dw, db
+    (zeroed by the caller) receive the column sums of g·xhat and g."""
+    n, d = g.shape
+    zero, dd = c[0], c[2]
+    d8 = d - d % 8
+    for r in range(n):
+        gr, hr, xr = g[r], xhat[r], dx[r]
+        for j in range(d):
+            db[j] += gr[j]
+            dw[j] += gr[j] * hr[j]
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = zero
+        b0 = b1 = b2 = b3 = b4 = b5 = b6 = b7 = zero
+        for j in range(0, d8, 8):
+            u0 = gr[j] * w[j]
+            u1 = gr[j + 1] * w[j + 1]
+            u2 = gr[j + 2] * w[j + 2]
+            u3 = gr[j + 3] * w[j + 3]
+            u4 = gr[j + 4] * w[j + 4]
+            u5 = gr[j + 5] * w[j + 5]
+            u6 = gr[j + 6] * w[j + 6]
+            u7 = gr[j + 7] * w[j + 7]
+            a0 += u0
+            a1 += u1
+            a2 += u2
+            a3 += u3
+            a4 += u4
+            a5 += u5
+            a6 += u6
+            a7 += u7
+            b0 += u0 * hr[j]
+            b1 += u1 * hr[j + 1]
+            b2 += u2 * hr[j + 2]
+            b3 += u3 * hr[j + 3]
+            b4 += u4 * hr[j + 4]
+            b5 += u5 * hr[j + 5]
+            b6 += u6 * hr[j + 6]
+            b7 += u7 * hr[j + 7]
+        for j in range(d8, d):
+            u0 = gr[j] * w[j]
+            a0 += u0
+            b0 += u0 * hr[j]
+        c1 = (((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))) / dd
+        c2 = (((b0 + b1) + (b2 + b3)) + ((b4 + b5) + (b6 + b7))) / dd
+        rs = rstd[r]
+        for j in range(d):
+            xr[j] = (gr[j] * w[j] - hr[j] * c2 - c1) * rs
+
+
+_layer_norm_rows = _jit.kernel(_layer_norm_loop)
+_layer_norm_grad_rows = _jit.kernel(_layer_norm_grad_loop)
+_JIT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _ln_constants(dtype, d, eps, has_b):
+    return np.array((0, 1, d, eps, has_b), dtype=dtype)
+
+
 @op("native_layer_norm", keep="abd", node_name="NativeLayerNormBackward0")
 def _layer_norm(m, x, w, b, saved, d=1, eps=1e-5):
     """layer norm over the trailing ``d`` elements of ``x`` (a real floating array), then ×w+b
     (``b`` may be None); ``saved`` (or None) receives x, the standardised rows and 1/std."""
     rows = x.reshape(-1, d)
+    if _layer_norm_rows is not None and x.dtype in _JIT_DTYPES and rows.flags.c_contiguous \
+            and w.flags.c_contiguous and (b is None or b.flags.c_contiguous):
+        xhat = np.empty_like(rows)
+        y = np.empty_like(rows)
+        rstd = np.empty(rows.shape[0], x.dtype)
+        wv = w.reshape(-1)
+        _layer_norm_rows(rows, wv, wv if b is None else b.reshape(-1),
+                         _ln_constants(x.dtype, d, eps, b is not None), xhat, y, rstd)
+        if saved is not None:
+            saved.x, saved.xhat, saved.rstd = x, xhat, rstd
+        return y.reshape(x.shape)
     ones = _ones(d, x.dtype)
     mu = rows @ ones
     mu /= d
@@ -159,6 +291,15 @@ def _layer_norm_grad(m, g, x, w, b, saved, out, d=1, eps=1e-5):
     xhat, rstd = saved.xhat, saved.rstd
     g2 = g.reshape(-1, d)
     wv = w.reshape(-1)
+    if _layer_norm_grad_rows is not None and g.dtype in _JIT_DTYPES and g2.flags.c_contiguous \
+            and xhat.flags.c_contiguous and wv.flags.c_contiguous:
+        dw = np.zeros(d, g.dtype)
+        db = np.zeros(d, g.dtype)
+        # dx over xhat, as below: the rule is its last reader
+        dx, saved.xhat = xhat, None
+        _layer_norm_grad_rows(g2, xhat, rstd, wv, _ln_constants(g.dtype, d, eps, False), dx, dw,
+                              db)
+        return dx.reshape(x.shape), dw.reshape(w.shape), db.reshape(w.shape), None
     onesr = _ones(g2.shape[0], g.dtype)
     db = onesr @ g2
     # one temporary, from a reused buffer: writing a fresh activation-sized array costs ~2x
