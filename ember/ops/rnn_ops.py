@@ -25,10 +25,13 @@ The rules are written in the rule dialect: the backward time loop builds its res
 slices, ``m.concatenate`` and ``m.matmul``, with every factor that does not depend on the
 recurrent gradient computed for all steps at once before the loop. LSTM's plain backward (on
 arrays, i.e. not under create_graph) instead runs ``_lstm_grad_arrays``, the same math written
-with ``out=`` into preallocated buffers; the dialect version stays for double backward.
+with ``out=`` into preallocated buffers; the dialect version stays for double backward. With
+numba, the LSTM's and GRU's per-step elementwise work runs in compiled loops (Note [LSTM step
+kernels]), and GRU's plain backward then runs ``_gru_grad_arrays``.
 """
 import numpy as np
 
+from .. import _jit
 from .._errors import EmberRuntimeError
 from ..tensor import wrap
 from . import dispatch
@@ -221,6 +224,100 @@ def _product_layout(m, b, p, hid):
     return "plain"
 
 
+# Note [LSTM step kernels]. With numba (ember/_jit.py) the elementwise work between a time
+# step's products runs as compiled loops, while the products stay with m.matmul (MKL or
+# OpenBLAS). The loops make the same float operations in the same order and precision as the
+# NumPy code beside them, so both paths give equal results bit for bit
+# (tests/ops/test_rnn_kernels.py checks it). tanh stays NumPy's: its SIMD loop is ~40x faster
+# than numba's scalar libm call (no SVML here), so the forward calls a kernel before the gate
+# tanh, one between it and tanh(c), and one for h; the backward, which reads tanh(c) for all
+# steps from one call before its loop, calls one kernel per step: ~10 µs where its NumPy
+# calls took ~60 µs at B = 20, H = 200 (benchmarks/notes/lstm.md, session 4).
+_STEP_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _fusable(*arrays):
+    """Whether the step kernels can take these arrays: NumPy arrays (not CuPy's, not the tensor
+    namespace's) of one dtype, float32 or float64."""
+    dt = arrays[0].dtype
+    return dt in _STEP_DTYPES and all(type(a) is np.ndarray and a.dtype == dt for a in arrays)
+
+
+def _lstm_pre_loop(gates, xg, scale):
+    # gates = (h W_hh^T + xg) * scale: the sigmoid gates' tanh(x/2) argument, g's x. In place
+    # (a separate product operand would make LLVM's overlap check fail and the loop scalar)
+    for r in range(gates.shape[0]):
+        for j in range(gates.shape[1]):
+            gates[r, j] = (gates[r, j] + xg[r, j]) * scale[j]
+
+
+def _lstm_out_loop(tc, gates, h):
+    # h = tanh(c) * o
+    hid = tc.shape[1]
+    for r in range(tc.shape[0]):
+        for j in range(hid):
+            h[r, j] = tc[r, j] * gates[r, 3 * hid + j]
+
+
+def _lstm_cell_loop(gates, scale, shift, cp, cell):
+    # activations from the gate tanh, then c = f * c_prev + i * g
+    hid = cell.shape[1]
+    for r in range(gates.shape[0]):
+        for j in range(gates.shape[1]):
+            gates[r, j] = gates[r, j] * scale[j] + shift[j]
+        for j in range(hid):
+            cell[r, j] = gates[r, hid + j] * cp[r, j] + gates[r, j] * gates[r, 2 * hid + j]
+
+
+def _lstm_back_loop(gh, carry, add_carry, dh, tc, a, cp, cc, gc, use_gc, dc, dg, one):
+    """One step of _lstm_grad_arrays between its products: dh = gh + carry (when
+    ``add_carry``; else ``dh`` is given), the cell gradient ``dc``, the gate gradients ``dg``,
+    and the cell carry ``cc`` (read, then rewritten for the step before). One loop per written
+    block: a loop that writes several blocks stays scalar (LLVM gives up its overlap checks)."""
+    hid = tc.shape[1]
+    for r in range(tc.shape[0]):
+        if add_carry:
+            for j in range(hid):
+                dh[r, j] = gh[r, j] + carry[r, j]
+        for j in range(hid):
+            t = tc[r, j]
+            dc[r, j] = (one - t * t) * a[r, 3 * hid + j] * dh[r, j] + cc[r, j]
+        if use_gc:
+            for j in range(hid):
+                dc[r, j] += gc[r, j]
+        # (a + e) * ga * (1 - a): e = 1 for g's tanh, 0 for the sigmoids
+        for j in range(hid):
+            a_i = a[r, j]
+            dg[r, j] = a_i * (dc[r, j] * a[r, 2 * hid + j]) * (one - a_i)
+        for j in range(hid):
+            a_f = a[r, hid + j]
+            dg[r, hid + j] = a_f * (dc[r, j] * cp[r, j]) * (one - a_f)
+        for j in range(hid):
+            a_g = a[r, 2 * hid + j]
+            dg[r, 2 * hid + j] = (a_g + one) * (dc[r, j] * a[r, j]) * (one - a_g)
+        for j in range(hid):
+            a_o = a[r, 3 * hid + j]
+            dg[r, 3 * hid + j] = a_o * (dh[r, j] * tc[r, j]) * (one - a_o)
+        for j in range(hid):
+            cc[r, j] = dc[r, j] * a[r, hid + j]
+
+
+def _signatures(*args):
+    """numba signatures of a step kernel for _jit.preload, float32 and float64: "2" a C-ordered
+    matrix, "1" a contiguous vector, "s" a scalar, "b" a flag (other layouts, such as the "t"
+    product layout's transposed carry, compile at their first call)."""
+    kinds = {"2": "{}[:, ::1]", "1": "{}[::1]", "s": "{}", "b": "boolean"}
+    return [f"void({', '.join(kinds[a].format(t) for a in args)})"
+            for t in ("float32", "float64")]
+
+
+_lstm_pre_k = _jit.kernel(_lstm_pre_loop, _signatures("2", "2", "1"))
+_lstm_out_k = _jit.kernel(_lstm_out_loop, _signatures("2", "2", "2"))
+_lstm_cell_k = _jit.kernel(_lstm_cell_loop, _signatures("2", "1", "1", "2", "2"))
+_lstm_back_k = _jit.kernel(_lstm_back_loop, _signatures(
+    "2", "2", "b", "2", "2", "2", "2", "2", "2", "b", "2", "2", "s"))
+
+
 @op("lstm_seq", keep="bcde+out", node_name="LstmSeqBackward0")
 def _lstm_seq(m, xg, h0, c0, w_hh, w_hr=None, batch_sizes=None, reverse=False):
     n_rows = xg.shape[0]
@@ -240,7 +337,8 @@ def _lstm_seq(m, xg, h0, c0, w_hh, w_hr=None, batch_sizes=None, reverse=False):
     out = m.empty(n_rows * (p + 5 * hid), dtype=xg.dtype)
     hs, cs, gs = blocks(out, n_rows, (p, hid, 4 * hid))
     tc_buf = m.empty((b, hid), dtype=xg.dtype)
-    ig_buf = m.empty((b, hid), dtype=xg.dtype)
+    fused = _lstm_pre_k is not None and _fusable(xg, h0, c0, w_hh)
+    ig_buf = None if fused else m.empty((b, hid), dtype=xg.dtype)
     h, c, k = h0, c0, 0
     for r0, n in schedule(n_rows, b, batch_sizes, reverse):
         r1 = r0 + n
@@ -250,32 +348,69 @@ def _lstm_seq(m, xg, h0, c0, w_hh, w_hr=None, batch_sizes=None, reverse=False):
         if layout == "gate":
             for j in range(4):
                 m.matmul(hp, w[j], out=gates[:, j * hid:(j + 1) * hid])
-            gates += xg[r0:r1]
         elif layout == "t":
             gt = gt_buf[:, :n]
             m.matmul(w_hh, hp.T, out=gt)
             m.add(gt.T, xg[r0:r1], out=gates)
         else:
             m.matmul(hp, w, out=gates)
-            gates += xg[r0:r1]
-        gates *= scale
-        m.tanh(gates, out=gates)
-        gates *= scale
-        gates += shift
         cell = cs[r0:r1]
-        m.multiply(gates[:, hid:2 * hid], cp, out=cell)
-        ig = ig_buf[:n]
-        m.multiply(gates[:, :hid], gates[:, 2 * hid:3 * hid], out=ig)
-        cell += ig
         tc = tc_buf[:n]
-        m.tanh(cell, out=tc)
-        if wr is None:
-            m.multiply(tc, gates[:, 3 * hid:], out=hs[r0:r1])
+        if fused:       # Note [LSTM step kernels]
+            if layout == "t":
+                gates *= scale
+            else:
+                _lstm_pre_k(gates, xg[r0:r1], scale)
+            m.tanh(gates, out=gates)
+            _lstm_cell_k(gates, scale, shift, cp, cell)
         else:
-            tc *= gates[:, 3 * hid:]
+            if layout != "t":
+                gates += xg[r0:r1]
+            gates *= scale
+            m.tanh(gates, out=gates)
+            gates *= scale
+            gates += shift
+            m.multiply(gates[:, hid:2 * hid], cp, out=cell)
+            ig = ig_buf[:n]
+            m.multiply(gates[:, :hid], gates[:, 2 * hid:3 * hid], out=ig)
+            cell += ig
+        m.tanh(cell, out=tc)
+        hu = hs[r0:r1] if wr is None else tc
+        if fused:
+            _lstm_out_k(tc, gates, hu)
+        else:
+            m.multiply(tc, gates[:, 3 * hid:], out=hu)
+        if wr is not None:
             m.matmul(tc, wr, out=hs[r0:r1])
         h, c, k = hs[r0:r1], cell, n
     return out
+
+
+def _lstm_back_numpy(m, dh, c, a, cp, cc, gc, gg, e, dg, tc, dc, ga, da):
+    """_lstm_back_loop's step in NumPy calls on (n, ·) scratch buffers ``tc dc ga da``; ``gc``,
+    ``gg`` None where no gradient arrives at the stored cell states or activations."""
+    n, hid = c.shape
+    m.tanh(c, out=tc)
+    m.multiply(dh, tc, out=ga[:, 3 * hid:])
+    m.multiply(tc, tc, out=dc)
+    m.subtract(1, dc, out=dc)
+    dc *= a[:, 3 * hid:]
+    dc *= dh
+    dc += cc
+    if gc is not None:
+        dc += gc
+    # i's activation gradient is dc * g and g's is dc * i: one product over both blocks
+    m.multiply(dc.reshape((n, 1, hid)), a.reshape((n, 4, hid))[:, 2::-2],
+               out=ga.reshape((n, 4, hid))[:, 0:3:2])
+    m.multiply(dc, cp, out=ga[:, hid:2 * hid])
+    if gg is not None:
+        ga += gg
+    # activation derivatives as (a + e) * (1 - a): a(1 - a) for the sigmoids, 1 - a² for g
+    m.add(a, e, out=da)
+    da *= ga
+    m.subtract(1, a, out=ga)
+    m.multiply(da, ga, out=dg)
+    m.multiply(dc, a[:, hid:2 * hid], out=cc)
 
 
 def _lstm_grad_arrays(m, g, h0, c0, w_hh, w_hr, out, steps, n_rows, batch_sizes, reverse):
@@ -293,9 +428,6 @@ def _lstm_grad_arrays(m, g, h0, c0, w_hh, w_hr, out, steps, n_rows, batch_sizes,
     gh, gc, gg = blocks(g, n_rows, (p, hid, 4 * hid))
     use_gc = bool(gc.any())
     use_gg = bool(gg.any())
-    # activation derivatives as (a + e) * (1 - a): a(1 - a) for the sigmoids, 1 - a² for g
-    e = m.zeros(4 * hid, dtype=dt)
-    e[2 * hid:3 * hid] = 1
     dxg = m.empty((n_rows, 4 * hid), dtype=dt)
     layout = _product_layout(m, b, p, hid)
     # d loss / d h entering the later step; transposed (P, B) for the "t" layout
@@ -306,52 +438,48 @@ def _lstm_grad_arrays(m, g, h0, c0, w_hh, w_hr, out, steps, n_rows, batch_sizes,
         wt = m.ascontiguousarray(w_hh.T)
     cc = m.zeros((b, hid), dtype=dt)        # d loss / d c entering the later step
     dh_b = m.empty((b, p), dtype=dt)
-    tc_b = m.empty((b, hid), dtype=dt)
-    dc_b = m.empty((b, hid), dtype=dt)
-    ga_b = m.empty((b, 4 * hid), dtype=dt)  # d loss / d activations of the gates
-    da_b = m.empty((b, 4 * hid), dtype=dt)
     if w_hr is not None:
         dh_all = m.empty((n_rows, p), dtype=dt)
         du_b = m.empty((b, hid), dtype=dt)
+    dc_b = m.empty((b, hid), dtype=dt)
+    # the step kernel leaves the rare gradient at the gate activations to the NumPy step
+    fused = _lstm_back_k is not None and not use_gg and _fusable(g, h0, c0, w_hh, out)
+    if fused:       # Note [LSTM step kernels]
+        tc_all = m.tanh(oc)
+        one = dt.type(1)
+    else:
+        tc_b = m.empty((b, hid), dtype=dt)
+        ga_b = m.empty((b, 4 * hid), dtype=dt)  # d loss / d activations of the gates
+        da_b = m.empty((b, 4 * hid), dtype=dt)
+        e = m.zeros(4 * hid, dtype=dt)
+        e[2 * hid:3 * hid] = 1
     for s in range(len(steps) - 1, -1, -1):
         r0, n = steps[s]
         r1 = r0 + n
         a = og[r0:r1]
-        dh = dh_b[:n]
-        m.add(gh[r0:r1], ch[:, :n].T if layout == "t" else ch[:n], out=dh)
-        if w_hr is not None:
-            dh_all[r0:r1] = dh
-            dh = m.matmul(dh, w_hr, out=du_b[:n])
-        tc = tc_b[:n]
-        m.tanh(oc[r0:r1], out=tc)
-        ga = ga_b[:n]
-        m.multiply(dh, tc, out=ga[:, 3 * hid:])
-        dc = dc_b[:n]
-        m.multiply(tc, tc, out=dc)
-        m.subtract(1, dc, out=dc)
-        dc *= a[:, 3 * hid:]
-        dc *= dh
-        dc += cc[:n]
-        if use_gc:
-            dc += gc[r0:r1]
-        # i's activation gradient is dc * g and g's is dc * i: one product over both blocks
-        m.multiply(dc.reshape((n, 1, hid)), a.reshape((n, 4, hid))[:, 2::-2],
-                   out=ga.reshape((n, 4, hid))[:, 0:3:2])
+        carry = ch[:, :n].T if layout == "t" else ch[:n]
         if s == 0:
             cp = c0[:n]
         else:
             pr0, k = steps[s - 1]
             cp = _state_in(m, oc[pr0:pr0 + k], c0, k, n)
-        m.multiply(dc, cp, out=ga[:, hid:2 * hid])
-        if use_gg:
-            ga += gg[r0:r1]
-        da = da_b[:n]
-        m.add(a, e, out=da)
-        da *= ga
-        m.subtract(1, a, out=ga)
         dg = dxg[r0:r1]
-        m.multiply(da, ga, out=dg)
-        m.multiply(dc, a[:, hid:2 * hid], out=cc[:n])
+        if fused and w_hr is None:
+            _lstm_back_k(gh[r0:r1], carry, True, dh_b[:n], tc_all[r0:r1], a, cp, cc[:n],
+                         gc[r0:r1], use_gc, dc_b[:n], dg, one)
+        else:
+            dh = dh_b[:n]
+            m.add(gh[r0:r1], carry, out=dh)
+            if w_hr is not None:
+                dh_all[r0:r1] = dh
+                dh = m.matmul(dh, w_hr, out=du_b[:n])
+            if fused:
+                _lstm_back_k(dh, dh, False, dh, tc_all[r0:r1], a, cp, cc[:n], gc[r0:r1], use_gc,
+                             dc_b[:n], dg, one)
+            else:
+                _lstm_back_numpy(m, dh, oc[r0:r1], a, cp, cc[:n], gc[r0:r1] if use_gc else None,
+                                 gg[r0:r1] if use_gg else None, e, dg, tc_b[:n], dc_b[:n],
+                                 ga_b[:n], da_b[:n])
         if layout == "gate":
             m.matmul(dg[:, :hid], w_hh[:hid], out=ch[:n])
             part = ch_part[:n]
@@ -365,7 +493,7 @@ def _lstm_grad_arrays(m, g, h0, c0, w_hh, w_hr, out, steps, n_rows, batch_sizes,
     dw_hh = _weight_grad(m, dxg, h0, oh, steps, batch_sizes, reverse)
     dw_hr = None
     if w_hr is not None:
-        ho = m.tanh(oc)
+        ho = tc_all if fused else m.tanh(oc)
         ho *= og[:, 3 * hid:]
         dw_hr = m.matmul(dh_all.T, ho)
     return dxg, (m.ascontiguousarray(ch.T) if layout == "t" else ch), cc, dw_hh, dw_hr
@@ -441,6 +569,81 @@ _lstm_seq.derivative(_lstm_seq_grad)
 
 
 # --- GRU ----------------------------------------------------------------------------------------
+# The forward's elementwise work in compiled loops around NumPy's tanh, as Note [LSTM step
+# kernels] explains; the backward stays in the rule dialect.
+def _gru_pre_loop(t, bias, use_bias, xs, rz, hn):
+    # r, z tanh arguments (t + b_hh) + xs and the new gate's W_hn h + b_hn
+    h2 = rz.shape[1]
+    for r in range(t.shape[0]):
+        for j in range(h2):
+            v = t[r, j] + bias[j] if use_bias else t[r, j]
+            rz[r, j] = v + xs[r, j]
+        for j in range(hn.shape[1]):
+            hn[r, j] = t[r, h2 + j] + bias[h2 + j] if use_bias else t[r, h2 + j]
+
+
+def _gru_new_loop(rz, hn, xg, new, half):
+    # r, z from their tanh; the new gate's tanh argument r * (W_hn h + b_hn) + x W_in + b_in
+    hid = hn.shape[1]
+    for r in range(rz.shape[0]):
+        for j in range(2 * hid):
+            rz[r, j] = rz[r, j] * half + half
+        for j in range(hid):
+            new[r, j] = rz[r, j] * hn[r, j] + xg[r, 2 * hid + j]
+
+
+def _gru_out_loop(hp, new, rz, h):
+    # h = (h_prev - n) * z + n
+    hid = h.shape[1]
+    for r in range(h.shape[0]):
+        for j in range(hid):
+            h[r, j] = (hp[r, j] - new[r, j]) * rz[r, hid + j] + new[r, j]
+
+
+def _gru_back_loop(gh, ch, dh, a, on, ohn, hp, direct, grz, gn, ghn, dhg, dn, zc, one):
+    """One step of _gru_grad_arrays between its products, the dialect rule's step as loops:
+    dh = gh + ch, then [d r pre-act., d z pre-act., d(W_hn h + b_hn)] into ``dhg``, d(n
+    pre-act.) into ``dn`` and dh * z into ``zc``; ``direct`` adds the gradients arriving at
+    the stored activations. One loop per written block (Note [LSTM step kernels])."""
+    hid = dh.shape[1]
+    for r in range(dh.shape[0]):
+        for j in range(hid):
+            dh[r, j] = gh[r, j] + ch[r, j]
+        for j in range(hid):
+            o = on[r, j]
+            dn[r, j] = dh[r, j] * ((one - a[r, hid + j]) * (one - o * o))
+        if direct:
+            for j in range(hid):
+                o = on[r, j]
+                dn[r, j] += gn[r, j] * (one - o * o)
+        for j in range(hid):
+            z = a[r, hid + j]
+            dhg[r, hid + j] = dh[r, j] * ((hp[r, j] - on[r, j]) * (z * (one - z)))
+        for j in range(hid):
+            x = a[r, j]
+            dhg[r, j] = dn[r, j] * (ohn[r, j] * (x * (one - x)))
+        for j in range(hid):
+            dhg[r, 2 * hid + j] = dn[r, j] * a[r, j]
+        if direct:
+            for j in range(hid):
+                z = a[r, hid + j]
+                dhg[r, hid + j] += grz[r, hid + j] * (z * (one - z))
+            for j in range(hid):
+                x = a[r, j]
+                dhg[r, j] += grz[r, j] * (x * (one - x))
+            for j in range(hid):
+                dhg[r, 2 * hid + j] += ghn[r, j]
+        for j in range(hid):
+            zc[r, j] = dh[r, j] * a[r, hid + j]
+
+
+_gru_pre_k = _jit.kernel(_gru_pre_loop, _signatures("2", "1", "b", "2", "2", "2"))
+_gru_new_k = _jit.kernel(_gru_new_loop, _signatures("2", "2", "2", "2", "s"))
+_gru_out_k = _jit.kernel(_gru_out_loop, _signatures("2", "2", "2", "2"))
+_gru_back_k = _jit.kernel(_gru_back_loop, _signatures(
+    "2", "2", "2", "2", "2", "2", "2", "b", "2", "2", "2", "2", "2", "2", "s"))
+
+
 @op("gru_seq", keep="bcd+out", node_name="GruSeqBackward0")
 def _gru_seq(m, xg, h0, w_hh, b_hh=None, batch_sizes=None, reverse=False):
     n_rows = xg.shape[0]
@@ -452,29 +655,42 @@ def _gru_seq(m, xg, h0, w_hh, b_hh=None, batch_sizes=None, reverse=False):
     out = m.empty(n_rows * 5 * hid, dtype=xg.dtype)
     hs, rzs, ns, hns = blocks(out, n_rows, (hid, 2 * hid, hid, hid))
     tmp = m.empty((b, 3 * hid), dtype=xg.dtype)
+    fused = _gru_pre_k is not None and _fusable(xg, h0, w_hh, xg if b_hh is None else b_hh)
+    if fused:       # Note [LSTM step kernels]
+        half = xg.dtype.type(0.5)
+        use_bias = bias is not None
+        if not use_bias:
+            bias = tmp[0]           # not read
     h, k = h0, 0
     for r0, n in schedule(n_rows, b, batch_sizes, reverse):
         r1 = r0 + n
         hp = _state_in(m, h, h0, k, n)
         t = tmp[:n]
         m.matmul(hp, w, out=t)
-        if bias is not None:
-            t += bias
         rz = rzs[r0:r1]
-        m.add(t[:, :2 * hid], xs[r0:r1], out=rz)
-        m.tanh(rz, out=rz)
-        rz *= 0.5
-        rz += 0.5
         hn = hns[r0:r1]
-        hn[...] = t[:, 2 * hid:]
         new = ns[r0:r1]
-        m.multiply(rz[:, :hid], hn, out=new)
-        new += xg[r0:r1, 2 * hid:]
-        m.tanh(new, out=new)
         hcur = hs[r0:r1]
-        m.subtract(hp, new, out=hcur)
-        hcur *= rz[:, hid:]
-        hcur += new
+        if fused:
+            _gru_pre_k(t, bias, use_bias, xs[r0:r1], rz, hn)
+            m.tanh(rz, out=rz)
+            _gru_new_k(rz, hn, xg[r0:r1], new, half)
+            m.tanh(new, out=new)
+            _gru_out_k(hp, new, rz, hcur)
+        else:
+            if bias is not None:
+                t += bias
+            m.add(t[:, :2 * hid], xs[r0:r1], out=rz)
+            m.tanh(rz, out=rz)
+            rz *= 0.5
+            rz += 0.5
+            hn[...] = t[:, 2 * hid:]
+            m.multiply(rz[:, :hid], hn, out=new)
+            new += xg[r0:r1, 2 * hid:]
+            m.tanh(new, out=new)
+            m.subtract(hp, new, out=hcur)
+            hcur *= rz[:, hid:]
+            hcur += new
         h, k = hcur, n
     return out
 
@@ -485,6 +701,9 @@ def _gru_seq_grad(m, g, xg, h0, w_hh, b_hh, out, batch_sizes=None, reverse=False
     steps = schedule(n_rows, h0.shape[0], batch_sizes, reverse)
     if not steps:       # an empty batch: zero gradients
         return g.reshape((0, 3 * hid)), h0 * 0, w_hh * 0, None if b_hh is None else b_hh * 0
+    if _gru_back_k is not None and not getattr(m, "is_tensor_namespace", False) and \
+            _fusable(g, h0, w_hh, out, g if b_hh is None else b_hh):
+        return _gru_grad_arrays(m, g, h0, w_hh, b_hh, out, steps, n_rows, batch_sizes, reverse)
     oh, orz, on, ohn = blocks(out, n_rows, (hid, 2 * hid, hid, hid))
     gh, grz, gn, ghn = blocks(g, n_rows, (hid, 2 * hid, hid, hid))
     a_r, a_z = orz[:, :hid], orz[:, hid:]
@@ -519,6 +738,39 @@ def _gru_seq_grad(m, g, xg, h0, w_hh, b_hh, out, batch_sizes=None, reverse=False
     dw_hh = m.matmul(m.swapaxes(dhg, 0, 1), hprev)
     db_hh = None if b_hh is None else m.sum(dhg, axis=0)
     return dxg, dh0, dw_hh, db_hh
+
+
+def _gru_grad_arrays(m, g, h0, w_hh, b_hh, out, steps, n_rows, batch_sizes, reverse):
+    """Plain backward of ``gru_seq`` through _gru_back_loop, with the carry in a (B, H) buffer
+    indexed by sequence as in _lstm_grad_arrays; without numba the dialect rule runs."""
+    b, hid = h0.shape
+    dt = out.dtype
+    oh, orz, on, ohn = blocks(out, n_rows, (hid, 2 * hid, hid, hid))
+    gh, grz, gn, ghn = blocks(g, n_rows, (hid, 2 * hid, hid, hid))
+    direct = bool(grz.any() or gn.any() or ghn.any())
+    dhg = m.empty((n_rows, 3 * hid), dtype=dt)
+    dn = m.empty((n_rows, hid), dtype=dt)
+    ch = m.zeros((b, hid), dtype=dt)        # d loss / d h entering the later step
+    dh_b = m.empty((b, hid), dtype=dt)
+    zc_b = m.empty((b, hid), dtype=dt)
+    one = dt.type(1)
+    for s in range(len(steps) - 1, -1, -1):
+        r0, n = steps[s]
+        r1 = r0 + n
+        if s == 0:
+            hp = h0[:n]
+        else:
+            pr0, k = steps[s - 1]
+            hp = _state_in(m, oh[pr0:pr0 + k], h0, k, n)
+        rows = dhg[r0:r1]
+        _gru_back_k(gh[r0:r1], ch[:n], dh_b[:n], orz[r0:r1], on[r0:r1], ohn[r0:r1], hp, direct,
+                    grz[r0:r1], gn[r0:r1], ghn[r0:r1], rows, dn[r0:r1], zc_b[:n], one)
+        m.matmul(rows, w_hh, out=ch[:n])
+        ch[:n] += zc_b[:n]
+    dxg = m.concatenate([dhg[:, :2 * hid], dn], axis=1)
+    dw_hh = _weight_grad(m, dhg, h0, oh, steps, batch_sizes, reverse)
+    db_hh = None if b_hh is None else m.sum(dhg, axis=0)
+    return dxg, ch, dw_hh, db_hh
 
 
 _gru_seq.derivative(_gru_seq_grad)
