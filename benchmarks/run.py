@@ -11,10 +11,14 @@ of ember/torch within a round (the two timings of a round see the same machine l
 ratio is steadier than the ratio of medians when other processes share the cores). When
 ``ember.compile`` exists, a third contestant runs ``ember.compile(step)`` on a fresh copy of the
 workload, in the same rounds. Its first call for a set of inputs runs eagerly (lazy state such as
-optimizer moments appears) and the second records and plans the step: "1st" is the time of the
-first call, "trace" the time of the second (recording, planning and code generation included),
-and "tr/e" that trace time over the median eager step (both on the chosen clock). A compiler
-error becomes "n/a" in the table and one line after it, never a crash.
+optimizer moments appears) and the second records the step and builds its interpreted plan:
+"1st" is the time of the first call, "trace" the time of the second (the whole call: recording
+and planning), and "tr/e" that trace time over the median eager step (both on the chosen clock).
+The source of the generated plan is produced and compiled later, by the call after a few
+interpreted replays (ember/compile/__init__.py, Note [Tiered plans]): "tier-up" is the time of
+that whole call (code generation, ``compile()`` and the replay it runs; "n/a" where the trace
+built the generated plan itself, as for a forward whose result requires grad). A compiler error
+becomes "n/a" in the table and one line after it, never a crash.
 
 The first line is the machine's fp32 GEMM rate on one thread (best of a few 1024^3 products
 through NumPy/OpenBLAS, torch/MKL and, where ``ember[mkl]`` is installed, ember's MKL engine,
@@ -26,9 +30,12 @@ Peak memory (the workloads marked ``memory`` below; skipped by ``--quick``/``--s
 allocator state enter the other's number: the child builds the model and data, resets the
 kernel's resident-set high-water mark (writing 5 to ``/proc/self/clear_refs``), runs a few steps
 and reports how far the high-water mark (VmHWM) rose above the resident set before the first
-step. That covers gradients, optimizer state, the values kept for backward and every temporary
-(and, for the compiled column, the trace). Where the reset is refused it falls back to the rise
-of ``getrusage().ru_maxrss``, which misses peaks below one reached during setup."""
+step (the compiled step runs until its generated plan has replayed twice). That covers gradients, optimizer state, the values kept for backward and every temporary
+(and, for the compiled column, the trace). Code is not counted for either library: torch's
+loads with its import, and ember's optional accelerators (MKL, numba and the machine code of
+ember's kernels, which would otherwise load at their first call) load before the baseline.
+Where the reset is refused it falls back to the rise of ``getrusage().ru_maxrss``, which misses
+peaks below one reached during setup."""
 import argparse
 import functools
 import os
@@ -241,9 +248,10 @@ def first_line(exc):
     return text[0][:60] if text else type(exc).__name__
 
 
-def compile_step(ember, step, clock=time.perf_counter):
-    """(compiled step, (seconds of its first call, seconds of its second: the trace), None) or
-    (None, None, error text)."""
+def compile_step(ember, step, clock=time.perf_counter, max_calls=10):
+    """(compiled step, (seconds of its first call, of its second: the trace, of the call that
+    generated the plan's source or None), None) or (None, None, error text). Calls the step until
+    it tiers up (at most ``max_calls`` times in all)."""
     if not hasattr(ember, "compile"):
         return None, None, "no ember.compile"
     try:
@@ -252,7 +260,17 @@ def compile_step(ember, step, clock=time.perf_counter):
         cstep()
         t1 = clock()
         cstep()
-        return cstep, (t1 - t0, clock() - t1), None
+        t2 = clock()
+        tier_up = None
+        ups = getattr(cstep, "tier_ups", None)
+        for _ in range(max_calls - 2 if ups is not None else 0):
+            t = clock()
+            cstep()
+            dt = clock() - t
+            if cstep.tier_ups != ups:
+                tier_up = dt
+                break
+        return cstep, (t1 - t0, t2 - t1, tier_up), None
     except Exception as exc:  # noqa: BLE001 (a compiler failure is a table entry, not a crash)
         return None, None, first_line(exc)
 
@@ -313,10 +331,21 @@ def memory_child(lib_name, workload, steps=5):
     import gc
     import resource
     lib = import_lib("torch" if lib_name == "torch" else "ember")
+    if lib_name != "torch":
+        # code, not step memory: the optional accelerators' libraries and machine code load
+        # here, as torch's load with its import (Note [Preloading kernels] in ember/_jit.py)
+        from ember import _jit
+        from ember.backends import mkl_gemm
+        _jit.preload()
+        if mkl_gemm.wanted():
+            mkl_gemm.load()
     make = next(w[1] for w in WORKLOADS if w[0] == workload)
     step = make(lib)
     if lib_name == "ember-compiled":
         step = lib.compile(step)
+        # two replays of the generated plan at least, after the interpreted ones (Note [Tiered
+        # plans] in ember/compile/__init__.py): the peak is that of the plan that keeps running
+        steps = max(steps, 2 + getattr(sys.modules["ember.compile"], "_INTERPRETED", 0) + 3)
     gc.collect()
     tracing = lib_name != "torch"
     if tracing:
@@ -394,7 +423,8 @@ def main():
         print("ember.compile: " + ("skipped" if args.no_compile else "not available"))
     head = f"{'workload':30s} {'torch':>10s} {'ember':>10s} {'e/torch':>8s}"
     if compiled:
-        head += f" {'compiled':>10s} {'c/torch':>8s} {'1st':>9s} {'trace':>9s} {'tr/e':>6s}"
+        head += (f" {'compiled':>10s} {'c/torch':>8s} {'1st':>9s} {'trace':>9s} {'tr/e':>6s}"
+                 f" {'tier-up':>9s}")
     if memory:
         head += f" | {'MiB torch':>9s} {'ember':>6s} {'e/t':>5s}"
         head += f" {'compiled':>8s}" if compiled else ""
@@ -439,13 +469,13 @@ def main():
         line = (f"{name:30s} {fmt_time(med['torch']):>10s} {fmt_time(med['ember']):>10s}"
                 f" {ratio['ember']:7.2f}x")
         if compiled:
-            c1, ct = first if first is not None else (None, None)
+            c1, ct, cu = first if first is not None else (None, None, None)
             tr = f"{ct / med['ember']:5.1f}x" if ct is not None else "n/a"
             if "compiled" in med:
                 line += f" {fmt_time(med['compiled']):>10s} {ratio['compiled']:7.2f}x"
             else:
                 line += f" {'n/a':>10s} {'n/a':>8s}"
-            line += f" {fmt_time(c1):>9s} {fmt_time(ct):>9s} {tr:>6s}"
+            line += f" {fmt_time(c1):>9s} {fmt_time(ct):>9s} {tr:>6s} {fmt_time(cu):>9s}"
         if memory and mem:
             tm = peak_memory("torch", name, mem_steps)
             em = peak_memory("ember", name, mem_steps)

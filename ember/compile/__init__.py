@@ -6,6 +6,20 @@ call runs eagerly (lazy state such as optimizer buffers appears), the second run
 recorder, and later calls replay the plan: no Tensor or autograd objects, parameters, gradients
 and optimizer state updated in place, the learning rate re-read from the param groups each call,
 random ops drawing fresh numbers.
+
+Note [Tiered plans]: a plan has two tiers. The call that traces builds only the first, an
+interpreter over the recorded steps (``interp.Interpreted``: one pass over the steps, no source);
+the next ``_INTERPRETED`` calls replay through it, and the call after them builds the generated
+plan (passes, code generation, ``compile()`` of the source: most of what planning costs, 0.9 ms
+of the seed MLP's 1.1 ms) and runs it, as every later call does. A step that runs once or twice
+never pays for code generation, and the call that traces costs the eager call under the recorder
+plus one pass over the steps (benchmarks/notes/compile.md, session 4); ``_INTERPRETED = 0``
+generates the plan at the trace. Both tiers call the kernels eager calls, so both give eager's
+values bit for bit (tests/compile checks both); the interpreter drops each value after its last
+use but plans no buffers, so its replays cost about an eager step without autograd.
+``trace_time`` is the tracing call's recording and planning, ``tier_up_time`` the generation of
+the second tier, ``tier_ups`` how many were made. ``mode="debug"``, ``dynamic=True`` and forwards
+whose outputs require grad (AOT entries) build the generated plan at the trace, as before.
 """
 import gc
 import time
@@ -18,12 +32,14 @@ import numpy as np
 from .._state import state
 from ..tensor import Tensor, wrap
 from . import aot
+from .interp import Interpreted
 from .plan import Plan, Retrace
 from .trace import GraphBreak, Recorder, drop_tensor_refs, tracing
 
 __all__ = ["CompiledFunction", "CompiledModule", "GraphBreak", "compile"]
 
 _MAX_PLANS = 8
+_INTERPRETED = 3        # replays run by the interpreter before the plan is generated
 _TRAINING = attrgetter("training")
 _EDGE = attrgetter("_edge")
 _CONTAINERS = (tuple, list, dict)
@@ -142,7 +158,8 @@ class _Entry:
 
 class CompiledFunction:
     """The callable ``compile()`` returns for a function. ``traces`` counts recordings made,
-    ``trace_time`` holds the seconds the last one took (eager call + planning)."""
+    ``trace_time`` holds the seconds the last one took (eager call + planning); ``tier_ups`` and
+    ``tier_up_time`` the same for generated plans (Note [Tiered plans])."""
 
     def __init__(self, fn, *, fullgraph=False, dynamic=None, mode=None, modules=None):
         self._fn = fn
@@ -160,6 +177,8 @@ class CompiledFunction:
         self._warned_full = False
         self.traces = 0
         self.trace_time = None
+        self.tier_ups = 0
+        self.tier_up_time = None
         self.debug_report = None
 
     # -- guards ---------------------------------------------------------------------------------
@@ -371,29 +390,57 @@ class CompiledFunction:
         # one result that is a plan value (or None): the plan returns it as a Tensor itself
         direct = not capture and spec is None and (outs[0][0] == "slot" or
                                                    outs[0] == ("const", None))
-        plan = Plan(rec, out_slots, len(tensor_pos), debug=capture, dynamic=self.dynamic,
-                    batch=batch, wrap_out=direct)
-        if capture:
-            plan.rec_steps = list(rec.steps)
         entry = _Entry()
-        entry.plan = plan
-        entry.fn = plan.fn
         entry.direct = direct
         entry.spec = spec
         entry.outs = outs
-        entry.copy = [k is not None and plan.needs_copy(k) for k in out_slots]
         entry.n_tensor_args = tensor_pos
         entry.batch = batch
-        entry.batch_free = plan.batch_free
         entry.fast = not self.dynamic and self.mode != "debug"
+        if entry.fast and _INTERPRETED > 0:
+            # Note [Tiered plans]: the generated plan waits until the step has been replayed
+            def promote(*arrays):
+                self._tier_up(entry, rec, out_slots)
+                return entry.fn(*arrays)
+            entry.plan = None
+            entry.fn = Interpreted(rec, out_slots, direct, _INTERPRETED, promote)
+            entry.copy = [False] * len(out_slots)
+            entry.batch_free = False
+        else:
+            plan = Plan(rec, out_slots, len(tensor_pos), debug=capture, dynamic=self.dynamic,
+                        batch=batch, wrap_out=direct)
+            if capture:
+                plan.rec_steps = list(rec.steps)
+            entry.plan = plan
+            entry.fn = plan.fn
+            entry.copy = [k is not None and plan.needs_copy(k) for k in out_slots]
+            entry.batch_free = plan.batch_free
+            del rec.steps
         entry.single = None
         if spec is None:
             kind, x = outs[0]
             entry.single = ("none", None) if kind == "const" and x is None else outs[0]
         entry.trace_s = time.perf_counter() - t0
         self.trace_time = entry.trace_s
-        del rec.steps
         return result, entry
+
+    def _tier_up(self, entry, rec, out_slots):
+        """Build and compile the plan of an entry its interpreter has replayed (Note [Tiered
+        plans]); the caller runs it for the current call."""
+        t0 = time.perf_counter()
+        enabled = gc.isenabled()
+        gc.disable()        # Note [No collection while tracing]: planning makes as many objects
+        try:
+            plan = Plan(rec, out_slots, len(entry.n_tensor_args), wrap_out=entry.direct)
+        finally:
+            if enabled:
+                gc.enable()
+        del rec.steps
+        entry.plan = plan
+        entry.copy = [k is not None and plan.needs_copy(k) for k in out_slots]
+        entry.fn = plan.fn
+        self.tier_ups += 1
+        self.tier_up_time = time.perf_counter() - t0
 
     def _debug_call(self, entry, args, kwargs, leaves):
         from .debug import debug_call

@@ -307,8 +307,8 @@ def _linear_gb(plan, s, check=False):
     # the eager rule's choice (Note [Bias gradient as a product]), so both round alike
     ones = _la.bias_grad_ones(math.prod(shape[:-1]), dtype) if shape[-1] else None
     if ones is not None:
-        return [f"np.matmul({plan.const(ones, 'ONES')}, {_rows(plan, g)}, "
-                f"out={plan.out(s.outs)})"]
+        return [(f"np.matmul({plan.const(ones, 'ONES')}, {_rows(plan, g)}, "
+                 f"out={plan.out(s.outs)})")]
     # np.add.reduce is what np.sum runs, without its Python wrapper
     return [(f"np.add.reduce({plan.arg(g)}, axis={tuple(range(nd - 1))!r}, "
             f"out={plan.out(s.outs)})")]

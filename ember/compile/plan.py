@@ -337,7 +337,8 @@ class Plan:
             if self.batch_free and v and type(v[0]) is int and v[0] == self.batch:
                 return f"(_B,) + {v[1:]!r}"      # the traced batch size: read it per call
             return repr(v)
-        if isinstance(v, np.random.Generator) and v is default_generator._rng:
+        if isinstance(v, np.random.Generator) and v is getattr(self.rec, "default_rng",
+                                                               default_generator._rng):
             return "DG._rng"        # manual_seed() replaces it: read the current one each call
         return self.const(v)
 

@@ -17,8 +17,12 @@ import weakref
 
 import numpy as np
 
+from .._errors import EmberRuntimeError
 from .._state import state
-from ..autograd.node import AccumulateGrad, Slot
+from ..autograd import engine as _engine
+from ..autograd.node import FREED_MSG, AccumulateGrad, Slot
+from ..ops.random import default_generator
+from ..optim import optimizer as _optimizer
 from ..tensor import Tensor
 
 _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -127,8 +131,7 @@ def _contiguous(arrays):
 
 
 def _fit_plain(m, g, shape, np_dtype):
-    from ..autograd.engine import _fit
-    return _fit(g, shape, np_dtype, False)
+    return _engine._fit(g, shape, np_dtype, False)
 
 
 def _add(m, a, b):
@@ -158,6 +161,10 @@ class Recorder:
         self.data_dep = None            # (file, line, what) of a data-dependent branch
         self.did_backward = False
         self.grad_slot = {}             # id(param) -> slot its .grad holds now (plan buffer)
+        # the default generator's NumPy generator while tracing: a kernel handed it draws from
+        # whichever one is current at replay (manual_seed() replaces it, maybe before the plan
+        # is generated: Note [Tiered plans])
+        self.default_rng = default_generator._rng
         self._weak = {}
 
     # -- slots ------------------------------------------------------------------------------
@@ -297,9 +304,8 @@ class Recorder:
         return k
 
     def optimizer_update(self, opt, group):
-        from ..optim import optimizer as _o
         if (opt._optimizer_step_pre_hooks or opt._optimizer_step_post_hooks
-                or _o._global_step_pre_hooks or _o._global_step_post_hooks):
+                or _optimizer._global_step_pre_hooks or _optimizer._global_step_post_hooks):
             self.fail("optimizer step hooks")
         grads = [(p, self._grad_ref(p)) for p in group["params"] if p._grad is not None]
         self.steps.append(OptUpdate(opt, group, grads))
@@ -314,7 +320,7 @@ class Recorder:
             self.fail("backward(create_graph=True) or backward(inputs=...)")
             return self._untraced(run_backward, roots, root_grads, retain_graph, create_graph,
                                   inputs, allow_unused, accumulate)
-        from ..autograd import engine
+        engine = _engine
         buffers = {}
         start = []
         for t, g in zip(roots, root_grads):
@@ -371,6 +377,8 @@ class Recorder:
                     gi = self._fit(gi, e.shape, e.dtype)
                     prev = buffers.get(e)
                     buffers[e] = gi if prev is None else self._acc(prev, gi)
+            # the last rule's results must not look shared to _accumulate_leaf (it copies then)
+            grads = gi = None
             for leaf in leaves:
                 g = buffers.pop(leaf, None)
                 if g is None:
@@ -394,11 +402,8 @@ class Recorder:
             state.tracer = tracer
 
     def _run_rule(self, node, g):
-        from ..autograd.engine import _xp
         kept = node.kept
         if kept is None:
-            from .._errors import EmberRuntimeError
-            from ..autograd.node import FREED_MSG
             raise EmberRuntimeError(FREED_MSG)
         if node.versions:
             node.unpack()
@@ -406,7 +411,7 @@ class Recorder:
         vals = [v._array if isinstance(v, Tensor) else v for v in kept]
         if not vals:
             vals = (None,) * len(node.next)
-        m = _xp()
+        m = _engine._xp()
         gref = self.ref(g)
         vrefs = [self.ref(v, t if isinstance(t, Tensor) else None)
                  for v, t in zip(vals, kept or vals)]
@@ -456,8 +461,7 @@ class Recorder:
             self.fail(f"a derivative rule of {op.name} returned {type(r).__name__}")
 
     def _fit(self, g, shape, np_dtype):
-        from ..autograd.engine import _fit
-        r = _fit(g, shape, np_dtype, False)
+        r = _engine._fit(g, shape, np_dtype, False)
         if r is not g:
             src = self.ref(g)
             k = self._new(r)
@@ -473,7 +477,7 @@ class Recorder:
         return r
 
     def _leaf(self, leaf, g):
-        from ..autograd.engine import _accumulate_leaf
+        _accumulate_leaf = _engine._accumulate_leaf
         var = leaf._var()
         if var is None:
             return
@@ -493,7 +497,10 @@ class Recorder:
             _accumulate_leaf(leaf, g, False)
             src = self.slot_of_tensor(var._grad)
         else:
-            _accumulate_leaf(leaf, g, False)
+            # one reference more than the engine's loop holds: this frame's ``g``; the slots
+            # keep produced arrays only weakly, so a gradient nothing else holds is stolen as
+            # eager steals it instead of copied (MLP-784: six weight-sized copies per trace)
+            _accumulate_leaf(leaf, g, False, 1)
         arr = var._grad._array
         dst = self._new(arr) if arr is not g else self._alias_new(arr)
         self.steps.append(GradSet(var, src, dst))

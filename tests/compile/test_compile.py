@@ -9,12 +9,15 @@ import numpy as np
 import pytest
 
 import ember
-from ember.compile import GraphBreak
+from ember.compile import _INTERPRETED, GraphBreak
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from benchmarks import run as bench
 
 nn = ember.nn
+# calls until a compiled function runs its generated plan: one eager, one traced, the
+# interpreted replays (Note [Tiered plans]), then the call that generates the plan
+_TO_PLAN = 2 + _INTERPRETED + 1
 
 
 # -- workloads: the benchmark's, and small-batch twins that return their loss ------------------
@@ -41,11 +44,16 @@ def _twin(make):
     return a, b
 
 
-def _assert_same(pa, pb, rtol=1e-5, atol=1e-6):
+def _assert_same(pa, pb, rtol=1e-5, atol=1e-6, exact=False):
     for p, q in zip(pa, pb):
-        np.testing.assert_allclose(q._array, p._array, rtol=rtol, atol=atol)
+        if exact:
+            np.testing.assert_array_equal(q._array, p._array)
+        else:
+            np.testing.assert_allclose(q._array, p._array, rtol=rtol, atol=atol)
         if p._grad is None:
             assert q._grad is None
+        elif exact:
+            np.testing.assert_array_equal(q._grad._array, p._grad._array)
         else:
             np.testing.assert_allclose(q._grad._array, p._grad._array, rtol=rtol, atol=atol)
 
@@ -58,11 +66,12 @@ def test_benchmark_workloads_match_eager(name):
         pytest.skip(f"benchmarks/run.py has no {name}")
     eager, step = _twin(make)
     compiled = ember.compile(step)
-    for _ in range(8 if name.startswith("seed") else 4):
+    # both tiers: interpreted replays, then the generated plan (Note [Tiered plans])
+    for _ in range(8 if name.startswith("seed") else _TO_PLAN + 1):
         eager()
         compiled()
-    assert compiled.traces == 1
-    _assert_same(_params(eager), _params(step))
+    assert compiled.traces == 1 and compiled.tier_ups == 1
+    _assert_same(_params(eager), _params(step), exact=True)     # bit for bit
 
 
 def _mlp_adam(lib, batch=16):
@@ -420,9 +429,10 @@ def test_replacing_parameter_data_retraces():
     # breaks that, and the next call must notice
     eager, step = _twin(bench.seed_mlp)
     compiled = ember.compile(step)
-    for _ in range(4):
+    for _ in range(_TO_PLAN):
         eager()
         compiled()
+    assert _plan_of(compiled) is not None
     for f in (eager, step):
         p = _params(f)[0]
         p.data = ember.full(tuple(p.shape), 0.5)
@@ -444,7 +454,7 @@ def test_elementwise_chain_is_one_fused_block(shape):
     ember.manual_seed(0)
     x, y = ember.randn(*shape), ember.randn(*shape)
     f = ember.compile(lambda x, y: (x * 2 + 1).tanh() * y)
-    for _ in range(3):
+    for _ in range(_TO_PLAN):
         got = f(x, y)
     src = _plan_of(f).source
     assert src.count("# fused elementwise block") == 1, src
@@ -479,7 +489,7 @@ def test_gradients_through_fused_chains_match_eager():
     eager, em = make()
     step, cm = make()
     cf = ember.compile(step)
-    for _ in range(6):
+    for _ in range(_TO_PLAN):
         le, lc = eager(), cf()
         assert lc.item() == pytest.approx(le.item(), rel=1e-5)
     assert "# fused elementwise block" in _plan_of(cf).source
@@ -490,9 +500,9 @@ def test_gradients_through_fused_chains_match_eager():
 
 def test_benchmark_reports_the_tracing_call():
     step, times, err = bench.compile_step(ember, bench.seed_mlp(ember))
-    assert err is None and step.traces == 1
-    first, trace = times
-    assert first > 0 and trace > 0
+    assert err is None and step.traces == 1 and step.tier_ups == 1
+    first, trace, tier_up = times
+    assert first > 0 and trace > 0 and tier_up > 0
 
 
 def test_kernel_caches_are_emptied_between_replays():
@@ -500,7 +510,7 @@ def test_kernel_caches_are_emptied_between_replays():
     # and must not keep the arrays in it alive from one call to the next
     step = bench.mlp784(ember)
     cf = ember.compile(step)
-    for _ in range(3):
+    for _ in range(_TO_PLAN):
         cf()
     plan = _plan_of(cf)
     caches = [v for v in plan.globals.values()
@@ -522,3 +532,87 @@ def test_buffer_viewed_at_replay_but_copied_when_traced_stays_alive():
     for _ in range(4):
         x = ember.randn(8, 16)
         np.testing.assert_array_equal(cf(x).numpy(), f(x).numpy())
+
+
+# -- tiers (Note [Tiered plans]) ---------------------------------------------------------------
+
+def _entry_of(cf):
+    return next(e for e in cf._cache.values() if hasattr(e, "plan"))
+
+
+@pytest.mark.parametrize("name", ["seed_linear_regression", "seed_mlp", "mlp784", "lenet"])
+def test_both_tiers_match_eager_bit_for_bit_at_every_step(name):
+    eager, step = _twin(getattr(bench, name))
+    compiled = ember.compile(step)
+    for i in range(_TO_PLAN + 2):
+        eager()
+        compiled()
+        if i:
+            # traced and interpreted calls, the call that generates the plan, its replays
+            assert (_entry_of(compiled).plan is None) == (i < _TO_PLAN - 1)
+        for p, q in zip(_params(eager), _params(step)):
+            np.testing.assert_array_equal(q._array, p._array)
+            np.testing.assert_array_equal(q._grad._array, p._grad._array)
+    assert compiled.traces == 1 and compiled.tier_ups == 1
+
+
+def test_trace_call_generates_no_source(monkeypatch):
+    from ember.compile import plan as plan_mod
+    built = []
+    monkeypatch.setattr(plan_mod.Plan, "_generate",
+                        lambda self, orig=plan_mod.Plan._generate: built.append(1) or orig(self))
+    cf = ember.compile(bench.seed_mlp(ember))
+    for _ in range(_TO_PLAN - 1):
+        cf()
+    assert not built and cf.traces == 1 and cf.tier_ups == 0
+    cf()
+    assert built == [1] and cf.tier_ups == 1 and cf.tier_up_time > 0
+
+
+def test_interpreted_replays_draw_from_the_current_generator():
+    def f(x):
+        return nn.functional.dropout(x, 0.3) * 2
+    cf = ember.compile(f)
+    x = ember.ones(50)
+    for i in range(_TO_PLAN + 1):
+        ember.manual_seed(i)        # replaces the default generator's NumPy generator
+        got = cf(x)
+        ember.manual_seed(i)
+        np.testing.assert_array_equal(got.numpy(), f(x).numpy())
+
+
+def test_interpreted_gradients_are_not_shared_between_leaves():
+    # both leaves receive the same gradient array; with zero_grad(set_to_none=False) the next
+    # backward adds into each .grad: they must be separate buffers, as eagerly
+    def make():
+        a = ember.ones(3, requires_grad=True)
+        b = ember.ones(3, requires_grad=True)
+        opt = ember.optim.SGD([a, b], lr=0.1)
+
+        def step():
+            opt.zero_grad(set_to_none=False)
+            (a + b).sum().backward()
+            opt.step()
+            return a.grad.clone()
+        return step, a, b
+    (eager, ea, eb), (step, ca, cb) = make(), make()
+    cf = ember.compile(step)
+    for _ in range(_TO_PLAN + 2):
+        eager()
+        cf()
+        np.testing.assert_array_equal(ca.detach().numpy(), ea.detach().numpy())
+        np.testing.assert_array_equal(cb.detach().numpy(), eb.detach().numpy())
+        np.testing.assert_array_equal(cb.grad.numpy(), eb.grad.numpy())
+
+
+def test_no_interpreted_tier_plans_at_the_trace(monkeypatch):
+    monkeypatch.setattr(sys.modules["ember.compile"], "_INTERPRETED", 0)
+    eager, step = _twin(bench.seed_mlp)
+    compiled = ember.compile(step)
+    for i in range(4):
+        eager()
+        compiled()
+        if i:
+            assert _entry_of(compiled).plan is not None
+    assert compiled.tier_ups == 0
+    _assert_same(_params(eager), _params(step), exact=True)
