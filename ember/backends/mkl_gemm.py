@@ -135,15 +135,16 @@ def _operand(a, rows, cols):
     return None
 
 
-def matmul(a, b, out=None):
+def matmul(a, b, out=None, _min=_MIN_MACS, _np_matmul=_np_matmul):
     """numpy.matmul with MKL taking the large 2-D float products (Note [Which products go to
     MKL]); the same arguments, results and errors otherwise."""
-    # (M·K)·(K·N) >= M·N·K: one product of two sizes turns the small products (the per-op
-    # overhead benchmarks) away before any other test
-    if a.size * b.size >= _MIN_MACS and a.ndim == 2 and b.ndim == 2:
+    # (M·K)·(K·N) >= M·N·K: one product of two sizes turns the small products away before any
+    # other test (a tiny product pays ~0.25 us for this wrapper; the names bound as defaults
+    # are local lookups, ~50 ns less)
+    if a.size * b.size >= _min and a.ndim == 2 and b.ndim == 2:
         M, K = a.shape
         N = b.shape[1]
-        if M * N * K >= _MIN_MACS and b.shape[0] == K:
+        if M * N * K >= _min and b.shape[0] == K:
             dt = a.dtype
             if dt is b.dtype or dt == b.dtype:
                 if (dt == _F32 or dt == _F64) and (_lib or (_lib is None and load())):
