@@ -81,6 +81,10 @@ def preload():
 def _compile(fn):
     global _numba
     if _numba is None:
+        # numba colours its error messages with colorama, whose exit handler then writes an
+        # ANSI reset to stdout, after the program's last line (which broke a test that reads
+        # it); plain messages unless the program asked otherwise before numba was imported
+        os.environ.setdefault("NUMBA_DISABLE_ERROR_MESSAGE_HIGHLIGHTING", "1")
         import numba
         _numba = numba
     try:

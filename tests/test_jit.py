@@ -92,3 +92,22 @@ def test_library_kernels_declare_signatures():
     names = {fn.__name__ for fn, sigs, _ in _jit._kernels if sigs}
     assert {adam._adam_loop.__name__, pooling._window_max_2x2_loop.__name__,
             pooling._window_scatter_2d_loop.__name__} <= names
+
+
+def test_no_terminal_codes_after_the_program_ends():
+    """numba's colorama would write an ANSI reset to stdout at exit (after a program's last
+    line); ember asks numba for plain error messages unless the program chose otherwise."""
+    pytest.importorskip("numba")
+    import os
+    import subprocess
+    import sys
+    code = ("import os, numpy as np\n"
+            "from ember.optim import adam\n"
+            "w = np.ones(4, np.float32)\n"
+            "adam.adam_update(w, w.copy(), w.copy(), w.copy(), None, 1, 1e-3, 0.9, 0.999, 1e-8)\n"
+            "print(os.environ.get('NUMBA_DISABLE_ERROR_MESSAGE_HIGHLIGHTING'))\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NUMBA_DISABLE_ERROR_MESSAGE_HIGHLIGHTING", "EMBER_JIT")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env).stdout
+    assert out == "1\n"
