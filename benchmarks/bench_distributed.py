@@ -76,9 +76,10 @@ def worker(args):
         rank, world = dist.get_rank(), dist.get_world_size()
     make, batch = WORKLOADS[args.model]
     model, x, y = make(lib, args.batch or batch)
-    if world > 1 and args.lib == "ember" and args.ddp_path == "mpi":
+    if world > 1 and args.lib == "ember" and args.ddp_path in ("mpi", "shared"):
         from ember.nn.parallel import distributed as ddp_module
-        ddp_module._use_shared_memory = False
+        ddp_module._use_shared_memory = args.ddp_path == "shared"
+        ddp_module._use_cross_memory = False
     if world > 1 and args.ddp_path != "none":
         model = DDP(model)
     opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
@@ -164,10 +165,12 @@ def main():
     ap.add_argument("--repeat", type=int, default=3,
                     help="jobs per configuration, interleaved; the least time counts")
     ap.add_argument("--no-torch", action="store_true")
-    ap.add_argument("--ddp-path", default="auto", choices=("auto", "mpi", "none"),
-                    help="ember's n-rank jobs: auto (shared-memory buckets on one machine), mpi "
-                         "(MPI's all-reduce), none (no DDP, torch's jobs too: n independent "
-                         "ranks, the bound that sharing the cores and memory leaves)")
+    ap.add_argument("--ddp-path", default="auto", choices=("auto", "shared", "mpi", "none"),
+                    help="ember's n-rank jobs: auto (on one machine, cross-memory reduction "
+                         "where the kernel allows it, else shared-memory buckets), shared "
+                         "(shared-memory buckets), mpi (MPI's all-reduce), none (no DDP, "
+                         "torch's jobs too: n independent ranks, the bound that sharing the "
+                         "cores and memory leaves)")
     ap.add_argument("--timeout", type=int, default=600)
     args = ap.parse_args()
     if args.worker:

@@ -94,6 +94,17 @@ def mpi_path():
         ddp_mod._use_shared_memory = True
 
 
+@contextlib.contextmanager
+def window_path():
+    """Build DDPs on the shared window's copies although the ranks may reach each other's
+    memory (Note [Cross-memory reduction] would take over otherwise)."""
+    ddp_mod._use_cross_memory = False
+    try:
+        yield
+    finally:
+        ddp_mod._use_cross_memory = True
+
+
 def distributed(make, shape, accumulate=1, sync_bn=False, **ddp_kwargs):
     # ranks other than 0 start from other weights: DDP must broadcast rank 0's
     model = build(make, 0 if R == 0 else 1000 + R)
@@ -122,6 +133,106 @@ def _():
     assert ddp._shm_win is not None            # one machine: Note [Shared-memory buckets]
     assert all(k.startswith("module.") for k in ddp.state_dict())
     return max_diff(reference(mlp, (12,)), ddp.module)
+
+
+@record("mlp_window")
+def _():
+    with window_path():
+        ddp = distributed(mlp, (12,), bucket_cap_mb=0.0001)
+    assert ddp._shm_win is not None and not ddp._xmem
+    return max_diff(reference(mlp, (12,)), ddp.module)
+
+
+@record("no_sync_window")
+def _():
+    with window_path():
+        ddp = distributed(mlp, (12,), accumulate=2, bucket_cap_mb=0.0001)
+    return max_diff(reference(mlp, (12,), accumulate=2), ddp.module)
+
+
+def grads_after(steps, make, shape, hook=None, **ddp_kwargs):
+    """.grad arrays (copies) after ``steps`` backward passes of a fresh DDP."""
+    model = build(make, 0)
+    if hook is not None:                  # before DDP's own hooks
+        for p in model.parameters():
+            p.register_post_accumulate_grad_hook(hook)
+    ddp = DDP(model, **ddp_kwargs)
+    xs, ys = batches(shape, steps)
+    for s in range(steps):
+        ddp.zero_grad()
+        nn.functional.cross_entropy(ddp(mine(xs[s])), mine(ys[s])).backward()
+    return ddp, [p.grad.numpy().copy() for p in ddp.module.parameters()]
+
+
+def same_everywhere(grads):
+    everyone = [None] * N
+    dist.all_gather_object(everyone, [g.tobytes() for g in grads])
+    return all(theirs == everyone[0] for theirs in everyone)
+
+
+@record("cross_memory")
+def _():
+    # Note [Cross-memory reduction]: bitwise the shared window's averages, on every rank,
+    # written into the engine's own .grad arrays (bumped, not replaced)
+    ddp, got = grads_after(3, cnn, (1, 8, 8))
+    if not ddp._xmem:
+        return "skip: this machine does not let the ranks read each other's memory"
+    with window_path():
+        _, want = grads_after(3, cnn, (1, 8, 8))
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(got, want))
+    assert same_everywhere(got)
+    seen = {}
+    w = ddp.module[0].weight
+    w.register_post_accumulate_grad_hook(lambda p: seen.setdefault("array", p.grad.numpy()))
+    xs, ys = batches((1, 8, 8), 1)
+    ddp.zero_grad()
+    nn.functional.cross_entropy(ddp(mine(xs[0])), mine(ys[0])).backward()
+    assert w.grad.numpy() is seen["array"]
+    return 0.0
+
+
+@record("cross_memory_odd_grads")
+def _():
+    # gradients the other ranks cannot write in place (Fortran order, one array given to two
+    # parameters) travel as private copies; the averages stay the shared window's (the hooks
+    # that make them run before DDP's, where both paths see the same gradients)
+    def odd(p):
+        if p.dim() == 2 and p.shape[0] == p.shape[1]:
+            p.grad = torch.from_numpy(np.asfortranarray(p.grad.numpy()))
+        if p.dim() == 1 and p.shape[0] == 16:
+            # the two 16-element biases end up sharing one array (same values on all ranks'
+            # twins, so the averages agree)
+            shared.setdefault("bias", p.grad)
+            p.grad = shared["bias"]
+
+    shared = {}
+    ddp, got = grads_after(2, mlp, (12,), hook=odd)
+    if not ddp._xmem:
+        return "skip: this machine does not let the ranks read each other's memory"
+    # one array under two parameters went out as two (else both ranges would be divided twice)
+    assert len(set(ddp._x_addrs[R].tolist())) == len(ddp._params)
+    shared.clear()
+    with window_path():
+        _, want = grads_after(2, mlp, (12,), hook=odd)
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(got, want))
+    assert same_everywhere(got)
+    return 0.0
+
+
+@record("cross_memory_refused")
+def _():
+    # one rank cannot read the others' memory: every rank keeps the shared window
+    saved = ddp_mod._vm_calls()
+    if saved is None:
+        return 0.0
+    if R == 1:
+        ddp_mod._vm = (lambda *a: -1, lambda *a: -1)
+    try:
+        ddp = DDP(build(mlp, 0))
+    finally:
+        ddp_mod._vm = saved
+    assert ddp._shm_win is not None and not ddp._xmem
+    return 0.0
 
 
 @record("mlp_mpi")
@@ -229,7 +340,8 @@ def _():
 def _():
     # shared buckets: the last layer's gradient is in this rank's slot (where the other ranks
     # read it) while the first layer's gradient does not exist yet
-    ddp = DDP(build(mlp, 0), bucket_cap_mb=0.0001)
+    with window_path():
+        ddp = DDP(build(mlp, 0), bucket_cap_mb=0.0001)
     seen = {}
     last = ddp.module[4].bias
 
@@ -293,6 +405,12 @@ def unused():
 @record("unused")
 def _():
     return unused()
+
+
+@record("unused_window")
+def _():
+    with window_path():
+        return unused()
 
 
 @record("unused_mpi")

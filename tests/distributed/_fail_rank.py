@@ -1,8 +1,9 @@
 """Rank script for failure handling. ``raise``: the last rank raises while the others wait in a
 collective. ``timeout``: rank 1 never reaches an all_reduce that the others wait in with a
-2 s timeout. ``ddp_timeout`` / ``ddp_timeout_mpi``: rank 1 never finishes its backward while the
-others wait for its gradients in DistributedDataParallel (shared-memory buckets / MPI's
-all-reduce), with a 2 s timeout."""
+2 s timeout. ``ddp_timeout`` / ``ddp_timeout_window`` / ``ddp_timeout_mpi``: rank 1 never
+finishes its backward while the others wait for its gradients in DistributedDataParallel (on one
+machine: cross-memory reduction where allowed / the shared window's copies / MPI's all-reduce),
+with a 2 s timeout."""
 import sys
 import time
 
@@ -25,7 +26,8 @@ elif mode == "timeout":
 elif mode.startswith("ddp_timeout"):
     from ember.nn.parallel import DistributedDataParallel as DDP
     from ember.nn.parallel import distributed as ddp_mod
-    ddp_mod._use_shared_memory = mode == "ddp_timeout"
+    ddp_mod._use_shared_memory = mode != "ddp_timeout_mpi"
+    ddp_mod._use_cross_memory = mode == "ddp_timeout"
     ddp = DDP(torch.nn.Linear(4, 2))
     print("SHARED", R, ddp._shm_win is not None, flush=True)
     if R == 1:

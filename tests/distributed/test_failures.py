@@ -35,13 +35,13 @@ def test_timeout_names_missing_rank():
 
 
 @needs_mpi
-@pytest.mark.parametrize("mode", ["ddp_timeout", "ddp_timeout_mpi"])
+@pytest.mark.parametrize("mode", ["ddp_timeout", "ddp_timeout_window", "ddp_timeout_mpi"])
 def test_ddp_timeout_names_missing_rank(mode):
-    # DDP's wait for the other ranks' gradients is bounded like every collective's, on both
-    # paths (Note [Shared-memory buckets], and MPI's all-reduce)
+    # DDP's wait for the other ranks' gradients is bounded like every collective's, on every
+    # path (Notes [Cross-memory reduction] and [Shared-memory buckets], and MPI's all-reduce)
     proc = mpirun("_fail_rank.py", 3, mode, timeout=60)
     assert proc.returncode != 0
-    shared = mode == "ddp_timeout"
+    shared = mode != "ddp_timeout_mpi"
     assert f"SHARED 0 {shared}" in proc.stdout, proc.stdout
     # ranks 0 and 2 both wait; whichever times out first ends the job
     assert re.search(r"DistributedDataParallel gradient all_reduce on rank [02] timed out "

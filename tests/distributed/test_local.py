@@ -239,3 +239,21 @@ def test_queued_callbacks_dropped_when_backward_fails():
         y.backward()
     h.remove()
     assert engine._queued == []
+
+
+# -- Note [Cross-memory reduction]: the probe ---------------------------------------------------
+def test_cross_memory_probe():
+    import os
+
+    from ember.nn.parallel import distributed as ddp_mod
+    if ddp_mod._vm_calls() is None:
+        pytest.skip("no process_vm_readv here")
+    me = np.array([os.getpid(), 1, 0x656D626572], np.int64)
+    other = np.array([os.getpid(), 0, 0x656D626572], np.int64)
+    pid = os.getpid()
+    if not ddp_mod._probe_peers([(pid, other.ctypes.data), (pid, me.ctypes.data)], 0):
+        pytest.skip("this process may not read its own memory through process_vm_readv")
+    # rank 1's buffer holds rank 0's pattern: another process, or not a probe at all
+    assert not ddp_mod._probe_peers([(pid, other.ctypes.data), (pid, other.ctypes.data)], 0)
+    # no such process (pids are below 2**22 on Linux)
+    assert not ddp_mod._probe_peers([(pid, other.ctypes.data), (2 ** 22 + 7, 4096)], 0)

@@ -30,6 +30,27 @@ must stay put). The wait goes through ``ProcessGroup.wait_until``: past the time
 ranks that never arrived, as every collective does. Freeing a window is collective, so a dead
 DDP's window stays until the next DDP built on the group (all ranks vote on which owners are
 gone everywhere) or until the group is destroyed.
+
+Note [Cross-memory reduction]. Where the kernel lets a rank read and write the other ranks'
+memory (Linux's process_vm_readv / process_vm_writev: same user, ptrace access), the shared
+window shrinks to a header and the gradients are not copied during backward at all. When
+backward ends each rank publishes the address of every gradient (a C-contiguous array of the
+parameter's dtype: ``.grad`` itself, or a copy when it is not one) and the reduction number,
+and waits for the others. The parameters' elements, taken end to end, are cut into one range
+per rank; each rank, for its range, pulls the other ranks' elements in cache-sized chunks, adds
+all ranks' terms (each divided by the world size, in rank order: bitwise the shared-window
+sum), writes the average over its own gradient and pushes it into every other rank's gradient
+at the same place. Nobody reads a range that another rank writes: a rank's range of its own
+gradient is read by no one else, and it writes into another rank's copy of that range only
+after reading it. A second handshake ("done with reduction k") comes before any rank lets go
+of its gradients, as freed memory must never be read. Per rank that moves the gradients about
+once (against a copy into the window during backward plus a pass over all ranks' slots), and
+the arithmetic runs on chunks hot in cache. Whether it works is probed at construction (each
+rank reads a known buffer of every other rank) and decided by all ranks together; without it
+(no such calls, a container that forbids them, Yama's ptrace_scope 1, which ember does not
+loosen, gradients of a dtype MPI does not carry) the shared window takes over. The gradients
+averaged are what ``.grad`` holds when backward ends (the window path copies each at its hook):
+the two differ only where a hook registered after DDP's replaces a ``.grad`` during backward.
 """
 import contextlib
 import os
@@ -51,6 +72,10 @@ _SHARED_MAX_RANKS = 4
 # gradients' memory
 _SHARED_MAX_BYTES = 1 << 30
 _use_shared_memory = True            # tests turn it off to exercise the MPI path on one machine
+_use_cross_memory = True             # and this one for the shared window's copies
+# Note [Cross-memory reduction]: per-rank chunk of the reduction, small enough that the other
+# ranks' chunks and this rank's stay in L2 together
+_CROSS_CHUNK_BYTES = 256 * 1024
 
 
 class _Bucket:
@@ -210,9 +235,12 @@ class DistributedDataParallel(Module):
 
     def _setup_shared(self):
         """Note [Shared-memory buckets]: move the buckets into a shared window when all ranks
-        share this machine; the decision is collective, so every rank takes the same path."""
+        share this machine, or reduce straight between the ranks' memories (Note
+        [Cross-memory reduction]); the decisions are collective, so every rank takes the same
+        path."""
         d = self.__dict__
         d["_shm_win"] = None
+        d["_xmem"] = False
         pg, MPI, world = self._pg, self._MPI, self._world
         if world == 1:
             return
@@ -227,6 +255,12 @@ class DistributedDataParallel(Module):
                 at.append(off)
                 off += _align(b.buf.nbytes)
             bufs_at.append(at)
+        # cross-memory layout: header (reduction number, pid, reduction done), the gradients'
+        # addresses, the got flags of two reductions
+        x_addr_at = 64
+        x_got_at = [x_addr_at + _align(8 * n_params)]
+        x_got_at.append(x_got_at[0] + _align(n_params))
+        x_size = x_got_at[1] + _align(n_params)
         want = _use_shared_memory and not self.gradient_as_bucket_view and \
             world <= _SHARED_MAX_RANKS and off <= _SHARED_MAX_BYTES and _shm_room(off * world)
         node = pg.comm.Split_type(MPI.COMM_TYPE_SHARED)
@@ -234,16 +268,31 @@ class DistributedDataParallel(Module):
             local = node.Get_size()
         finally:
             node.Free()
-        # one vote: all ranks on one machine and willing, and which earlier DDPs' windows are
-        # garbage on every rank (freeing a window is collective, so it waits for a moment
-        # when all ranks are here anyway)
-        vote = np.array([want and local == world] + [ref() is None for _, ref in pg.windows],
-                        np.int32)
+        probe = None
+        xmem = False
+        if local == world:                      # the same on every rank: a collective follows
+            # each rank reads a known buffer of every other rank; kept alive until the vote,
+            # which every rank enters only after its own reads
+            from ... import distributed as dist
+            probe = np.array([os.getpid(), pg.rank(), 0x656D626572], np.int64)
+            everyone = [None] * world
+            dist.all_gather_object(everyone, (os.getpid(), probe.ctypes.data),
+                                   group=self.process_group)
+            xmem = want and _use_cross_memory and \
+                all(p._array.dtype == self._where[i][0].buf.dtype
+                    for i, p in enumerate(self._params)) and \
+                _probe_peers(everyone, pg.rank()) and _shm_room(x_size * world)
+        # one vote: all ranks on one machine and willing, whether all can reach each other's
+        # memory, and which earlier DDPs' windows are garbage on every rank (freeing a window is
+        # collective, so it waits for a moment when all ranks are here anyway)
+        vote = np.array([want and local == world, xmem] +
+                        [ref() is None for _, ref in pg.windows], np.int32)
         pg.seq += 1
         pg.wait(pg.comm.Iallreduce(MPI.IN_PLACE, vote, MPI.MIN),
                 "DistributedDataParallel shared buckets", pg.seq)
+        del probe
         kept = []
-        for (w, ref), dead in zip(pg.windows, vote[1:]):
+        for (w, ref), dead in zip(pg.windows, vote[2:]):
             if dead:
                 w.Unlock_all()
                 w.Free()
@@ -252,16 +301,29 @@ class DistributedDataParallel(Module):
         pg.windows = kept
         if not vote[0]:
             return
+        if vote[1]:
+            off = x_size
         win = MPI.Win.Allocate_shared(off, 1, comm=pg.comm)
         pg.windows.append((win, weakref.ref(self)))
         win.Lock_all(MPI.MODE_NOCHECK)
         mem = [np.frombuffer(win.Shared_query(r)[0], np.uint8, off) for r in range(world)]
         rank = pg.rank()
         mem[rank][:] = 0
+        if vote[1]:
+            mem[rank][:64].view(np.int64)[1] = os.getpid()
         win.Sync()
         pg.seq += 1
         pg.wait(pg.comm.Ibarrier(), "DistributedDataParallel shared buckets", pg.seq)
         win.Sync()
+        d["_shm_win"] = win
+        d["_shm_header"] = mem[rank][:64].view(np.int64)
+        d["_shm_peers"] = [m[:64].view(np.int64) for r, m in enumerate(mem) if r != rank]
+        d["_shm_step"] = 0
+        if vote[1]:
+            d["_xmem"] = True
+            d["_shm_got"] = [[m[at:at + n_params] for m in mem] for at in x_got_at]
+            self._setup_cross(mem, x_addr_at)
+            return
         got = [[m[got_at[s]:got_at[s] + n_params] for m in mem] for s in range(2)]
         bufs = [[[m[at:at + b.buf.nbytes].view(b.buf.dtype) for m in mem]
                  for b, at in zip(self._buckets, bufs_at[s])] for s in range(2)]
@@ -274,14 +336,41 @@ class DistributedDataParallel(Module):
                 per.append([r_buf[o:o + n].reshape(p._array.shape)
                             for r_buf in bufs[s][bucket.index]])
             slots.append(per)
-        d["_shm_win"] = win
-        d["_shm_header"] = mem[rank][:64].view(np.int64)
-        d["_shm_peers"] = [m[:64].view(np.int64) for r, m in enumerate(mem) if r != rank]
         d["_shm_got"] = got
         d["_shm_bufs"] = bufs
         d["_shm_slots"] = slots
-        d["_shm_step"] = 0
         self._use_set(1)
+
+    def _setup_cross(self, mem, addr_at):
+        """Note [Cross-memory reduction]: this rank's share of the work, cut into chunks once."""
+        d = self.__dict__
+        world, rank = self._world, self._pg.rank()
+        n_params = len(self._params)
+        sizes = [p._array.size for p in self._params]
+        total = sum(sizes)
+        lo, hi = rank * total // world, (rank + 1) * total // world
+        # one chunk per other rank, and (beyond two ranks) the running sum
+        bufs = [np.empty(_CROSS_CHUNK_BYTES, np.uint8) for _ in range(world)]
+        tasks = []              # (parameter, first element, end, byte offset, bytes, chunks)
+        start = 0
+        for i, n in enumerate(sizes):
+            a, b = max(lo - start, 0), min(hi - start, n)
+            dt = self._params[i]._array.dtype
+            step = max(1, _CROSS_CHUNK_BYTES // dt.itemsize)
+            for c in range(a, b, step):
+                e = min(c + step, b)
+                nbytes = (e - c) * dt.itemsize
+                tasks.append((i, c, e, c * dt.itemsize, nbytes,
+                              [buf[:nbytes].view(dt) for buf in bufs]))
+            start += n
+        peers = [r for r in range(world) if r != rank]
+        d["_x_tasks"] = tasks
+        d["_x_peers"] = peers
+        d["_x_pids"] = [int(mem[r][:64].view(np.int64)[1]) for r in peers]
+        d["_x_addrs"] = [m[addr_at:addr_at + 8 * n_params].view(np.int64) for m in mem]
+        d["_x_bufs"] = bufs
+        d["_x_buf_at"] = [buf.ctypes.data for buf in bufs]
+        d["_x_iov"] = np.zeros(4, np.uint64)      # local (base, length), remote (base, length)
 
     def _use_set(self, s):
         rank = self._pg.rank()
@@ -380,6 +469,11 @@ class DistributedDataParallel(Module):
         self._mark_ready(i, p._grad)
 
     def _mark_ready(self, i, grad):
+        if self._xmem:                      # Note [Cross-memory reduction]: nothing to copy
+            self._ready[i] = True
+            if grad is not None:
+                self._got[i] = True
+            return
         bucket, off = self._where[i]
         p = self._params[i]
         n = p._array.size
@@ -437,6 +531,9 @@ class DistributedDataParallel(Module):
                     "the loss.")
             for i in missing:                 # reached by the graph but given no gradient
                 self._mark_ready(i, None)
+        if self._xmem:
+            self._finish_cross()
+            return
         if self._shm_win is not None:
             self._finish_shared()
             return
@@ -512,6 +609,114 @@ class DistributedDataParallel(Module):
         self.__dict__["_shm_step"] = k
         self._use_set(s ^ 1)
 
+    def _finish_cross(self):
+        """Note [Cross-memory reduction]: publish the gradients' addresses, wait, reduce this
+        rank's range into every rank's gradients, wait again."""
+        k = self._shm_step + 1
+        pg = self._pg
+        win = self._shm_win
+        world, rank = self._world, pg.rank()
+        params = self._params
+        got = self._got
+        # what this rank offers for each parameter: the array that ends up as its .grad
+        arrs, flat, at = [], [], []
+        for i, p in enumerate(params):
+            g = p._grad
+            a = None if g is None or not got[i] else g._array
+            ptr = None
+            if a is not None and g._edge is None and a.flags.writeable and \
+                    a.flags.c_contiguous and a.dtype == p._array.dtype:
+                ptr = a.ctypes.data
+                if ptr in at:                 # a user gave two parameters one .grad
+                    ptr = None
+            if ptr is None:
+                # None (no gradient here: this rank adds zeros), or not an array the others
+                # may write: a private copy stands in for it
+                a = np.zeros(p._array.shape, p._array.dtype) if a is None else \
+                    np.array(a, p._array.dtype, order="C")
+                ptr = a.ctypes.data
+            arrs.append(a)
+            flat.append(a.reshape(-1))
+            at.append(ptr)
+        self._x_addrs[rank][:] = at
+        s = k & 1
+        if self.find_unused_parameters:
+            self._shm_got[s][rank][:] = got
+        peers = self._shm_peers
+        what = "DistributedDataParallel gradient all_reduce"
+        win.Sync()                          # addresses before the header, for every reader
+        self._shm_header[0] = k
+        win.Sync()
+        pg.seq += 1
+        for h in peers:
+            if h[0] < k:
+                pg.wait_until(lambda: all(h[0] >= k for h in peers), what, pg.seq)
+                break
+        win.Sync()
+        used = None
+        if self.find_unused_parameters:
+            used = np.bitwise_or.reduce(self._shm_got[s], axis=0)
+        read, write = _vm_calls()
+        iov = self._x_iov
+        local, remote = iov.ctypes.data, iov.ctypes.data + 16
+        theirs = [self._x_addrs[q].tolist() for q in self._x_peers]
+        pids = self._x_pids
+        buf_at = self._x_buf_at
+        others = range(world - 1)
+        divide, add = np.divide, np.add
+        for i, a, b, off, nbytes, chunks in self._x_tasks:
+            if used is not None and not used[i]:
+                continue                      # unused on every rank: .grad stays as it was
+            iov[1] = iov[3] = nbytes
+            for j in others:
+                iov[0], iov[2] = buf_at[j], theirs[j][i] + off
+                if read(pids[j], local, 1, remote, 1, 0) != nbytes:
+                    _vm_failed("read from", self._x_peers[j])
+            own = flat[i][a:b]
+            # each rank's term divided by the world size, then summed in rank order: the
+            # shared window's arithmetic, so every path gives bitwise the same average
+            terms = chunks[:world - 1]
+            terms.insert(rank, own)
+            for t in terms:
+                divide(t, world, out=t)
+            if world == 2:
+                add(terms[0], terms[1], out=own)
+            else:
+                acc = chunks[-1]
+                add(terms[0], terms[1], out=acc)
+                for t in terms[2:]:
+                    add(acc, t, out=acc)
+                own[...] = acc
+            iov[0] = at[i] + off
+            for j in others:
+                iov[2] = theirs[j][i] + off
+                if write(pids[j], local, 1, remote, 1, 0) != nbytes:
+                    _vm_failed("write to", self._x_peers[j])
+        # the others may still read or write this rank's arrays until they say they are done
+        win.Sync()
+        self._shm_header[2] = k
+        win.Sync()
+        pg.seq += 1
+        for h in peers:
+            if h[2] < k:
+                pg.wait_until(lambda: all(h[2] >= k for h in peers), what, pg.seq)
+                break
+        win.Sync()
+        for i, p in enumerate(params):
+            if used is not None and not used[i]:
+                continue
+            g = p._grad
+            a = arrs[i]
+            if g is None or a is not g._array:
+                if g is not None and g._edge is None and g._array.flags.writeable and \
+                        g._array.dtype == p._array.dtype:
+                    np.copyto(g._array, a)
+                else:
+                    g = p._grad = wrap(a)
+            if g._vc is not None:
+                g._vc.version += 1
+        self.__dict__["_shm_step"] = k
+
     def __setstate__(self, state):
         raise RuntimeError("DistributedDataParallel cannot be unpickled; wrap the module again")
 
@@ -529,3 +734,53 @@ def _shm_room(nbytes):
 
 def _align(nbytes):
     return (nbytes + 63) & ~63
+
+
+_vm = None
+
+
+def _vm_calls():
+    """(process_vm_readv, process_vm_writev) from the C library, or None where there are none."""
+    global _vm
+    if _vm is None:
+        _vm = False
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            calls = []
+            for name in ("process_vm_readv", "process_vm_writev"):
+                f = getattr(libc, name)
+                f.restype = ctypes.c_ssize_t
+                f.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_void_p,
+                              ctypes.c_ulong, ctypes.c_ulong]
+                calls.append(f)
+            _vm = tuple(calls)
+        except (OSError, AttributeError, ImportError):
+            pass
+    return _vm or None
+
+
+def _probe_peers(everyone, rank):
+    """Whether this rank can read every other rank's probe buffer (Note [Cross-memory
+    reduction]); ``everyone`` holds each rank's (pid, address of its probe)."""
+    calls = _vm_calls()
+    if calls is None:
+        return False
+    got = np.zeros(3, np.int64)
+    iov = np.array([got.ctypes.data, got.nbytes, 0, got.nbytes], np.uint64)
+    for r, (pid, addr) in enumerate(everyone):
+        if r == rank:
+            continue
+        got[:] = 0
+        iov[2] = addr
+        n = calls[0](pid, iov.ctypes.data, 1, iov.ctypes.data + 16, 1, 0)
+        if n != got.nbytes or got.tolist() != [pid, r, 0x656D626572]:
+            return False                   # EPERM (ptrace rules), ENOSYS, or another process
+    return True
+
+
+def _vm_failed(how, rank):
+    import ctypes
+    err = ctypes.get_errno()
+    raise RuntimeError(f"DistributedDataParallel: could not {how} rank {rank}'s gradients "
+                       f"({os.strerror(err)}); the ranks are out of step")
