@@ -48,7 +48,8 @@ class SGD(Optimizer):
             if g is None:
                 continue
             w = p._array
-            if _sgd_fused is not None and w.dtype in _FUSED_DTYPES and g.dtype == w.dtype and \
+            if _sgd_fused is not None and w.size >= _FUSED_MIN[mu != 0] and \
+                    w.dtype in _FUSED_DTYPES and g.dtype == w.dtype and \
                     w.flags.c_contiguous and g.flags.c_contiguous:
                 b = None
                 if mu != 0:
@@ -99,3 +100,8 @@ _sgd_fused = _jit.kernel(_sgd_loop, [
     f"void({t}[::1], {t}[::1], {t}[::1], boolean, {t}, {t}, {t}, {t}, boolean, boolean)"
     for t in ("float32", "float64")])
 _FUSED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# Sizes from which the kernel beats NumPy's calls (plain, with momentum): a numba call costs
+# ~5 us of argument dispatch, NumPy's two calls of plain SGD ~3 us on small arrays. Measured
+# (float32, one thread): plain 16k elements 9.0 vs 9.0 us, 64k 15 vs 30 us; momentum 1000
+# elements 6.0 vs 10.3 us.
+_FUSED_MIN = (32768, 1024)

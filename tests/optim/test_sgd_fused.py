@@ -18,11 +18,11 @@ OPTIONS = [dict(momentum=mu, dampening=d, weight_decay=wd, nesterov=n, maximize=
 
 def _run(kw, dtype, fused, monkeypatch):
     rng = np.random.default_rng(0)
-    w0 = rng.standard_normal((33, 17)).astype(dtype)
+    w0 = rng.standard_normal((2000, 17)).astype(dtype)     # above both size thresholds
     b0 = rng.standard_normal(17).astype(dtype)
     w, b = ember.tensor(w0, requires_grad=True), ember.tensor(b0, requires_grad=True)
     opt = ember.optim.SGD([w, b], lr=0.05, **kw)
-    x = ember.tensor(rng.standard_normal((8, 17)).astype(dtype))
+    x = ember.tensor(rng.standard_normal((8, 17)).astype(dtype) * 0.1)
     with monkeypatch.context() as mp:
         if not fused:
             mp.setattr(sgd, "_sgd_fused", None)
@@ -46,10 +46,13 @@ def test_kernel_runs_after_the_first_momentum_step(monkeypatch):
     calls = []
     real = sgd._sgd_fused
     monkeypatch.setattr(sgd, "_sgd_fused", lambda *a: (calls.append(a[3]), real(*a)))
-    w = ember.tensor(np.ones(5, np.float32), requires_grad=True)
-    opt = ember.optim.SGD([w], lr=0.1, momentum=0.9)
+    w = ember.tensor(np.ones(4096, np.float32), requires_grad=True)
+    small = ember.tensor(np.ones(5, np.float32), requires_grad=True)
+    opt = ember.optim.SGD([w, small], lr=0.1, momentum=0.9)
     for _ in range(3):
         opt.zero_grad()
-        (w * w).sum().backward()
+        ((w * w).sum() + (small * small).sum()).backward()
         opt.step()
-    assert calls == [True, True]          # step 1 makes the buffer the NumPy way
+    # step 1 makes the buffer the NumPy way; the 5-element parameter stays NumPy's (below
+    # _FUSED_MIN, where the call's dispatch costs more than it saves)
+    assert calls == [True, True]
