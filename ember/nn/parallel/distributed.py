@@ -563,25 +563,31 @@ class DistributedDataParallel(Module):
                 g._vc.version += 1
         d["_reqs"] = []
 
+    def _handshake(self, field, k):
+        """Publish ``k`` in this rank's header word ``field`` and wait until every other rank
+        has published at least ``k`` there. What this rank wrote to the window before is
+        visible to the others once they see ``k``, and what they wrote before theirs is visible
+        here on return (the window syncs around the header)."""
+        win, pg, peers = self._shm_win, self._pg, self._shm_peers
+        win.Sync()
+        self._shm_header[field] = k
+        win.Sync()
+        pg.seq += 1
+        for h in peers:
+            if h[field] < k:
+                pg.wait_until(lambda: all(h[field] >= k for h in peers),
+                              "DistributedDataParallel gradient all_reduce", pg.seq)
+                break
+        win.Sync()
+
     def _finish_shared(self):
         """Note [Shared-memory buckets]: publish, wait for the other ranks, add."""
         k = self._shm_step + 1
         s = k & 1
         pg = self._pg
-        win = self._shm_win
         if self.find_unused_parameters:
             self._shm_got[s][pg.rank()][:] = self._got
-        win.Sync()                          # the slots before the header, for every reader
-        self._shm_header[0] = k
-        win.Sync()
-        pg.seq += 1
-        peers = self._shm_peers
-        for h in peers:
-            if h[0] < k:
-                pg.wait_until(lambda: all(h[0] >= k for h in peers),
-                              "DistributedDataParallel gradient all_reduce", pg.seq)
-                break
-        win.Sync()                          # their slots after their headers
+        self._handshake(0, k)
         used = None
         if self.find_unused_parameters:
             used = np.bitwise_or.reduce(self._shm_got[s], axis=0)
@@ -614,7 +620,6 @@ class DistributedDataParallel(Module):
         rank's range into every rank's gradients, wait again."""
         k = self._shm_step + 1
         pg = self._pg
-        win = self._shm_win
         world, rank = self._world, pg.rank()
         params = self._params
         got = self._got
@@ -642,17 +647,7 @@ class DistributedDataParallel(Module):
         s = k & 1
         if self.find_unused_parameters:
             self._shm_got[s][rank][:] = got
-        peers = self._shm_peers
-        what = "DistributedDataParallel gradient all_reduce"
-        win.Sync()                          # addresses before the header, for every reader
-        self._shm_header[0] = k
-        win.Sync()
-        pg.seq += 1
-        for h in peers:
-            if h[0] < k:
-                pg.wait_until(lambda: all(h[0] >= k for h in peers), what, pg.seq)
-                break
-        win.Sync()
+        self._handshake(0, k)
         used = None
         if self.find_unused_parameters:
             used = np.bitwise_or.reduce(self._shm_got[s], axis=0)
@@ -693,15 +688,7 @@ class DistributedDataParallel(Module):
                 if write(pids[j], local, 1, remote, 1, 0) != nbytes:
                     _vm_failed("write to", self._x_peers[j])
         # the others may still read or write this rank's arrays until they say they are done
-        win.Sync()
-        self._shm_header[2] = k
-        win.Sync()
-        pg.seq += 1
-        for h in peers:
-            if h[2] < k:
-                pg.wait_until(lambda: all(h[2] >= k for h in peers), what, pg.seq)
-                break
-        win.Sync()
+        self._handshake(2, k)
         for i, p in enumerate(params):
             if used is not None and not used[i]:
                 continue
