@@ -39,14 +39,19 @@ _lib = None                  # the loaded library, False once looked for and not
 _gemm = {}                   # dtype -> cblas_?gemm
 
 
-def _candidates():
-    """Where MKL's runtime library may be: the wheel's place under this Python's prefix, then
-    the system's library path."""
+def _wheel_paths():
+    """The places the ``mkl`` wheel puts MKL's runtime library under this Python's prefix."""
     names = ["libmkl_rt.so.3", "libmkl_rt.so.2", "libmkl_rt.so", "libmkl_rt.3.dylib",
              "libmkl_rt.2.dylib", "libmkl_rt.dylib"]
     paths = [os.path.join(sys.prefix, "lib", n) for n in names]
     paths.append(os.path.join(sys.prefix, "Library", "bin", "mkl_rt.2.dll"))   # Windows wheels
-    found = [p for p in paths if os.path.exists(p)]
+    return [p for p in paths if os.path.exists(p)]
+
+
+def _candidates():
+    """Where MKL's runtime library may be: the wheel's places, then the system's library path
+    (``find_library`` runs ldconfig: ~15 ms, so only ``load()`` asks it)."""
+    found = _wheel_paths()
     name = ctypes.util.find_library("mkl_rt")
     if name:
         found.append(name)
@@ -54,15 +59,16 @@ def _candidates():
 
 
 def wanted():
-    """Whether the engine may be used: MKL looks installed and ``EMBER_BLAS`` does not turn it
-    off. Decides, when the backend is built, whether ``xp.matmul`` is this module's or NumPy's
-    own, so a machine without MKL pays nothing per product."""
+    """Whether the engine may be used: the ``mkl`` wheel is installed under this Python's prefix
+    (a system-wide MKL is used with ``EMBER_BLAS=mkl``) and ``EMBER_BLAS`` does not turn it off.
+    Decides, when the backend is built, whether ``xp.matmul`` is this module's or NumPy's own,
+    so a machine without MKL pays nothing per product; a few ``stat`` calls at import."""
     want = os.environ.get("EMBER_BLAS", "").strip().lower()
     if want in ("numpy", "openblas", "off", "0"):
         return False
     if want == "mkl":
         return True                          # load() says what is missing, at first use
-    return any(os.path.exists(p) for p in _candidates()[:7])
+    return bool(_wheel_paths())
 
 
 def _numpy_blas_threads():

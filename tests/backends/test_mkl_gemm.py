@@ -175,8 +175,21 @@ def test_required_but_missing_says_what_to_install(monkeypatch):
 
 def test_not_installed_is_numpy(monkeypatch):
     monkeypatch.delenv("EMBER_BLAS", raising=False)
-    monkeypatch.setattr(mkl_gemm, "_candidates", lambda: [])
+    monkeypatch.setattr(mkl_gemm, "_wheel_paths", lambda: [])
     assert not mkl_gemm.wanted()
+    from ember.backends.numpy_backend import make_namespace
+    assert make_namespace().matmul is np.matmul
+
+
+def test_import_does_not_search_the_system(monkeypatch):
+    """find_library runs ldconfig (~15 ms): wanted(), which runs at import, must not call it."""
+    import ctypes.util
+    monkeypatch.delenv("EMBER_BLAS", raising=False)
+
+    def boom(name):
+        raise AssertionError("find_library called")
+    monkeypatch.setattr(ctypes.util, "find_library", boom)
+    mkl_gemm.wanted()
 
 
 @needs_mkl
