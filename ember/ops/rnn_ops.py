@@ -98,6 +98,15 @@ def _state_in(m, h, h0, k, n):
     return m.concatenate([h, h0[k:n]], axis=0)
 
 
+def _state_before(m, steps, s, rows, x0, n):
+    """The state entering step ``s`` (n rows) as a backward walk sees it: ``x0`` at the first
+    step, else what the step before left in ``rows`` (the forward's saved states)."""
+    if s == 0:
+        return x0[:n]
+    r0, k = steps[s - 1]
+    return _state_in(m, rows[r0:r0 + k], x0, k, n)
+
+
 def _add_rows(m, base, carry):
     """``base`` (n rows) plus ``carry`` on its first rows (a carry may cover fewer rows)."""
     if carry is None:
@@ -458,11 +467,7 @@ def _lstm_grad_arrays(m, g, h0, c0, w_hh, w_hr, out, steps, n_rows, batch_sizes,
         r1 = r0 + n
         a = og[r0:r1]
         carry = ch[:, :n].T if layout == "t" else ch[:n]
-        if s == 0:
-            cp = c0[:n]
-        else:
-            pr0, k = steps[s - 1]
-            cp = _state_in(m, oc[pr0:pr0 + k], c0, k, n)
+        cp = _state_before(m, steps, s, oc, c0, n)
         dg = dxg[r0:r1]
         if fused and w_hr is None:
             _lstm_back_k(gh[r0:r1], carry, True, dh_b[:n], tc_all[r0:r1], a, cp, cc[:n],
@@ -757,11 +762,7 @@ def _gru_grad_arrays(m, g, h0, w_hh, b_hh, out, steps, n_rows, batch_sizes, reve
     for s in range(len(steps) - 1, -1, -1):
         r0, n = steps[s]
         r1 = r0 + n
-        if s == 0:
-            hp = h0[:n]
-        else:
-            pr0, k = steps[s - 1]
-            hp = _state_in(m, oh[pr0:pr0 + k], h0, k, n)
+        hp = _state_before(m, steps, s, oh, h0, n)
         rows = dhg[r0:r1]
         _gru_back_k(gh[r0:r1], ch[:n], dh_b[:n], orz[r0:r1], on[r0:r1], ohn[r0:r1], hp, direct,
                     grz[r0:r1], gn[r0:r1], ghn[r0:r1], rows, dn[r0:r1], zc_b[:n], one)
