@@ -327,102 +327,105 @@ class CompiledFunction:
         for j, i in enumerate(tensor_pos):
             arg_arrays.setdefault(id(leaves[i]._array), j)
         rec = Recorder(arg_arrays, fullgraph=self.fullgraph, capture=capture)
-        with tracing(rec):
-            result = self._fn(*args, **kwargs)
-        self.traces += 1
-        out_leaves = []
-        spec = _flatten(result, out_leaves)
-        if rec.data_dep is not None:
-            file, line, what = rec.data_dep
-            warnings.warn(f"ember.compile: {self.__name__} has data-dependent Python control "
-                          f"flow ({what} on a traced tensor) at {file}:{line}; it runs eagerly "
-                          f"for these inputs from now on", UserWarning, stacklevel=5)
-            return result, _EAGER
-        needs_grad = not rec.did_backward and any(
-            isinstance(t, Tensor) and t._edge is not None for t in out_leaves)
-        if needs_grad and (capture or self.dynamic or rec.broken is not None):
-            rec.fail("its outputs require grad (not compiled with mode='debug' or dynamic)")
-        outs, out_slots, copy = [], [], []
-        for t in out_leaves:
-            if isinstance(t, Tensor):
-                k = rec.amap.get(id(t._array))
-                if k is None:
-                    k = rec.ext(t._array, t)
-                src = rec.slots[k].source
-                if src is not None and src[0] == "arg":
-                    outs.append(("arg", tensor_pos[src[1]]))
-                elif src is not None and src[0] == "tensor":
-                    outs.append(("const", t))
-                else:
-                    outs.append(("slot", None))
-                    out_slots.append(k)
-                    copy.append(False)
-                    continue
-                out_slots.append(None)
-                copy.append(False)
-            else:
-                outs.append(("const", t))
-                out_slots.append(None)
-                copy.append(False)
-        aot_state = None
-        if needs_grad and rec.broken is None:
-            aot_state = aot.record(rec, out_leaves, outs, tensor_pos, leaves)
-            if aot_state is None:
-                return result, _EAGER       # e.g. several outputs require grad: eager
-        drop_tensor_refs(rec)
-        _bind_names(self._fn, rec)
-        if aot_state is not None and rec.broken is None:
-            idx = next(i for i, t in enumerate(out_leaves)
-                       if isinstance(t, Tensor) and t._edge is not None)
-            entry = aot.build(rec, aot_state, out_slots, outs, tensor_pos, leaves,
-                              len(tensor_pos), idx)
-            entry.spec = (spec, idx)
-            self.trace_time = time.perf_counter() - t0
-            return result, entry
-        if rec.broken is not None:
-            if rec.broken.startswith("its outputs require grad"):
+        try:
+            with tracing(rec):
+                result = self._fn(*args, **kwargs)
+            self.traces += 1
+            out_leaves = []
+            spec = _flatten(result, out_leaves)
+            if rec.data_dep is not None:
+                file, line, what = rec.data_dep
+                warnings.warn(f"ember.compile: {self.__name__} has data-dependent Python control "
+                              f"flow ({what} on a traced tensor) at {file}:{line}; it runs eagerly "
+                              f"for these inputs from now on", UserWarning, stacklevel=5)
                 return result, _EAGER
-            warnings.warn(f"ember.compile: {self.__name__} cannot be replayed ({rec.broken}); "
-                          f"it runs eagerly for these inputs from now on", UserWarning,
-                          stacklevel=5)
-            return result, _EAGER
-        batch = _batch(leaves) if self.dynamic else None
-        # one result that is a plan value (or None): the plan returns it as a Tensor itself
-        direct = not capture and spec is None and (outs[0][0] == "slot" or
-                                                   outs[0] == ("const", None))
-        entry = _Entry()
-        entry.direct = direct
-        entry.spec = spec
-        entry.outs = outs
-        entry.n_tensor_args = tensor_pos
-        entry.batch = batch
-        entry.fast = not self.dynamic and self.mode != "debug"
-        if entry.fast and _INTERPRETED > 0:
-            # Note [Tiered plans]: the generated plan waits until the step has been replayed
-            def promote(*arrays):
-                self._tier_up(entry, rec, out_slots)
-                return entry.fn(*arrays)
-            entry.plan = None
-            entry.fn = Interpreted(rec, out_slots, direct, _INTERPRETED, promote)
-            entry.copy = [False] * len(out_slots)
-            entry.batch_free = False
-        else:
-            plan = Plan(rec, out_slots, len(tensor_pos), debug=capture, dynamic=self.dynamic,
-                        batch=batch, wrap_out=direct)
-            if capture:
-                plan.rec_steps = list(rec.steps)
-            entry.plan = plan
-            entry.fn = plan.fn
-            entry.copy = [k is not None and plan.needs_copy(k) for k in out_slots]
-            entry.batch_free = plan.batch_free
-            del rec.steps
-        entry.single = None
-        if spec is None:
-            kind, x = outs[0]
-            entry.single = ("none", None) if kind == "const" and x is None else outs[0]
-        entry.trace_s = time.perf_counter() - t0
-        self.trace_time = entry.trace_s
-        return result, entry
+            needs_grad = not rec.did_backward and any(
+                isinstance(t, Tensor) and t._edge is not None for t in out_leaves)
+            if needs_grad and (capture or self.dynamic or rec.broken is not None):
+                rec.fail("its outputs require grad (not compiled with mode='debug' or dynamic)")
+            outs, out_slots, copy = [], [], []
+            for t in out_leaves:
+                if isinstance(t, Tensor):
+                    k = rec.amap.get(id(t._array))
+                    if k is None:
+                        k = rec.ext(t._array, t)
+                    src = rec.slots[k].source
+                    if src is not None and src[0] == "arg":
+                        outs.append(("arg", tensor_pos[src[1]]))
+                    elif src is not None and src[0] == "tensor":
+                        outs.append(("const", t))
+                    else:
+                        outs.append(("slot", None))
+                        out_slots.append(k)
+                        copy.append(False)
+                        continue
+                    out_slots.append(None)
+                    copy.append(False)
+                else:
+                    outs.append(("const", t))
+                    out_slots.append(None)
+                    copy.append(False)
+            aot_state = None
+            if needs_grad and rec.broken is None:
+                aot_state = aot.record(rec, out_leaves, outs, tensor_pos, leaves)
+                if aot_state is None:
+                    return result, _EAGER       # e.g. several outputs require grad: eager
+            drop_tensor_refs(rec)
+            _bind_names(self._fn, rec)
+            if aot_state is not None and rec.broken is None:
+                idx = next(i for i, t in enumerate(out_leaves)
+                           if isinstance(t, Tensor) and t._edge is not None)
+                entry = aot.build(rec, aot_state, out_slots, outs, tensor_pos, leaves,
+                                  len(tensor_pos), idx)
+                entry.spec = (spec, idx)
+                self.trace_time = time.perf_counter() - t0
+                return result, entry
+            if rec.broken is not None:
+                if rec.broken.startswith("its outputs require grad"):
+                    return result, _EAGER
+                warnings.warn(f"ember.compile: {self.__name__} cannot be replayed ({rec.broken}); "
+                              f"it runs eagerly for these inputs from now on", UserWarning,
+                              stacklevel=5)
+                return result, _EAGER
+            batch = _batch(leaves) if self.dynamic else None
+            # one result that is a plan value (or None): the plan returns it as a Tensor itself
+            direct = not capture and spec is None and (outs[0][0] == "slot" or
+                                                       outs[0] == ("const", None))
+            entry = _Entry()
+            entry.direct = direct
+            entry.spec = spec
+            entry.outs = outs
+            entry.n_tensor_args = tensor_pos
+            entry.batch = batch
+            entry.fast = not self.dynamic and self.mode != "debug"
+            if entry.fast and _INTERPRETED > 0:
+                # Note [Tiered plans]: the generated plan waits until the step has been replayed
+                def promote(*arrays):
+                    self._tier_up(entry, rec, out_slots)
+                    return entry.fn(*arrays)
+                entry.plan = None
+                entry.fn = Interpreted(rec, out_slots, direct, _INTERPRETED, promote)
+                entry.copy = [False] * len(out_slots)
+                entry.batch_free = False
+            else:
+                plan = Plan(rec, out_slots, len(tensor_pos), debug=capture, dynamic=self.dynamic,
+                            batch=batch, wrap_out=direct)
+                if capture:
+                    plan.rec_steps = list(rec.steps)
+                entry.plan = plan
+                entry.fn = plan.fn
+                entry.copy = [k is not None and plan.needs_copy(k) for k in out_slots]
+                entry.batch_free = plan.batch_free
+                del rec.steps
+            entry.single = None
+            if spec is None:
+                kind, x = outs[0]
+                entry.single = ("none", None) if kind == "const" and x is None else outs[0]
+            entry.trace_s = time.perf_counter() - t0
+            self.trace_time = entry.trace_s
+            return result, entry
+        finally:
+            rec.release()     # small arrays it held (Note [Weak slots])
 
     def _tier_up(self, entry, rec, out_slots):
         """Build and compile the plan of an entry its interpreter has replayed (Note [Tiered

@@ -10,7 +10,7 @@ from .._state import state
 from ..device import CPU
 from ..ops.random import default_generator
 from ..tensor import wrap
-from .plan import Retrace, _reads
+from .plan import Retrace
 from .trace import AddInto, Call, Fill0, GradNone, GradSet, Inplace, OptUpdate
 
 _CALL, _MULTI, _INPLACE, _GRADSET, _GRADNONE, _ADDINTO, _FILL0, _OPT = range(8)
@@ -21,30 +21,89 @@ class Interpreted:
     """``fn(*arg_arrays)`` like ``Plan.fn``; after ``left`` calls the next one calls
     ``promote(*arg_arrays)`` instead (the tier-up), which must return that call's result."""
 
-    __slots__ = ("copy", "ext", "init", "left", "outs", "prog", "promote", "wrap_out")
+    __slots__ = ("copy", "drops", "ext", "init", "left", "outs", "prog", "promote",
+                 "wrap_out")
 
     def __init__(self, rec, out_slots, wrap_out, left, promote):
         self.wrap_out = wrap_out
         self.left = left
         self.promote = promote
         slots = rec.slots
-        steps = rec.steps
         rng = rec.default_rng
+        # One pass over the steps makes the program and each slot's last read; a second, over
+        # the slots read, the externals and the drops. (Building this is part of the call that
+        # traces: it was a fifth of the seed models' trace as generator-heavy passes.)
+        last = {}
+        written = set()
+        prog = []
+        grad_sets = []
+        for i, s in enumerate(rec.steps):
+            t = type(s)
+            if t is Call or t is Inplace:
+                # the step's own ("s", slot) / ("c", constant) references, unless the default
+                # generator is among them (it is read at each call: _RNG stands for it)
+                args = s.args
+                dyn = False
+                for tag, v in args:
+                    if tag == "s":
+                        last[v] = i
+                    elif v is rng:
+                        dyn = True
+                attrs = s.attrs
+                if attrs:
+                    for v in attrs.values():
+                        if v is rng:
+                            dyn = True
+                            break
+                if dyn:
+                    args = [(tag, _RNG if tag == "c" and v is rng else v) for tag, v in args]
+                    attrs = {n: (_RNG if v is rng else v) for n, v in attrs.items()}
+                if t is Inplace:
+                    last[s.target] = i
+                    written.add(s.target)
+                    prog.append((_INPLACE, s.fn, args, attrs, dyn, s.target))
+                else:
+                    prog.append((_MULTI if s.multi else _CALL, s.fn, args, attrs, dyn, s.outs))
+            elif t is GradSet:
+                if s.src != s.dst:
+                    last[s.src] = i
+                written.add(s.dst)
+                grad_sets.append(i)
+                prog.append(s)
+            elif t is GradNone:
+                prog.append((_GRADNONE, s.param, None, None, None, None))
+            elif t is AddInto:
+                last[s.target] = last[s.src] = i
+                written.add(s.target)
+                prog.append((_ADDINTO, s.target, s.src, None, None, None))
+            elif t is Fill0:
+                last[s.target] = i
+                written.add(s.target)
+                prog.append((_FILL0, s.target, None, None, None, None))
+            elif t is OptUpdate:
+                for _, k in s.grads:
+                    last[k] = i
+                prog.append((_OPT, s.opt, s.group, None, None, None))
+            else:
+                raise TypeError(f"ember.compile: no interpreter for step {t.__name__}")
         outs = {k for k in out_slots if k is not None}
-        last, used = {}, set(outs)
-        for i, s in enumerate(steps):
-            for k in _reads(s):
-                last[k] = i
-                used.add(k)
-        drops = {}
-        for k, i in last.items():
-            if k not in outs and slots[k].source is None:
-                drops.setdefault(i, []).append(k)
+        for i in grad_sets:
+            s = prog[i]
+            # the array becomes the parameter's .grad: taken as eager takes it when no other
+            # step reads it, else copied, so two leaves never share one buffer
+            steal = last.get(s.src) == i and s.src not in outs and slots[s.src].source is None
+            prog[i] = (_GRADSET, s.param, s.src, s.dst, steal, None)
+        drops = [()] * len(prog)
         init = [None] * len(slots)
         ext = []                    # (slot, kind, x, shape, dtype): read at every call
-        for k in used:
-            src = slots[k].source
+        for k in outs.difference(last):
+            last[k] = -1
+        for k, i in last.items():
+            info = slots[k]
+            src = info.source
             if src is None:
+                if k not in outs:
+                    drops[i] += (k,)
                 continue
             kind = src[0]
             if kind == "const":
@@ -54,55 +113,15 @@ class Interpreted:
             elif kind == "tensor":
                 ext.append((k, 1, src[1], None, None))
             elif kind == "cell":
-                ext.append((k, 2, src[1], slots[k].shape, slots[k].dtype))
+                ext.append((k, 2, src[1], info.shape, info.dtype))
             elif kind == "global":
-                ext.append((k, 3, (src[1], src[2]), slots[k].shape, slots[k].dtype))
+                ext.append((k, 3, (src[1], src[2]), info.shape, info.dtype))
             else:                   # "grad": the parameter's .grad before the call
                 ext.append((k, 4, src[1], None, None))
         self.init, self.ext = init, ext
-
-        def ref(a):
-            if a[0] == "s":
-                return (a[1], None)
-            return (-1, _RNG if a[1] is rng else a[1])
-        prog = []
-        for i, s in enumerate(steps):
-            t = type(s)
-            drop = tuple(drops.get(i, ()))
-            if t is Call or t is Inplace:
-                args = tuple(ref(a) for a in s.args)
-                attrs = {n: (_RNG if v is rng else v) for n, v in s.attrs.items()}
-                dyn = any(v is _RNG for _, v in args) or any(v is _RNG for v in attrs.values())
-                if t is Inplace:
-                    prog.append((_INPLACE, s.fn, args, attrs, dyn, s.target, drop))
-                else:
-                    prog.append((_MULTI if s.multi else _CALL, s.fn, args, attrs, dyn, s.outs,
-                                 drop))
-            elif t is GradSet:
-                # the array becomes the parameter's .grad: taken as eager takes it when no
-                # other step reads it, else copied, so two leaves never share one buffer
-                steal = last.get(s.src) == i and s.src not in outs and \
-                    slots[s.src].source is None
-                prog.append((_GRADSET, s.param, s.src, s.dst, steal, None, drop))
-            elif t is GradNone:
-                prog.append((_GRADNONE, s.param, None, None, None, None, drop))
-            elif t is AddInto:
-                prog.append((_ADDINTO, s.target, s.src, None, None, None, drop))
-            elif t is Fill0:
-                prog.append((_FILL0, s.target, None, None, None, None, drop))
-            elif t is OptUpdate:
-                prog.append((_OPT, s.opt, s.group, None, None, None, drop))
-            else:
-                raise TypeError(f"ember.compile: no interpreter for step {t.__name__}")
         self.prog = prog
+        self.drops = drops
         # outputs a later step may write (a .grad buffer, an in-place target) leave as copies
-        written = set()
-        for s in steps:
-            t = type(s)
-            if t is GradSet:
-                written.add(s.dst)
-            elif t is Inplace or t is AddInto or t is Fill0:
-                written.add(s.target)
         self.outs = tuple(out_slots)
         self.copy = tuple(k is not None and k in written for k in out_slots)
 
@@ -127,15 +146,15 @@ class Interpreted:
                     raise Retrace
                 env[k] = v
         m = CPU.backend.xp
-        for code, a, b, c, dyn, out, drop in self.prog:
+        for (code, a, b, c, dyn, out), drop in zip(self.prog, self.drops):
             if code <= _INPLACE:
                 if dyn:
                     rng = default_generator._rng
-                    vals = [m] + [env[k] if k >= 0 else (rng if v is _RNG else v)
-                                  for k, v in b]
+                    vals = [m] + [env[v] if tag == "s" else (rng if v is _RNG else v)
+                                  for tag, v in b]
                     attrs = {n: (rng if v is _RNG else v) for n, v in c.items()}
                 else:
-                    vals = [m] + [env[k] if k >= 0 else v for k, v in b]
+                    vals = [m] + [env[v] if tag == "s" else v for tag, v in b]
                     attrs = c
                 if code == _CALL:
                     env[out] = a(*vals, **attrs)

@@ -27,6 +27,8 @@ from ..tensor import Tensor
 
 _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _ARRAYS = (np.ndarray, np.generic)
+_new_obj = object.__new__
+_HOLD_BYTES = 256       # produced arrays up to this size are held while tracing (Note [Weak slots])
 
 
 class GraphBreak(RuntimeError):
@@ -102,14 +104,23 @@ class OptUpdate:
         self.emit = None
 
 
+def _step(fn, args, attrs, outs, multi, name, kind, op, fresh):
+    """``Call(...)`` with ``fresh`` set, without the class call's overhead (the recorder's hot
+    path makes one per recorded kernel or rule)."""
+    c = _new_obj(Call)
+    c.fn, c.args, c.attrs, c.outs, c.multi = fn, args, attrs, outs, multi
+    c.name, c.kind, c.op, c.emit, c.fresh = name, kind, op, None, fresh
+    return c
+
+
 class SlotInfo:
     __slots__ = ("dtype", "is_array", "obj", "shape", "source", "value", "written")
 
     def __init__(self, obj, source):
         self.obj = obj              # externals only (produced arrays: see Recorder._new)
         self.is_array = type(obj) is np.ndarray
-        self.shape = getattr(obj, "shape", None)
-        self.dtype = getattr(obj, "dtype", None)
+        self.shape = obj.shape      # every slot holds an array or a NumPy scalar
+        self.dtype = obj.dtype
         self.source = source        # None: made by a step; ("arg", i) | ("tensor", T) | ...
         self.written = False
         self.value = None           # debug mode: the value the eager call computed
@@ -127,7 +138,10 @@ def user_frame():
 
 def _contiguous(arrays):
     """Whether every array among ``arrays`` is C-contiguous (as planned buffers are)."""
-    return all(type(a) is not np.ndarray or a.flags.c_contiguous for a in arrays)
+    for a in arrays:
+        if type(a) is np.ndarray and not a.flags.c_contiguous:
+            return False
+    return True
 
 
 def _fit_plain(m, g, shape, np_dtype):
@@ -166,23 +180,52 @@ class Recorder:
         # is generated: Note [Tiered plans])
         self.default_rng = default_generator._rng
         self._weak = {}
+        self._hold = {}                 # id -> small produced array (Note [Weak slots])
+        self.m = _engine._xp()          # the namespace rules run with
+        self.srefs = []                 # slot -> its ("s", slot) reference, made once
 
     # -- slots ------------------------------------------------------------------------------
     def _new(self, obj, source=None):
-        k = len(self.slots)
-        info = SlotInfo(obj, source)
-        self.slots.append(info)
-        key = id(obj)
-        self.amap[key] = k
         if source is None and type(obj) is np.ndarray:
-            # Note [Weak slots]: a produced array is not kept alive (the trace's memory stays
-            # eager's); when it dies its id leaves the map, so a new array reusing the id is
-            # never mistaken for it
-            info.obj = None
-            self._weak[key] = weakref.ref(obj, self._forget(key, k))
+            return self._made(obj)
+        k = len(self.slots)
+        self.slots.append(SlotInfo(obj, source))
+        # steps share one reference tuple per slot: fewer objects for the collector to scan
+        # after the trace (Note [No collection while tracing])
+        self.srefs.append(("s", k))
+        self.amap[id(obj)] = k
         if self.capture and source is None:
             self.slots[k].value = np.array(obj, copy=True)
         return k
+
+    def _made(self, arr):
+        """The slot of an array a recorded step produced (the hot path: one per kernel or rule
+        result, so the SlotInfo is filled in place rather than through its constructor)."""
+        k = len(self.slots)
+        info = _new_obj(SlotInfo)
+        info.obj = info.source = info.value = None
+        info.is_array, info.written = True, False
+        info.shape, info.dtype = arr.shape, arr.dtype
+        self.slots.append(info)
+        self.srefs.append(("s", k))
+        key = id(arr)
+        self.amap[key] = k
+        # Note [Weak slots]: a produced array is not kept alive (the trace's memory stays
+        # eager's); when it dies its id leaves the map, so a new array reusing the id is never
+        # mistaken for it. A small one is held until the trace ends instead: a weak reference
+        # and its callback cost more than the array's few bytes
+        if arr.nbytes <= _HOLD_BYTES:
+            self._hold[key] = arr
+        else:
+            self._weak[key] = weakref.ref(arr, self._forget(key, k))
+        if self.capture:
+            info.value = np.array(arr, copy=True)
+        return k
+
+    def release(self):
+        """After the trace: the held arrays go, and with them the identities that knew them."""
+        self._hold = {}
+        self.amap = {}
 
     def _forget(self, key, k):
         amap, weak = self.amap, self._weak
@@ -210,18 +253,19 @@ class Recorder:
 
     def ref(self, a, t=None):
         """A reference for a kernel argument ``a`` (``t``: the tensor it came from, if any)."""
+        k = self.amap.get(id(a))
+        if k is not None:
+            # only arrays enter the map, and those it names are alive (held or watched)
+            return self.srefs[k]
         if isinstance(a, _ARRAYS):
-            k = self.amap.get(id(a))
-            if k is not None:
-                return ("s", k)
             if t is not None and a is not t._array:
                 # the kernel saw a converted copy (promotion, broadcast): replay the conversion
                 src = self.ext(t._array, t)
                 out = self._new(a)
-                self.steps.append(Call(_astype, [("s", src), ("c", a.dtype), ("c", a.shape)],
-                                       {}, out, False, "cast", "cast"))
-                return ("s", out)
-            return ("s", self.ext(a, t))
+                self.steps.append(Call(_astype, [self.srefs[src], ("c", a.dtype),
+                                                 ("c", a.shape)], {}, out, False, "cast", "cast"))
+                return self.srefs[out]
+            return self.srefs[self.ext(a, t)]
         return ("c", a)
 
     def slot_of_tensor(self, t):
@@ -234,8 +278,14 @@ class Recorder:
         if arrays is None:
             arrays = [x._array if isinstance(x, Tensor) else x for x in inputs]
         args = []
+        amap, srefs = self.amap, self.srefs
+        n_in = len(inputs)
         for i, a in enumerate(arrays):
-            x = inputs[i] if i < len(inputs) else None
+            k = amap.get(id(a))
+            if k is not None:
+                args.append(srefs[k])
+                continue
+            x = inputs[i] if i < n_in else None
             args.append(self.ref(a, x if isinstance(x, Tensor) else None))
         attrs = dict(attrs) if attrs else {}
         if t is (inputs[0] if inputs else None):
@@ -249,12 +299,12 @@ class Recorder:
         out = t._array
         if id(out) in self.amap:       # the kernel returned one of its inputs: an alias
             return
-        k = self._new(out)
-        c = Call(op.forward, args, attrs, k, False, op.name, "forward", op)
+        k = self._made(out) if type(out) is np.ndarray else self._new(out)
         # planned buffers are C-contiguous: with inputs laid out so when traced, the kernel
         # takes the same path at replay (a reshape that copied then copies again)
-        c.fresh = type(out) is np.ndarray and out.base is None and _contiguous(arrays)
-        self.steps.append(c)
+        self.steps.append(_step(op.forward, args, attrs, k, False, op.name, "forward", op,
+                                type(out) is np.ndarray and out.base is None and
+                                _contiguous(arrays)))
 
     def _check_inplace_history(self, t, k):
         # an in-place op on a tensor in the graph keeps a copy of the old value for its rule;
@@ -343,11 +393,18 @@ class Recorder:
             for e in n.next:
                 if e is not None:
                     stack.append(e.node if type(e) is Slot else e)
-        if (state.anomaly or engine._queued or getattr(engine, "_ready_leaf_users", 0)
-                or any(n.custom_backward is not None or n.pre_hooks or n.tensor_hooks
-                       or n.retains or n.post_hooks for n in order)
-                or any(lf.pre_hooks or lf.tensor_hooks or getattr(lf, "post_acc_hooks", None)
-                       for lf in leaves)):
+        hooked = state.anomaly or engine._queued or getattr(engine, "_ready_leaf_users", 0)
+        if not hooked:
+            for n in order:
+                if (n.custom_backward is not None or n.pre_hooks or n.tensor_hooks or n.retains
+                        or n.post_hooks):
+                    hooked = True
+                    break
+            for lf in leaves:
+                if lf.pre_hooks or lf.tensor_hooks or getattr(lf, "post_acc_hooks", None):
+                    hooked = True
+                    break
+        if hooked:
             self.fail("backward hooks, custom autograd Functions or anomaly mode")
             return self._untraced(run_backward, roots, root_grads, retain_graph, create_graph,
                                   inputs, allow_unused, accumulate)
@@ -408,19 +465,27 @@ class Recorder:
         if node.versions:
             node.unpack()
         op, out, attrs = node.op, node.kept_out, node.attrs
-        vals = [v._array if isinstance(v, Tensor) else v for v in kept]
-        if not vals:
+        ref = self.ref
+        args = [ref(g)]
+        if kept:
+            vals = []
+            for t in kept:
+                if isinstance(t, Tensor):
+                    v = t._array
+                    vals.append(v)
+                    args.append(ref(v, t))
+                else:
+                    vals.append(t)
+                    args.append(ref(t))
+        else:
             vals = (None,) * len(node.next)
-        m = _engine._xp()
-        gref = self.ref(g)
-        vrefs = [self.ref(v, t if isinstance(t, Tensor) else None)
-                 for v, t in zip(vals, kept or vals)]
-        oref = self.ref(out) if out is not None else ("c", None)
-        args = [gref, *vrefs, oref]
+            args.extend([("c", None)] * len(vals))
+        args.append(ref(out) if out is not None else ("c", None))
         contig = _contiguous((g, *vals, out))
-        name = op.node_name
+        m = self.m
         if op.per_input:
             grads = []
+            name = op.node_name
             for i, (rule, e) in enumerate(zip(op.grad, node.next)):
                 if rule is None or e is None:
                     grads.append(None)
@@ -431,34 +496,44 @@ class Recorder:
             return grads
         r = op.grad(m, g, *vals, out, **attrs)
         multi = type(r) is tuple or type(r) is list
-        self._rule_out(op.grad, args, attrs, r, multi, name, op, contig)
+        self._rule_out(op.grad, args, attrs, r, multi, op.node_name, op, contig)
         return r if multi else (r,)
 
     def _rule_out(self, fn, args, attrs, r, multi, name, op, contig=False):
-        def slot(x):
-            if x is None or not isinstance(x, _ARRAYS):
-                return None
-            if id(x) in self.amap:
-                return None             # the rule passed an array through (an alias)
-            return self._new(x)
+        amap = self.amap
         if multi:
-            outs = tuple(slot(x) for x in r)
-            if any(o is not None for o in outs):
-                c = Call(fn, args, dict(attrs), outs, True, name, "rule", op)
-                c.fresh = contig and all(
-                    x is None or (type(x) is np.ndarray and x.base is None) for x in r)
-                self.steps.append(c)
+            outs = []
+            fresh = contig
             for x in r:
-                if x is not None and not isinstance(x, _ARRAYS):
+                if x is None:
+                    outs.append(None)
+                    continue
+                if fresh and (type(x) is not np.ndarray or x.base is not None):
+                    fresh = False
+                if not isinstance(x, _ARRAYS):
+                    outs.append(None)
                     self.fail(f"a derivative rule of {op.name} returned {type(x).__name__}")
+                elif id(x) in amap:
+                    outs.append(None)   # the rule passed an array through (an alias)
+                else:
+                    outs.append(self._made(x) if type(x) is np.ndarray else self._new(x))
+            if outs.count(None) != len(outs):
+                self.steps.append(_step(fn, args, dict(attrs), tuple(outs), True, name, "rule",
+                                        op, fresh))
             return
-        o = slot(r)
-        if o is not None:
-            c = Call(fn, args, dict(attrs), o, False, name, "rule", op)
-            c.fresh = contig and type(r) is np.ndarray and r.base is None
-            self.steps.append(c)
-        elif r is not None and not isinstance(r, _ARRAYS):
+        if r is None:
+            return
+        if not isinstance(r, _ARRAYS):
             self.fail(f"a derivative rule of {op.name} returned {type(r).__name__}")
+            return
+        if id(r) in amap:
+            return                      # the rule passed an array through (an alias)
+        if type(r) is np.ndarray:
+            self.steps.append(_step(fn, args, dict(attrs), self._made(r), False, name, "rule",
+                                    op, contig and r.base is None))
+        else:
+            self.steps.append(_step(fn, args, dict(attrs), self._new(r), False, name, "rule",
+                                    op, False))
 
     def _fit(self, g, shape, np_dtype):
         r = _engine._fit(g, shape, np_dtype, False)
@@ -497,78 +572,110 @@ class Recorder:
             _accumulate_leaf(leaf, g, False)
             src = self.slot_of_tensor(var._grad)
         else:
-            # one reference more than the engine's loop holds: this frame's ``g``; the slots
-            # keep produced arrays only weakly, so a gradient nothing else holds is stolen as
-            # eager steals it instead of copied (MLP-784: six weight-sized copies per trace)
-            _accumulate_leaf(leaf, g, False, 1)
+            # one reference more than the engine's loop holds: this frame's ``g`` (and the
+            # recorder's own when it holds a small array: Note [Weak slots]), so a gradient
+            # nothing else holds is stolen as eager steals it instead of copied (MLP-784: six
+            # weight-sized copies per trace)
+            _accumulate_leaf(leaf, g, False, 2 if self._hold.get(id(g)) is g else 1)
         arr = var._grad._array
-        dst = self._new(arr) if arr is not g else self._alias_new(arr)
+        # (a stolen gradient gets a second slot: from now on it is the parameter's buffer)
+        dst = self._new(arr)
         self.steps.append(GradSet(var, src, dst))
         self.grad_slot[id(var)] = dst
-
-    def _alias_new(self, arr):
-        # the leaf took the gradient array itself; from now on it is the parameter's buffer
-        return self._new(arr)
 
 
 # -- tracing context -------------------------------------------------------------------------------
 
 _WATCHED = ("item", "tolist", "numpy", "__bool__", "__float__", "__int__", "__index__",
             "__complex__", "__array__")
+_active = None          # the Recorder of the call being traced: what the watchers report to
+_installed = False
 
 
 class tracing:
-    """Context manager: install ``rec`` as ``state.tracer`` and watch the Tensor methods that
-    turn traced data into Python values (data-dependent control flow)."""
+    """Context manager: install ``rec`` as ``state.tracer`` and as the recorder the watched
+    Tensor methods (those that turn traced data into Python values: data-dependent control
+    flow) and ``Module.zero_grad`` report to."""
 
     def __init__(self, rec):
         self.rec = rec
-        self.saved = {}
 
     def __enter__(self):
-        from ..nn.modules.module import Module
-        rec = self.rec
-        for name in _WATCHED:
-            orig = Tensor.__dict__.get(name)
-            if orig is None:
-                continue
-            self.saved[(Tensor, name)] = orig
-            setattr(Tensor, name, _watch(orig, name, rec))
-        orig_zg = Module.__dict__["zero_grad"]
-        self.saved[(Module, "zero_grad")] = orig_zg
-
-        def zero_grad(module, set_to_none=True):
-            rec.zero_grad(list(module.parameters()), set_to_none)
-            tracer, state.tracer = state.tracer, None
-            try:
-                if not set_to_none:
-                    for p in module.parameters():
-                        if p._grad is not None:
-                            p._grad._array[...] = 0
-                else:
-                    orig_zg(module, set_to_none)
-            finally:
-                state.tracer = tracer
-        Module.zero_grad = zero_grad
-        self.prev = state.tracer
-        state.tracer = rec
-        return rec
+        global _active
+        if not _installed:
+            _install_watchers()
+        self.prev, self.prev_active = state.tracer, _active
+        _active = state.tracer = self.rec
+        return self.rec
 
     def __exit__(self, *exc):
-        state.tracer = self.prev
-        for (cls, name), orig in self.saved.items():
-            setattr(cls, name, orig)
+        global _active
+        state.tracer, _active = self.prev, self.prev_active
         return False
 
 
-def _watch(orig, name, rec):
-    what = name if name.startswith("__") else name + "()"
+def _install_watchers():
+    """Note [Watchers stay installed]: replacing the watched methods for each trace and putting
+    them back afterwards cost the seed models' trace about a fifth of its time: assigning to a
+    class attribute invalidates the type's version tag (and, for a dunder, rewrites the C slot
+    of every subclass), so each specialised attribute lookup on Tensors and Modules missed in
+    the traced call and in the step after it. The watchers are put in place once, at the first
+    trace of the process, and stay; outside a trace they cost a call frame and one global read.
+    Docstrings, names and ``__wrapped__`` are the originals'."""
+    global _installed
+    from ..nn.modules.module import Module
+    for name in _WATCHED:
+        orig = Tensor.__dict__.get(name)
+        if orig is not None:
+            setattr(Tensor, name, _watch(orig, name))
+    Module.zero_grad = _watch_zero_grad(Module.__dict__["zero_grad"])
+    _installed = True
 
-    def watched(self, *args, **kwargs):
-        rec.data_access(self, what)
-        return orig(self, *args, **kwargs)
-    watched.__name__ = name
-    return watched
+
+def _like(wrapper, orig):
+    # what functools.update_wrapper copies, at a fraction of its cost (the first trace pays it)
+    wrapper.__name__, wrapper.__qualname__ = orig.__name__, orig.__qualname__
+    wrapper.__doc__, wrapper.__module__, wrapper.__wrapped__ = \
+        orig.__doc__, orig.__module__, orig
+    return wrapper
+
+
+def _watch(orig, name):
+    what = name if name.startswith("__") else name + "()"
+    code = orig.__code__
+    if code.co_argcount == 1 and not code.co_kwonlyargcount and not code.co_flags & 0x0C:
+        # the common one-argument form (float(t), bool(t)) without packing *args/**kwargs
+        # (0x0C: CO_VARARGS | CO_VARKEYWORDS)
+        def watched(self):
+            if _active is not None:
+                _active.data_access(self, what)
+            return orig(self)
+    else:
+        def watched(self, *args, **kwargs):
+            if _active is not None:
+                _active.data_access(self, what)
+            return orig(self, *args, **kwargs)
+    return _like(watched, orig)
+
+
+def _watch_zero_grad(orig):
+    def zero_grad(module, set_to_none=True):
+        rec = _active
+        if rec is None:
+            return orig(module, set_to_none)
+        rec.zero_grad(list(module.parameters()), set_to_none)
+        tracer, state.tracer = state.tracer, None
+        try:
+            if not set_to_none:
+                for p in module.parameters():
+                    if p._grad is not None:
+                        p._grad._array[...] = 0
+            else:
+                orig(module, set_to_none)
+        finally:
+            state.tracer = tracer
+        return None
+    return _like(zero_grad, orig)
 
 
 def drop_tensor_refs(rec):

@@ -616,3 +616,82 @@ def test_no_interpreted_tier_plans_at_the_trace(monkeypatch):
             assert _entry_of(compiled).plan is not None
     assert compiled.tier_ups == 0
     _assert_same(_params(eager), _params(step), exact=True)
+
+
+# -- the call that traces (benchmarks/notes/compile.md, session 5) ------------------------------
+
+def test_watchers_stay_installed_and_report_only_while_tracing():
+    # Note [Watchers stay installed]: no class attribute changes per trace
+    from ember.compile import trace
+    cf = ember.compile(lambda x: x * 2)
+    x = ember.ones(3)
+    cf(x)
+    cf(x)
+    item, zero_grad = ember.Tensor.item, nn.Module.zero_grad
+    assert item.__wrapped__.__doc__ == item.__doc__ and item.__name__ == "item"
+    cf2 = ember.compile(lambda x: x + 1)
+    cf2(x)
+    cf2(x)
+    assert ember.Tensor.item is item and nn.Module.zero_grad is zero_grad
+    assert trace._active is None
+    # outside a trace they behave as the originals
+    t = ember.tensor([2.5])
+    assert t.item() == 2.5 and float(t) == 2.5 and bool(t) and t.numpy(force=True)[0] == 2.5
+    assert int(ember.tensor(3)) == 3 and [0, 1, 2, 3][ember.tensor(3)] == 3
+    lin = nn.Linear(2, 1)
+    lin(ember.ones(1, 2)).sum().backward()
+    lin.zero_grad()
+    assert lin.weight.grad is None
+
+
+def test_trace_releases_what_it_held():
+    # Note [Weak slots]: small produced arrays are held while tracing, and only then
+    from ember.compile import trace
+    made = []
+    orig = trace.Recorder.release
+
+    def release(self):
+        assert self._hold       # the seed MLP's arrays are all small
+        made.append(self)
+        orig(self)
+    step = bench.seed_mlp(ember)
+    cf = ember.compile(step)
+    cf()
+    trace.Recorder.release = release
+    try:
+        cf()
+    finally:
+        trace.Recorder.release = orig
+    (rec,) = made
+    assert not rec._hold and not rec.amap
+
+
+def test_seed_models_trace_steals_gradients_as_eager(monkeypatch):
+    # the recorder's own reference to a small gradient must not force a copy into .grad
+    from ember.autograd import engine
+    copies = []
+    orig = engine._accumulate_leaf
+
+    def spy(leaf, g, tensor_mode, spare=0):
+        before = leaf._var()._grad
+        orig(leaf, g, tensor_mode, spare + 1)       # + this frame's ``g``
+        after = leaf._var()._grad
+        if before is None and after is not None:
+            copies.append(after._array is not g)
+    for make in (bench.seed_linear_regression, bench.seed_mlp):
+        eager, step = _twin(make)
+        cf = ember.compile(step)
+        eager()
+        cf()
+        copies.clear()
+        monkeypatch.setattr(engine, "_accumulate_leaf", spy)
+        eager()
+        eager_copies = list(copies)
+        copies.clear()
+        cf()                    # the trace
+        monkeypatch.setattr(engine, "_accumulate_leaf", orig)
+        assert copies == eager_copies and not any(copies)
+        for _ in range(_TO_PLAN):
+            eager()
+            cf()
+        _assert_same(_params(eager), _params(step))
