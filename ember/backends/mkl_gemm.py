@@ -17,6 +17,16 @@ is row-major and overlaps neither operand; anything else, stacked products inclu
 NumPy's. Eager kernels and ``ember.compile``'s plans call the same function, so a compiled step
 still equals the eager one bit for bit.
 
+Note [Tall TN products]. A weight's gradient G^T·X (G: T×O output gradients, X: T×I inputs,
+T the tokens) multiplies a transposed operand over a long inner dimension. MKL runs it markedly
+slower when its O×I result is much taller than wide than it runs the transposed product X^T·G:
+the Transformer head's 1000×128 gradient over 2048 tokens took 10.4-10.5 ms against 8.7-9.0 ms
+for the 128×1000 product plus the copy that transposes it (medians; 512×128: 5.0 against 4.6 ms;
+384×128, 256×128 and 1000×200 the same either way; benchmarks/notes/transformer.md, session
+5). So a TN product with at least ``_TALL`` times more rows than columns is computed that way;
+the result differs from the direct product's only in rounding, and eager and compiled steps call
+this one function.
+
 Note [MKL threads]. MKL is loaded at the first product it would take, not at import (loading
 costs ~20 ms). It then takes NumPy's BLAS thread count (through threadpoolctl, which also
 covers MKL in every later ``ember.set_num_threads``), so both engines run with the same
@@ -34,6 +44,7 @@ _MIN_MACS = 1 << 20          # Note [Which products go to MKL]
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 _F32, _F64 = numpy.dtype(numpy.float32), numpy.dtype(numpy.float64)
 _np_matmul = numpy.matmul
+_TALL = 4                    # Note [Tall TN products]
 
 _lib = None                  # the loaded library, False once looked for and not found
 _gemm = {}                   # dtype -> cblas_?gemm
@@ -176,6 +187,13 @@ def _mkl_matmul(a, b, out, M, N, K, dt):
             return _np_matmul(a, b, out=out)
         c = out
         ldc = out.strides[0] // dt.itemsize
+    if pa[0] == _TRANS and pb[0] == _NO_TRANS and M >= _TALL * N:
+        # Note [Tall TN products]: C^T = B^T·A into a scratch, then one transposing copy
+        t = numpy.empty((N, M), dt)
+        _gemm[dt](_ROW_MAJOR, _TRANS, _NO_TRANS, N, M, K, 1.0, b.ctypes.data, pb[1],
+                  a.ctypes.data, pa[1], 0.0, t.ctypes.data, M)
+        numpy.copyto(c, t.T)
+        return c
     _gemm[dt](_ROW_MAJOR, pa[0], pb[0], M, N, K, 1.0, a.ctypes.data, pa[1], b.ctypes.data,
               pb[1], 0.0, c.ctypes.data, ldc)
     return c
