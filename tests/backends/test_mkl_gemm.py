@@ -2,6 +2,11 @@
 layout it accepts gives NumPy's product, everything it declines is NumPy's own call, and the
 switches say what is wrong. The tests that multiply through MKL skip where the ``mkl`` package
 is not installed (CI installs it for a second pass over these tests and the compiler's)."""
+import ast
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -194,11 +199,33 @@ def test_import_does_not_search_the_system(monkeypatch):
 
 @needs_mkl
 def test_backend_uses_engine_and_follows_numpy_threads():
+    """MKL takes NumPy's BLAS thread count when it loads (checked in a fresh process: in this
+    one, other tests' thread settings come and go) and follows ``ember.set_num_threads``."""
     assert get_backend("cpu").xp.matmul is mkl_gemm.matmul
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    info = {i["internal_api"]: i["num_threads"] for i in threadpoolctl.threadpool_info()
-            if i["user_api"] == "blas"}
-    assert info.get("mkl") == info.get("openblas", info.get("mkl"))
+    fresh = ("import threadpoolctl, numpy as np\n"
+             "threadpoolctl.threadpool_limits(1, user_api='blas')\n"
+             "from ember.backends import mkl_gemm\n"
+             "a = np.ones((128, 128), np.float32)\n"
+             "mkl_gemm.matmul(a, a)\n"
+             "print({i['internal_api']: i['num_threads'] for i in threadpoolctl.threadpool_info()"
+             " if i['user_api'] == 'blas'})")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="2", MKL_NUM_THREADS="2", OMP_NUM_THREADS="2")
+    res = subprocess.run([sys.executable, "-c", fresh], capture_output=True, text=True, env=env,
+                         timeout=120, check=False)
+    assert res.returncode == 0, res.stderr
+    assert ast.literal_eval(res.stdout.strip().splitlines()[-1]) == {"openblas": 1, "mkl": 1}
+
+    def blas():
+        return {i["internal_api"]: i["num_threads"] for i in threadpoolctl.threadpool_info()
+                if i["user_api"] == "blas"}
+    saved = threadpoolctl.threadpool_limits(limits=None)      # records, changes nothing
+    try:
+        for n in (1, 2):
+            ember.set_num_threads(n)
+            assert blas() == {"openblas": n, "mkl": n}
+    finally:
+        saved.restore_original_limits()
 
 
 @needs_mkl
