@@ -80,19 +80,14 @@ def worker(args):
         from ember.nn.parallel import distributed as ddp_module
         ddp_module._use_shared_memory = args.ddp_path == "shared"
         ddp_module._use_cross_memory = False
-    if world > 1 and args.ddp_path not in ("none", "floor"):
+    if world > 1 and args.ddp_path != "none":
         model = DDP(model)
     opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = lib.nn.CrossEntropyLoss()
-    average = None
-    if world > 1 and args.ddp_path == "floor":
-        average = _least_exchange(lib, model, world)
 
     def step():
         opt.zero_grad()
         loss_fn(model(x), y).backward()
-        if average is not None:
-            average()
         opt.step()
 
     for _ in range(max(3, args.steps // 10)):
@@ -117,82 +112,6 @@ def worker(args):
               flush=True)
     if world > 1:
         dist.destroy_process_group()
-
-
-def _least_exchange(lib, model, world):
-    """``--ddp-path floor``: the gradient averaging of two ranks on one machine stripped to its
-    data movement, in bare NumPy over an MPI shared window, without DDP (no hooks, addresses,
-    buckets, chunking or timeouts), to tell how much of DDP's cost is bookkeeping and how much
-    is moving the bytes. Each rank owns half of every gradient's elements. It copies the half
-    the other rank owns into its window slot; after a barrier it averages its own half (its
-    gradient and the other rank's slot, each term halved, then added, as DDP does) into its
-    gradient and into its slot; after a second barrier it copies the other rank's averages
-    from that rank's slot into its gradient; a third barrier keeps the next step from
-    overwriting a slot still being read. The barriers spin on a flag in the window with
-    ``sched_yield``, as DDP's handshake does. Returns the callable, run after ``backward()``;
-    it is checked once, on different terms per rank, before it is returned."""
-    import numpy as np
-    from mpi4py import MPI
-    if world != 2:
-        raise SystemExit("--ddp-path floor measures two ranks")
-    comm = MPI.COMM_WORLD
-    rank = comm.Get_rank()
-    params = [p for p in model.parameters() if p.requires_grad]
-    sizes = [p.numel() for p in params]
-    win = MPI.Win.Allocate_shared(64 + 4 * sum(sizes), 4, comm=comm)
-    mem = [np.frombuffer(win.Shared_query(r)[0], np.uint8, 64 + 4 * sum(sizes))
-           for r in range(2)]
-    flags = [m[:8].view(np.int64) for m in mem]  # barriers passed, spun on as DDP's handshake
-    slots = [m[64:].view(np.float32) for m in mem]
-    flags[rank][0] = 0
-    comm.Barrier()
-    passed = [0]
-    mine, theirs = rank, 1 - rank
-
-    def barrier():
-        passed[0] += 1
-        flags[rank][0] = passed[0]
-        while flags[theirs][0] < passed[0]:
-            os.sched_yield()
-
-    cuts = []                                   # (flat grad view index range, slot offset)
-    off = 0
-    for n in sizes:
-        h = n // 2
-        cuts.append(((0, h), (h, n), off))      # rank 0 owns [0, h), rank 1 [h, n)
-        off += n
-
-    def average():
-        grads = [p.grad.numpy().reshape(-1) for p in params]
-        for g, c in zip(grads, cuts):
-            lo, hi = c[theirs]
-            slots[rank][c[2] + lo:c[2] + hi] = g[lo:hi]
-        barrier()
-        for g, c in zip(grads, cuts):
-            lo, hi = c[mine]
-            own, peer = g[lo:hi], slots[theirs][c[2] + lo:c[2] + hi]
-            np.multiply(own, 0.5, out=own)
-            own += peer * 0.5
-            slots[rank][c[2] + lo:c[2] + hi] = own
-        barrier()
-        for g, c in zip(grads, cuts):
-            lo, hi = c[theirs]
-            g[lo:hi] = slots[theirs][c[2] + lo:c[2] + hi]
-        barrier()
-
-    # the ranks' own gradients are equal (same seed, same data), so the check uses different
-    # terms per rank, which both ranks can draw
-    terms = [[np.random.default_rng(r).standard_normal(n).astype(np.float32) for n in sizes]
-             for r in range(2)]
-    for p, t in zip(params, terms[rank]):
-        p.grad = lib.from_numpy(t.reshape(tuple(p.shape)).copy())
-    average()
-    for p, a, b in zip(params, *terms):
-        if not np.array_equal(p.grad.numpy().reshape(-1), a * 0.5 + b * 0.5):
-            raise RuntimeError("--ddp-path floor: the exchange did not average the gradients")
-
-    average.window = win                        # freed with the process
-    return average
 
 
 def _blas_threads():
@@ -246,15 +165,12 @@ def main():
     ap.add_argument("--repeat", type=int, default=3,
                     help="jobs per configuration, interleaved; the least time counts")
     ap.add_argument("--no-torch", action="store_true")
-    ap.add_argument("--ddp-path", default="auto",
-                    choices=("auto", "shared", "mpi", "none", "floor"),
+    ap.add_argument("--ddp-path", default="auto", choices=("auto", "shared", "mpi", "none"),
                     help="ember's n-rank jobs: auto (on one machine, cross-memory reduction "
                          "where the kernel allows it, else shared-memory buckets), shared "
                          "(shared-memory buckets), mpi (MPI's all-reduce), none (no DDP, "
                          "torch's jobs too: n independent ranks, the bound that sharing the "
-                         "cores and memory leaves), floor (no DDP: after backward, bare NumPy "
-                         "averaging over shared memory, DDP's data movement without its "
-                         "bookkeeping; 2 ranks)")
+                         "cores and memory leaves)")
     ap.add_argument("--timeout", type=int, default=600)
     args = ap.parse_args()
     if args.worker:
