@@ -1,6 +1,7 @@
 """Step times of torch, ember eager and ember.compile on the benchmark workloads, interleaved
 rounds, process CPU time, one BLAS/intra-op thread; also the first (eager) call and the second
-(trace + planning) call of the compiled step, the latter also as a multiple of an eager step.
+(the trace) call of the compiled step, the latter also as a multiple of an eager step. run.py
+prints the same and more (a warm trace, the first replay, the tier-up).
 
     python benchmarks/compile_steps.py                 # every training workload
     python benchmarks/compile_steps.py linreg lenet    # some of them

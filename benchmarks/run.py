@@ -11,14 +11,20 @@ of ember/torch within a round (the two timings of a round see the same machine l
 ratio is steadier than the ratio of medians when other processes share the cores). When
 ``ember.compile`` exists, a third contestant runs ``ember.compile(step)`` on a fresh copy of the
 workload, in the same rounds. Its first call for a set of inputs runs eagerly (lazy state such as
-optimizer moments appears) and the second records the step and builds its interpreted plan:
-"1st" is the time of the first call, "trace" the time of the second (the whole call: recording
-and planning), and "tr/e" that trace time over the median eager step (both on the chosen clock).
-The source of the generated plan is produced and compiled later, by the call after a few
-interpreted replays (ember/compile/__init__.py, Note [Tiered plans]): "tier-up" is the time of
-that whole call (code generation, ``compile()`` and the replay it runs; "n/a" where the trace
-built the generated plan itself, as for a forward whose result requires grad). A compiler error
-becomes "n/a" in the table and one line after it, never a crash.
+optimizer moments appears) and the second records the step: "1st" is the time of the first call,
+"trace" the time of the second (the whole call: the step under the recorder and what the recording
+needs afterwards), and "tr/e" that trace time over the median eager step (both on the chosen
+clock). That trace is the process's first of the workload, so it pays first-use costs an eager
+step's first call pays too (compare "1st"); "warm tr" is the median trace of fresh copies traced
+afterwards and "wtr/e" the median of each one's ratio to eager steps timed right before it; "e2/e"
+is the same ratio for the second call of fresh eager copies, the eager step the trace contains, run
+once as the trace runs it (warm_trace). "replay1" is the third call, the first replay: it builds
+the interpreter over the recorded steps and runs it (Note [Interpreter at the first replay]). The
+source of the generated plan is produced and compiled later, by the call after a few interpreted
+replays (ember/compile/__init__.py, Note [Tiered plans]): "tier-up" is the time of that whole call
+(code generation, ``compile()`` and the replay it runs; "n/a" where the trace built the generated
+plan itself, as for a forward whose result requires grad). A compiler error becomes "n/a" in the
+table and one line after it, never a crash.
 
 The first line is the machine's fp32 GEMM rate on one thread (best of a few 1024^3 products
 through NumPy/OpenBLAS, torch/MKL and, where ``ember[mkl]`` is installed, ember's MKL engine,
@@ -39,6 +45,7 @@ Where the reset is refused it falls back to the rise of ``getrusage().ru_maxrss`
 peaks below one reached during setup."""
 import argparse
 import functools
+import gc
 import os
 import statistics
 import subprocess
@@ -250,9 +257,9 @@ def first_line(exc):
 
 
 def compile_step(ember, step, clock=time.perf_counter, max_calls=10):
-    """(compiled step, (seconds of its first call, of its second: the trace, of the call that
-    generated the plan's source or None), None) or (None, None, error text). Calls the step until
-    it tiers up (at most ``max_calls`` times in all)."""
+    """(compiled step, (seconds of its first call, of its second: the trace, of its third: the
+    first replay, of the call that generated the plan's source or None), None) or (None, None,
+    error text). Calls the step until it tiers up (at most ``max_calls`` times in all)."""
     if not hasattr(ember, "compile"):
         return None, None, "no ember.compile"
     try:
@@ -262,18 +269,49 @@ def compile_step(ember, step, clock=time.perf_counter, max_calls=10):
         t1 = clock()
         cstep()
         t2 = clock()
-        tier_up = None
         ups = getattr(cstep, "tier_ups", None)
-        for _ in range(max_calls - 2 if ups is not None else 0):
+        cstep()
+        replay1 = clock() - t2
+        tier_up = replay1 if ups is not None and cstep.tier_ups != ups else None
+        for _ in range(max_calls - 3 if ups is not None and tier_up is None else 0):
             t = clock()
             cstep()
             dt = clock() - t
             if cstep.tier_ups != ups:
                 tier_up = dt
                 break
-        return cstep, (t1 - t0, t2 - t1, tier_up), None
+        return cstep, (t1 - t0, t2 - t1, replay1, tier_up), None
     except Exception as exc:  # noqa: BLE001 (a compiler failure is a table entry, not a crash)
         return None, None, first_line(exc)
+
+
+def warm_trace(ember, make, eager_step, n, clock=time.perf_counter, repeats=7):
+    """(median seconds, median ratio to an eager step, median ratio of a fresh eager copy's
+    second call to an eager step) over ``repeats`` fresh copies of a workload, in a process that
+    has already traced it: the trace's own cost, without the first-use costs (Python's and
+    NumPy's caches, first calls of kernels) that the process's first trace of a workload shares
+    with an eager step's first call ("1st"). Each one-call timing is paired with the mean of
+    ``n`` steps of the warm ``eager_step`` timed just before it: the host's speed changes by up
+    to 2x from one second to the next, and a ratio of timings taken seconds apart would measure
+    that. The eager copy's second call is what the trace is besides recording, a step run once
+    after other work rather than in a loop; the two alternate which comes first."""
+    times, ratios, cold = [], [], []
+    for i in range(repeats):
+        cstep = ember.compile(make(ember))
+        estep = make(ember)
+        cstep()
+        estep()
+        for which in ((cstep, estep) if i % 2 == 0 else (estep, cstep)):
+            e = time_step(eager_step, n, clock)
+            t0 = clock()
+            which()
+            t = clock() - t0
+            if which is cstep:
+                times.append(t)
+                ratios.append(t / e)
+            else:
+                cold.append(t / e)
+    return statistics.median(times), statistics.median(ratios), statistics.median(cold)
 
 
 # --- GEMM peak ------------------------------------------------------------------------------
@@ -427,7 +465,7 @@ def main():
     head = f"{'workload':30s} {'torch':>10s} {'ember':>10s} {'e/torch':>8s}"
     if compiled:
         head += (f" {'compiled':>10s} {'c/torch':>8s} {'1st':>9s} {'trace':>9s} {'tr/e':>6s}"
-                 f" {'tier-up':>9s}")
+                 f" {'warm tr':>9s} {'wtr/e':>6s} {'e2/e':>6s} {'replay1':>9s} {'tier-up':>9s}")
     if memory:
         head += f" | {'MiB torch':>9s} {'ember':>6s} {'e/t':>5s}"
         head += f" {'compiled':>8s}" if compiled else ""
@@ -441,6 +479,11 @@ def main():
         steps = {lib: make(mod) for lib, mod in libs.items()}
         first = None
         if compiled:
+            # Note [Collect before the first calls]: garbage left by the libraries' set-up (torch's
+            # first optimizer imports torch._dynamo, whose inspect.signature calls leave cycles
+            # of classes: freeing them took 1-2 ms) is collected here, so that the collection
+            # it would trigger does not land in whichever call of the compiled step comes first
+            gc.collect()
             cstep, first, err = compile_step(ember, make(ember), clock)
             if cstep is not None:
                 steps["compiled"] = cstep
@@ -467,18 +510,25 @@ def main():
                     errors.append(f"{name}: compiled step: {first_line(exc)}")
                     del steps[lib], times[lib]
         med = {lib: statistics.median(ts) for lib, ts in times.items()}
+        warm_tr = warm_ratio = cold_ratio = None
+        if "compiled" in med and not args.smoke:
+            warm_tr, warm_ratio, cold_ratio = warm_trace(ember, make, steps["ember"], max(n // 10, 1),
+                                             clock, 3 if args.quick else 7)
         ratio = {lib: statistics.median(b / a for a, b in zip(times["torch"], ts))
                  for lib, ts in times.items()}
         line = (f"{name:30s} {fmt_time(med['torch']):>10s} {fmt_time(med['ember']):>10s}"
                 f" {ratio['ember']:7.2f}x")
         if compiled:
-            c1, ct, cu = first if first is not None else (None, None, None)
+            c1, ct, cr, cu = first if first is not None else (None, None, None, None)
             tr = f"{ct / med['ember']:5.1f}x" if ct is not None else "n/a"
+            wtr = f"{warm_ratio:5.1f}x" if warm_ratio is not None else "n/a"
+            ce = f"{cold_ratio:5.1f}x" if cold_ratio is not None else "n/a"
             if "compiled" in med:
                 line += f" {fmt_time(med['compiled']):>10s} {ratio['compiled']:7.2f}x"
             else:
                 line += f" {'n/a':>10s} {'n/a':>8s}"
-            line += f" {fmt_time(c1):>9s} {fmt_time(ct):>9s} {tr:>6s} {fmt_time(cu):>9s}"
+            line += (f" {fmt_time(c1):>9s} {fmt_time(ct):>9s} {tr:>6s} {fmt_time(warm_tr):>9s}"
+                     f" {wtr:>6s} {ce:>6s} {fmt_time(cr):>9s} {fmt_time(cu):>9s}")
         if memory and mem:
             tm = peak_memory("torch", name, mem_steps)
             em = peak_memory("ember", name, mem_steps)

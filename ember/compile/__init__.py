@@ -7,19 +7,26 @@ recorder, and later calls replay the plan: no Tensor or autograd objects, parame
 and optimizer state updated in place, the learning rate re-read from the param groups each call,
 random ops drawing fresh numbers.
 
-Note [Tiered plans]: a plan has two tiers. The call that traces builds only the first, an
-interpreter over the recorded steps (``interp.Interpreted``: one pass over the steps, no source);
-the next ``_INTERPRETED`` calls replay through it, and the call after them builds the generated
-plan (passes, code generation, ``compile()`` of the source: most of what planning costs, 0.9 ms
-of the seed MLP's 1.1 ms) and runs it, as every later call does. A step that runs once or twice
-never pays for code generation, and the call that traces costs the eager call under the recorder
-plus one pass over the steps (benchmarks/notes/compile.md, session 4); ``_INTERPRETED = 0``
-generates the plan at the trace. Both tiers call the kernels eager calls, so both give eager's
-values bit for bit (tests/compile checks both); the interpreter drops each value after its last
-use but plans no buffers, so its replays cost about an eager step without autograd.
-``trace_time`` is the tracing call's recording and planning, ``tier_up_time`` the generation of
-the second tier, ``tier_ups`` how many were made. ``mode="debug"``, ``dynamic=True`` and forwards
-whose outputs require grad (AOT entries) build the generated plan at the trace, as before.
+Note [Tiered plans]: a plan has two tiers. The first is an interpreter over the recorded steps
+(``interp.Interpreted``: one pass over the steps, no source); the next ``_INTERPRETED`` calls
+after the trace replay through it, and the call after them builds the generated plan (passes,
+code generation, ``compile()`` of the source: most of what planning costs, 0.9 ms of the seed
+MLP's 1.1 ms) and runs it, as every later call does. A step that runs once or twice never pays
+for code generation. Both tiers call the kernels eager calls, so both give eager's values bit for
+bit (tests/compile checks both); the interpreter drops each value after its last use but plans no
+buffers, so its replays cost about an eager step without autograd. ``_INTERPRETED = 0`` generates
+the plan at the trace. ``trace_time`` is the tracing call's recording and planning,
+``tier_up_time`` the generation of the second tier, ``tier_ups`` how many were made.
+``mode="debug"``, ``dynamic=True`` and forwards whose outputs require grad (AOT entries) build the
+generated plan at the trace, as before.
+
+Note [Interpreter at the first replay]: the call that traces only records (the eager call under
+the recorder); the first replay builds the interpreter and runs it. Building it is a fifth of an
+eager step for the seed models (18 µs against 81 µs for the linear regression), and the trace
+already costs the most of any call: one call later, the build leaves the costliest call for a
+cheap one (a replay costs less than an eager step), and a variant traced but never replayed (the
+last, smaller batch of an epoch) never pays for it. benchmarks/run.py reports that first replay's
+time ("replay1").
 """
 import gc
 import time
@@ -31,7 +38,7 @@ import numpy as np
 
 from .._state import state
 from ..tensor import Tensor, wrap
-from . import aot
+from . import aot, trace
 from .interp import Interpreted
 from .plan import Plan, Retrace
 from .trace import GraphBreak, Recorder, drop_tensor_refs, tracing
@@ -170,6 +177,8 @@ class CompiledFunction:
         self.dynamic = bool(dynamic)
         self.mode = mode
         self._modules = modules if modules is not None else _find_modules(fn)
+        if not trace._installed:
+            trace._install_watchers()   # once per process (Note [Watchers stay installed])
         # requires_grad of their parameters is guarded too (freezing a layer re-traces)
         self._params = [p for m in self._modules for p in m._parameters.values()
                         if p is not None]
@@ -370,8 +379,7 @@ class CompiledFunction:
                 aot_state = aot.record(rec, out_leaves, outs, tensor_pos, leaves)
                 if aot_state is None:
                     return result, _EAGER       # e.g. several outputs require grad: eager
-            drop_tensor_refs(rec)
-            _bind_names(self._fn, rec)
+            _bind_names(self._fn, rec, drop_tensor_refs(rec))
             if aot_state is not None and rec.broken is None:
                 idx = next(i for i, t in enumerate(out_leaves)
                            if isinstance(t, Tensor) and t._edge is not None)
@@ -404,7 +412,12 @@ class CompiledFunction:
                     self._tier_up(entry, rec, out_slots)
                     return entry.fn(*arrays)
                 entry.plan = None
-                entry.fn = Interpreted(rec, out_slots, direct, _INTERPRETED, promote)
+
+                def first_replay(*arrays):
+                    # Note [Interpreter at the first replay]
+                    entry.fn = Interpreted(rec, out_slots, direct, _INTERPRETED, promote)
+                    return entry.fn(*arrays)
+                entry.fn = first_replay
                 entry.copy = [False] * len(out_slots)
                 entry.batch_free = False
             else:
@@ -450,9 +463,10 @@ class CompiledFunction:
         return debug_call(self, entry, args, kwargs, leaves)
 
 
-def _bind_names(fn, rec):
+def _bind_names(fn, rec, live):
     """Tensors the function reaches through a closure cell or a global name are read through
-    that name at every replay (``x = next_batch`` between calls is honoured)."""
+    that name at every replay (``x = next_batch`` between calls is honoured). ``live``: the
+    slots whose source is a tensor that outlived the call (drop_tensor_refs)."""
     where = {}
     code = getattr(fn, "__code__", None)
     for cell in getattr(fn, "__closure__", None) or ():
@@ -470,12 +484,13 @@ def _bind_names(fn, rec):
                 where.setdefault(id(v), ("global", g, n))
     if not where:
         return
-    for info in rec.slots:
-        src = info.source
-        if src is not None and src[0] == "tensor":
-            w = where.get(id(src[1]))
-            if w is not None and src[1]._array.shape == info.shape:
-                info.source = w
+    slots = rec.slots
+    for k in live:
+        info = slots[k]
+        t = info.source[1]
+        w = where.get(id(t))
+        if w is not None and t._array.shape == info.shape:
+            info.source = w
 
 
 def entry_tensor_pos(leaves):

@@ -31,8 +31,9 @@ class Interpreted:
         slots = rec.slots
         rng = rec.default_rng
         # One pass over the steps makes the program and each slot's last read; a second, over
-        # the slots read, the externals and the drops. (Building this is part of the call that
-        # traces: it was a fifth of the seed models' trace as generator-heavy passes.)
+        # the slots read, the externals and the drops. (The first replay builds this: Note
+        # [Interpreter at the first replay]; as generator-heavy passes it cost a fifth of the
+        # seed models' trace.)
         last = {}
         written = set()
         prog = []

@@ -16,7 +16,7 @@ from ..ops import linalg_ops as _la
 from ..ops import nn_ops as _nn
 from ..optim.adam import _CHUNK as _ADAM_CHUNK
 from ..optim.adam import Adam, AdamW, adam_update
-from ..optim.sgd import SGD
+from ..optim.sgd import SGD, sgd_update
 from ..tensor import Tensor
 from .trace import Call, OptUpdate, _add, _fit_plain
 
@@ -500,22 +500,10 @@ def _sgd(plan, s, check=False):
 
 
 def _sgd_update(p, g, q, lr, mu, damp, wd, nesterov, maximize):
-    """One parameter's SGD step as optim/sgd.py computes it (one call per parameter keeps the
-    generated source short; the structural flags were checked against the trace)."""
-    w = p._array
-    if maximize:
-        g = -g
-    if wd != 0:
-        g = g + wd * w
-    if q is not None:
-        b = q["momentum_buffer"]._array
-        b *= mu
-        b += (1 - damp) * g
-        g = g + mu * b if nesterov else b
-    w -= lr * g
-    c = p._vc
-    if c is not None:
-        c.version += 1
+    """One parameter's SGD step, the eager optimizer's own (optim/sgd.py sgd_update: numba's
+    fused loop where it pays, NumPy's calls otherwise); one call per parameter keeps the
+    generated source short, and the structural flags were checked against the trace."""
+    sgd_update(p, -g if maximize else g, q, lr, mu, damp, wd, nesterov)
 
 
 def _flat_sgd(plan, s, n):

@@ -181,7 +181,7 @@ class Recorder:
         self.default_rng = default_generator._rng
         self._weak = {}
         self._hold = {}                 # id -> small produced array (Note [Weak slots])
-        self.m = _engine._xp()          # the namespace rules run with
+        self.m = _engine._XP or _engine._xp()   # the namespace rules run with
         self.srefs = []                 # slot -> its ("s", slot) reference, made once
 
     # -- slots ------------------------------------------------------------------------------
@@ -189,13 +189,17 @@ class Recorder:
         if source is None and type(obj) is np.ndarray:
             return self._made(obj)
         k = len(self.slots)
-        self.slots.append(SlotInfo(obj, source))
+        info = _new_obj(SlotInfo)
+        info.obj, info.source, info.value, info.written = obj, source, None, False
+        info.is_array = type(obj) is np.ndarray
+        info.shape, info.dtype = obj.shape, obj.dtype
+        self.slots.append(info)
         # steps share one reference tuple per slot: fewer objects for the collector to scan
         # after the trace (Note [No collection while tracing])
         self.srefs.append(("s", k))
         self.amap[id(obj)] = k
         if self.capture and source is None:
-            self.slots[k].value = np.array(obj, copy=True)
+            info.value = np.array(obj, copy=True)
         return k
 
     def _made(self, arr):
@@ -425,13 +429,17 @@ class Recorder:
                         continue
                     if type(e) is Slot:
                         tgt, idx = e.node, e.idx
-                        gi = self._fit(gi, tgt.shape[idx], tgt.dtype[idx])
+                        shape, dt = tgt.shape[idx], tgt.dtype[idx]
+                        if type(gi) is not np.ndarray or gi.shape != shape or gi.dtype != dt:
+                            gi = self._fit(gi, shape, dt)
                         lst = buffers.get(tgt)
                         if lst is None:
                             lst = buffers[tgt] = [None] * tgt.n_out
                         lst[idx] = gi if lst[idx] is None else self._acc(lst[idx], gi)
                         continue
-                    gi = self._fit(gi, e.shape, e.dtype)
+                    shape, dt = e.shape, e.dtype
+                    if type(gi) is not np.ndarray or gi.shape != shape or gi.dtype != dt:
+                        gi = self._fit(gi, shape, dt)    # (engine._fit's own test, inlined)
                     prev = buffers.get(e)
                     buffers[e] = gi if prev is None else self._acc(prev, gi)
             # the last rule's results must not look shared to _accumulate_leaf (it copies then)
@@ -467,6 +475,8 @@ class Recorder:
         op, out, attrs = node.op, node.kept_out, node.attrs
         ref = self.ref
         args = [ref(g)]
+        # (whether every operand is C-contiguous, as planned buffers are: see record())
+        contig = type(g) is not np.ndarray or g.flags.c_contiguous
         if kept:
             vals = []
             for t in kept:
@@ -474,14 +484,22 @@ class Recorder:
                     v = t._array
                     vals.append(v)
                     args.append(ref(v, t))
+                    if contig and type(v) is np.ndarray and not v.flags.c_contiguous:
+                        contig = False
                 else:
                     vals.append(t)
                     args.append(ref(t))
+                    if contig and type(t) is np.ndarray and not t.flags.c_contiguous:
+                        contig = False
         else:
             vals = (None,) * len(node.next)
             args.extend([("c", None)] * len(vals))
-        args.append(ref(out) if out is not None else ("c", None))
-        contig = _contiguous((g, *vals, out))
+        if out is not None:
+            args.append(ref(out))
+            if contig and type(out) is np.ndarray and not out.flags.c_contiguous:
+                contig = False
+        else:
+            args.append(("c", None))
         m = self.m
         if op.per_input:
             grads = []
@@ -619,9 +637,10 @@ def _install_watchers():
     them back afterwards cost the seed models' trace about a fifth of its time: assigning to a
     class attribute invalidates the type's version tag (and, for a dunder, rewrites the C slot
     of every subclass), so each specialised attribute lookup on Tensors and Modules missed in
-    the traced call and in the step after it. The watchers are put in place once, at the first
-    trace of the process, and stay; outside a trace they cost a call frame and one global read.
-    Docstrings, names and ``__wrapped__`` are the originals'."""
+    the traced call and in the step after it. The watchers are put in place once, when the
+    process's first compiled function is made (so no trace pays for it), and stay; outside a
+    trace they cost a call frame and one global read. Docstrings, names and ``__wrapped__`` are
+    the originals'."""
     global _installed
     from ..nn.modules.module import Module
     for name in _WATCHED:
@@ -680,10 +699,12 @@ def _watch_zero_grad(orig):
 
 def drop_tensor_refs(rec):
     """After the trace: externals seen through tensors that died with the call (made inside it
-    outside any op) become constants; the others are persistent state read each replay."""
-    refs = {k: weakref.ref(t) for k, t in rec.tensors.items()}
+    outside any op) become constants; the others are persistent state read each replay. Returns
+    the slots of the latter."""
+    refs = [(k, weakref.ref(t)) for k, t in rec.tensors.items()]
     rec.tensors.clear()
-    for k, r in refs.items():
+    live = []
+    for k, r in refs:
         t = r()
         info = rec.slots[k]
         if t is None:
@@ -693,3 +714,5 @@ def drop_tensor_refs(rec):
             info.source = ("const", info.obj)
         else:
             info.source = ("tensor", t)
+            live.append(k)
+    return live

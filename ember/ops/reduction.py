@@ -98,8 +98,14 @@ def _check_nonempty(name, a, dims, identity_hint=True):
 # --- sum, mean ---------------------------------------------------------------------------------
 @op("sum", keep="", kind="reduction")
 def _sum(m, a, dim=None, keepdim=False, dtype=None):
-    # forward kernels call the array's own methods: a.sum costs a third of np.sum's wrapper
+    if type(a) is np.ndarray:
+        # what ndarray.sum calls, without its Python wrapper (0.3 of a tiny sum's 1.3 us)
+        return _add_reduce(a, dim, dtype, None, keepdim)
+    # another namespace's array (CuPy): its own method, a third of np.sum's wrapper's cost
     return a.sum(axis=dim, keepdims=keepdim, dtype=dtype)
+
+
+_add_reduce = np.add.reduce
 
 
 _sum.derivative(lambda m, g, a, out, dim=None, keepdim=False, dtype=None:

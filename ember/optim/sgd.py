@@ -43,41 +43,47 @@ class SGD(Optimizer):
         mu, damp = group["momentum"], group["dampening"]
         wd = _value(group["weight_decay"])
         nesterov, maximize = group["nesterov"], group["maximize"]
+        state = self.state
         for p in group["params"]:
             g = _grad_of(p, maximize)
-            if g is None:
-                continue
-            w = p._array
-            if _sgd_fused is not None and w.size >= _FUSED_MIN[mu != 0] and \
-                    w.dtype in _FUSED_DTYPES and g.dtype == w.dtype and \
-                    w.flags.c_contiguous and g.flags.c_contiguous:
-                b = None
-                if mu != 0:
-                    buf = self.state[p].get("momentum_buffer")
-                    b = None if buf is None else buf._array
-                if mu == 0 or b is not None and b.dtype == w.dtype and b.flags.c_contiguous:
-                    f = w.dtype.type
-                    flat = w.reshape(-1)
-                    _sgd_fused(flat, g.reshape(-1), flat if b is None else b.reshape(-1),
-                               b is not None, f(lr), f(mu), f(1 - damp), f(wd), wd != 0,
-                               bool(nesterov))
-                    _bump(p)
-                    continue
-            if wd != 0:
-                g = g + wd * w
-            if mu != 0:
-                st = self.state[p]
-                buf = st.get("momentum_buffer")
-                if buf is None:
-                    st["momentum_buffer"] = wrap(np.array(g, copy=True))
-                    b = st["momentum_buffer"]._array
-                else:
-                    b = buf._array
-                    b *= mu
-                    b += (1 - damp) * g
-                g = g + mu * b if nesterov else b
-            w -= lr * g
+            if g is not None:
+                sgd_update(p, g, state[p] if mu != 0 else None, lr, mu, damp, wd, nesterov)
+
+
+def sgd_update(p, g, st, lr, mu, damp, wd, nesterov):
+    """One parameter's SGD step: ``g`` its gradient array (negated already for maximize), ``st``
+    its state dict (read only with momentum, where the first step puts the buffer). The eager
+    optimizer and ember.compile's plans both call it (compile/passes.py)."""
+    w = p._array
+    if _sgd_fused is not None and w.size >= _FUSED_MIN[mu != 0] and \
+            w.dtype in _FUSED_DTYPES and g.dtype == w.dtype and \
+            w.flags.c_contiguous and g.flags.c_contiguous:
+        b = None
+        if mu != 0:
+            buf = st.get("momentum_buffer")
+            b = None if buf is None else buf._array
+        if mu == 0 or b is not None and b.dtype == w.dtype and b.flags.c_contiguous:
+            f = w.dtype.type
+            flat = w.reshape(-1)
+            _sgd_fused(flat, g.reshape(-1), flat if b is None else b.reshape(-1),
+                       b is not None, f(lr), f(mu), f(1 - damp), f(wd), wd != 0,
+                       bool(nesterov))
             _bump(p)
+            return
+    if wd != 0:
+        g = g + wd * w
+    if mu != 0:
+        buf = st.get("momentum_buffer")
+        if buf is None:
+            st["momentum_buffer"] = wrap(np.array(g, copy=True))
+            b = st["momentum_buffer"]._array
+        else:
+            b = buf._array
+            b *= mu
+            b += (1 - damp) * g
+        g = g + mu * b if nesterov else b
+    w -= lr * g
+    _bump(p)
 
 
 def _sgd_loop(w, g, b, momentum, lr, mu, keep, wd, decay, nesterov):
