@@ -44,6 +44,24 @@ def test_conv_matches_torch(name, xs, ws, kw, bias, layout):
                         "float64")
 
 
+@pytest.mark.parametrize("xs,dtype", [
+    ((2, 3, 10, 10), "float64"),    # 81 positions: spatial sum as a product, batch summed plainly
+    ((64, 2, 9, 9), "float32"),     # 64 positions and 64 samples: both sums as products
+    ((64, 2, 4, 4), "float64"),     # 9 positions: NumPy's sum
+])
+def test_conv_bias_gradient_as_products(xs, dtype):
+    # Note [Conv bias gradient as products]: the bias gradient against torch's, and by finite
+    # differences in float64
+    check_against_torch(lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b),
+                        [xs, (3, xs[1], 2, 2), (3,)], dtype,
+                        **({"rtol": 1e-4, "atol": 1e-4} if dtype == "float32" else {}))
+    if dtype == "float64":
+        rng = np.random.default_rng(1)
+        x, w, b = (ember.tensor(rng.standard_normal(s), requires_grad=True)
+                   for s in (xs, (3, xs[1], 2, 2), (3,)))
+        assert ember.autograd.gradcheck(lambda b: ember.nn.functional.conv2d(x, w, b), (b,))
+
+
 @pytest.mark.parametrize("noncontig", [False, True])
 def test_conv_non_contiguous_inputs(noncontig, layout):
     check_against_torch(lambda lib, x, w: lib.nn.functional.conv2d(x, w, padding=1),
