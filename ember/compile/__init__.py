@@ -22,11 +22,11 @@ generated plan at the trace, as before.
 
 Note [Interpreter at the first replay]: the call that traces only records (the eager call under
 the recorder); the first replay builds the interpreter and runs it. Building it is a fifth of an
-eager step for the seed models (18 µs against 81 µs for the linear regression), and the trace
-already costs the most of any call: one call later, the build leaves the costliest call for a
-cheap one (a replay costs less than an eager step), and a variant traced but never replayed (the
-last, smaller batch of an epoch) never pays for it. benchmarks/run.py reports that first replay's
-time ("replay1").
+eager step for the seed models (18 µs against 81 µs for the linear regression). The trace is the
+costliest call of a compiled step's first few, and the first replay runs without autograd, so
+the build moves to the call that has room for it; a variant traced but never replayed (the
+last, smaller batch of an epoch) never pays for it. benchmarks/run.py reports that first
+replay's time ("replay1").
 """
 import gc
 import time
