@@ -341,6 +341,8 @@ def _bias_grad(m, g):
             ones = bias_grad_ones(n, g.dtype)
             return np.matmul(ones, per) if ones is not None else per.sum(axis=0)
     return m.sum(g, axis=(0,) + tuple(range(2, g.ndim)))
+
+
 def _crop(y, shape):
     """``y`` cut to ``shape``'s spatial size (the adjoint of output_padding's extra rows)."""
     if tuple(y.shape[2:]) == tuple(shape[2:]):
