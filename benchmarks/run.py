@@ -295,7 +295,7 @@ def warm_trace(ember, make, eager_step, n, clock=time.perf_counter, repeats=7):
     to 2x from one second to the next, and a ratio of timings taken seconds apart would measure
     that. The eager copy's second call is what the trace is besides recording, a step run once
     after other work rather than in a loop; the two alternate which comes first."""
-    times, ratios, cold = [], [], []
+    times, ratios, eager2 = [], [], []
     for i in range(repeats):
         cstep = ember.compile(make(ember))
         estep = make(ember)
@@ -310,8 +310,8 @@ def warm_trace(ember, make, eager_step, n, clock=time.perf_counter, repeats=7):
                 times.append(t)
                 ratios.append(t / e)
             else:
-                cold.append(t / e)
-    return statistics.median(times), statistics.median(ratios), statistics.median(cold)
+                eager2.append(t / e)
+    return statistics.median(times), statistics.median(ratios), statistics.median(eager2)
 
 
 # --- GEMM peak ------------------------------------------------------------------------------
@@ -510,10 +510,13 @@ def main():
                     errors.append(f"{name}: compiled step: {first_line(exc)}")
                     del steps[lib], times[lib]
         med = {lib: statistics.median(ts) for lib, ts in times.items()}
-        warm_tr = warm_ratio = cold_ratio = None
+        warm_tr = warm_ratio = e2_ratio = None
         if "compiled" in med and not args.smoke:
-            warm_tr, warm_ratio, cold_ratio = warm_trace(ember, make, steps["ember"], max(n // 10, 1),
-                                             clock, 3 if args.quick else 7)
+            try:
+                warm_tr, warm_ratio, e2_ratio = warm_trace(
+                    ember, make, steps["ember"], max(n // 10, 1), clock, 3 if args.quick else 7)
+            except Exception as exc:  # noqa: BLE001 (as the compiled step's errors above)
+                errors.append(f"{name}: warm trace: {first_line(exc)}")
         ratio = {lib: statistics.median(b / a for a, b in zip(times["torch"], ts))
                  for lib, ts in times.items()}
         line = (f"{name:30s} {fmt_time(med['torch']):>10s} {fmt_time(med['ember']):>10s}"
@@ -522,13 +525,13 @@ def main():
             c1, ct, cr, cu = first if first is not None else (None, None, None, None)
             tr = f"{ct / med['ember']:5.1f}x" if ct is not None else "n/a"
             wtr = f"{warm_ratio:5.1f}x" if warm_ratio is not None else "n/a"
-            ce = f"{cold_ratio:5.1f}x" if cold_ratio is not None else "n/a"
+            e2 = f"{e2_ratio:5.1f}x" if e2_ratio is not None else "n/a"
             if "compiled" in med:
                 line += f" {fmt_time(med['compiled']):>10s} {ratio['compiled']:7.2f}x"
             else:
                 line += f" {'n/a':>10s} {'n/a':>8s}"
             line += (f" {fmt_time(c1):>9s} {fmt_time(ct):>9s} {tr:>6s} {fmt_time(warm_tr):>9s}"
-                     f" {wtr:>6s} {ce:>6s} {fmt_time(cr):>9s} {fmt_time(cu):>9s}")
+                     f" {wtr:>6s} {e2:>6s} {fmt_time(cr):>9s} {fmt_time(cu):>9s}")
         if memory and mem:
             tm = peak_memory("torch", name, mem_steps)
             em = peak_memory("ember", name, mem_steps)
