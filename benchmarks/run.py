@@ -37,8 +37,9 @@ Peak memory (the workloads marked ``memory`` below; skipped by ``--quick``/``--s
 allocator state enter the other's number: the child builds the model and data, resets the
 kernel's resident-set high-water mark (writing 5 to ``/proc/self/clear_refs``), runs a few steps
 and reports how far the high-water mark (VmHWM) rose above the resident set before the first
-step (the compiled step runs until its generated plan has replayed twice). That covers gradients, optimizer state, the values kept for backward and every temporary
-(and, for the compiled column, the trace). Code is not counted for either library: torch's
+step (the compiled step runs until its generated plan has replayed twice). That covers
+gradients, optimizer state, the values kept for backward and every temporary (and, for the
+compiled column, the trace). Code is not counted for either library: torch's
 loads with its import, and ember's optional accelerators (MKL, numba and the machine code of
 ember's kernels, which would otherwise load at their first call) load before the baseline.
 Where the reset is refused it falls back to the rise of ``getrusage().ru_maxrss``, which misses
