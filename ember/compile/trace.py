@@ -181,7 +181,7 @@ class Recorder:
         self.default_rng = default_generator._rng
         self._weak = {}
         self._hold = {}                 # id -> small produced array (Note [Weak slots])
-        self.m = _engine._XP or _engine._xp()   # the namespace rules run with
+        self.m = _engine._xp()          # the namespace rules run with
         self.srefs = []                 # slot -> its ("s", slot) reference, made once
 
     # -- slots ------------------------------------------------------------------------------
@@ -189,17 +189,13 @@ class Recorder:
         if source is None and type(obj) is np.ndarray:
             return self._made(obj)
         k = len(self.slots)
-        info = _new_obj(SlotInfo)
-        info.obj, info.source, info.value, info.written = obj, source, None, False
-        info.is_array = type(obj) is np.ndarray
-        info.shape, info.dtype = obj.shape, obj.dtype
-        self.slots.append(info)
+        self.slots.append(SlotInfo(obj, source))
         # steps share one reference tuple per slot: fewer objects for the collector to scan
         # after the trace (Note [No collection while tracing])
         self.srefs.append(("s", k))
         self.amap[id(obj)] = k
         if self.capture and source is None:
-            info.value = np.array(obj, copy=True)
+            self.slots[k].value = np.array(obj, copy=True)
         return k
 
     def _made(self, arr):
@@ -429,17 +425,13 @@ class Recorder:
                         continue
                     if type(e) is Slot:
                         tgt, idx = e.node, e.idx
-                        shape, dt = tgt.shape[idx], tgt.dtype[idx]
-                        if type(gi) is not np.ndarray or gi.shape != shape or gi.dtype != dt:
-                            gi = self._fit(gi, shape, dt)
+                        gi = self._fit(gi, tgt.shape[idx], tgt.dtype[idx])
                         lst = buffers.get(tgt)
                         if lst is None:
                             lst = buffers[tgt] = [None] * tgt.n_out
                         lst[idx] = gi if lst[idx] is None else self._acc(lst[idx], gi)
                         continue
-                    shape, dt = e.shape, e.dtype
-                    if type(gi) is not np.ndarray or gi.shape != shape or gi.dtype != dt:
-                        gi = self._fit(gi, shape, dt)    # (engine._fit's own test, inlined)
+                    gi = self._fit(gi, e.shape, e.dtype)
                     prev = buffers.get(e)
                     buffers[e] = gi if prev is None else self._acc(prev, gi)
             # the last rule's results must not look shared to _accumulate_leaf (it copies then)
@@ -475,8 +467,6 @@ class Recorder:
         op, out, attrs = node.op, node.kept_out, node.attrs
         ref = self.ref
         args = [ref(g)]
-        # (whether every operand is C-contiguous, as planned buffers are: see record())
-        contig = type(g) is not np.ndarray or g.flags.c_contiguous
         if kept:
             vals = []
             for t in kept:
@@ -484,22 +474,14 @@ class Recorder:
                     v = t._array
                     vals.append(v)
                     args.append(ref(v, t))
-                    if contig and type(v) is np.ndarray and not v.flags.c_contiguous:
-                        contig = False
                 else:
                     vals.append(t)
                     args.append(ref(t))
-                    if contig and type(t) is np.ndarray and not t.flags.c_contiguous:
-                        contig = False
         else:
             vals = (None,) * len(node.next)
             args.extend([("c", None)] * len(vals))
-        if out is not None:
-            args.append(ref(out))
-            if contig and type(out) is np.ndarray and not out.flags.c_contiguous:
-                contig = False
-        else:
-            args.append(("c", None))
+        args.append(ref(out) if out is not None else ("c", None))
+        contig = _contiguous((g, *vals, out))
         m = self.m
         if op.per_input:
             grads = []
