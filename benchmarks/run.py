@@ -18,13 +18,17 @@ clock). That trace is the process's first of the workload, so it pays first-use 
 step's first call pays too (compare "1st"); "warm tr" is the median trace of fresh copies traced
 afterwards and "wtr/e" the median of each one's ratio to eager steps timed right before it; "e2/e"
 is the same ratio for the second call of fresh eager copies, the eager step the trace contains, run
-once as the trace runs it (warm_trace). "replay1" is the third call, the first replay: it builds
-the interpreter over the recorded steps and runs it (Note [Interpreter at the first replay]). The
-source of the generated plan is produced and compiled later, by the call after a few interpreted
-replays (ember/compile/__init__.py, Note [Tiered plans]): "tier-up" is the time of that whole call
-(code generation, ``compile()`` and the replay it runs; "n/a" where the trace built the generated
-plan itself, as for a forward whose result requires grad). A compiler error becomes "n/a" in the
-table and one line after it, never a crash.
+once as the trace runs it (warm_trace). "cold" is the trace over the eager step's second call,
+each taken in a fresh interpreter that has run nothing else (median of three pairs; the seed
+models and the workloads whose ``memory`` flag is set; full runs or ``--cold``): both calls pay
+the process's first-execution costs, which the warm median under "tr/e" does not (cold_trace).
+"replay1" is the third call, the first replay: it builds the interpreter over the recorded steps
+and runs it (Note [Interpreter at the first replay]). The source of the generated plan is produced
+and compiled later, by the call after a few interpreted replays (ember/compile/__init__.py, Note
+[Tiered plans]): "tier-up" is the time of that whole call (code generation, ``compile()`` and the
+replay it runs; "n/a" where the trace built the generated plan itself, as for a forward whose
+result requires grad). A compiler error becomes "n/a" in the table and one line after it, never
+a crash.
 
 The first line is the machine's fp32 GEMM rate on one thread (best of a few 1024^3 products
 through NumPy/OpenBLAS, torch/MKL and, where ``ember[mkl]`` is installed, ember's MKL engine,
@@ -348,6 +352,56 @@ def gemm_rate(libs, n=1024, repeats=5, clock=time.perf_counter):
 MLP784_FLOPS = 2 * 128 * (3 * (784 * 512 + 512 * 256 + 256 * 10) - 784 * 512)
 
 
+# --- the trace in a fresh interpreter ----------------------------------------------------------
+def _preload_accelerators():
+    # the optional accelerators' libraries and machine code load here, before anything is
+    # measured, as torch's load with its import (Note [Preloading kernels] in ember/_jit.py)
+    from ember import _jit
+    from ember.backends import mkl_gemm
+    _jit.preload()
+    if mkl_gemm.wanted():
+        mkl_gemm.load()
+
+
+def cold_child(workload, compiled):
+    """Runs in a fresh interpreter: prints the seconds of a step's first and second calls, the
+    step compiled (its second call is the trace) or eager."""
+    ember = import_lib("ember")
+    _preload_accelerators()
+    make = next(w[1] for w in WORKLOADS if w[0] == workload)
+    step = make(ember)
+    if compiled == "compiled":
+        step = ember.compile(step)
+    gc.collect()
+    t0 = time.perf_counter()
+    step()
+    t1 = time.perf_counter()
+    step()
+    t2 = time.perf_counter()
+    print(t1 - t0, t2 - t1)
+
+
+def cold_trace(workload, repeats=3):
+    """Median over ``repeats`` pairs of fresh interpreters of (compiled step's second call: the
+    trace) / (eager step's second call), or None when a child fails. The two children of a
+    pair alternate which runs first. A process's first trace also pays what any code pays the
+    first times it runs in a process (Python's caches, first kernel calls); an eager step pays
+    that too in its first calls, so comparing the two second calls leaves the trace's own
+    cost."""
+    ratios = []
+    for i in range(repeats):
+        got = {}
+        for mode in ("eager", "compiled") if i % 2 == 0 else ("compiled", "eager"):
+            out = subprocess.run([sys.executable, os.path.abspath(__file__), "--cold-child",
+                                  workload, mode], capture_output=True, text=True, cwd=ROOT,
+                                 check=False)
+            if out.returncode:
+                return None
+            got[mode] = float(out.stdout.split()[-1])
+        ratios.append(got["compiled"] / got["eager"])
+    return statistics.median(ratios)
+
+
 # --- peak memory ----------------------------------------------------------------------------
 def _status_kib(field):
     with open("/proc/self/status") as f:
@@ -374,13 +428,7 @@ def memory_child(lib_name, workload, steps=5):
     import resource
     lib = import_lib("torch" if lib_name == "torch" else "ember")
     if lib_name != "torch":
-        # code, not step memory: the optional accelerators' libraries and machine code load
-        # here, as torch's load with its import (Note [Preloading kernels] in ember/_jit.py)
-        from ember import _jit
-        from ember.backends import mkl_gemm
-        _jit.preload()
-        if mkl_gemm.wanted():
-            mkl_gemm.load()
+        _preload_accelerators()     # code, not step memory
     make = next(w[1] for w in WORKLOADS if w[0] == workload)
     step = make(lib)
     if lib_name == "ember-compiled":
@@ -435,9 +483,13 @@ def main():
     ap.add_argument("--memory", action="store_true",
                     help="measure peak memory even with --smoke")
     ap.add_argument("--no-memory", action="store_true", help="skip the peak-memory columns")
+    ap.add_argument("--cold", action="store_true",
+                    help="measure the trace in fresh interpreters even with --quick/--smoke")
+    ap.add_argument("--no-cold", action="store_true", help="skip the fresh-interpreter trace")
     ap.add_argument("--no-compile", action="store_true", help="skip the ember.compile columns")
     ap.add_argument("--list", action="store_true", help="print the workload names and exit")
     ap.add_argument("--memory-child", nargs="+", help=argparse.SUPPRESS)
+    ap.add_argument("--cold-child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.list:
         print("\n".join(w[0] for w in WORKLOADS))
@@ -445,6 +497,9 @@ def main():
     if args.memory_child:
         lib_name, workload, *rest = args.memory_child
         memory_child(lib_name, workload, *(int(r) for r in rest))
+        return
+    if args.cold_child:
+        cold_child(*args.cold_child)
         return
     libs = {name: import_lib(name) for name in ("torch", "ember")}
     ember = libs["ember"]
@@ -456,6 +511,7 @@ def main():
     memory = (args.memory or not (args.smoke or args.quick)) and not args.no_memory
     compiled = not args.no_compile and hasattr(ember, "compile")
     mem_steps = 2 if args.quick else 5
+    cold = compiled and (args.cold or not (args.smoke or args.quick)) and not args.no_cold
 
     rates = gemm_rate(libs, repeats=2 if args.smoke or args.quick else 5, clock=clock)
     peak = max(rates.values())
@@ -466,7 +522,8 @@ def main():
     head = f"{'workload':30s} {'torch':>10s} {'ember':>10s} {'e/torch':>8s}"
     if compiled:
         head += (f" {'compiled':>10s} {'c/torch':>8s} {'1st':>9s} {'trace':>9s} {'tr/e':>6s}"
-                 f" {'warm tr':>9s} {'wtr/e':>6s} {'e2/e':>6s} {'replay1':>9s} {'tier-up':>9s}")
+                 f" {'warm tr':>9s} {'wtr/e':>6s} {'e2/e':>6s} {'cold':>6s} {'replay1':>9s}"
+                 f" {'tier-up':>9s}")
     if memory:
         head += f" | {'MiB torch':>9s} {'ember':>6s} {'e/t':>5s}"
         head += f" {'compiled':>8s}" if compiled else ""
@@ -527,12 +584,16 @@ def main():
             tr = f"{ct / med['ember']:5.1f}x" if ct is not None else "n/a"
             wtr = f"{warm_ratio:5.1f}x" if warm_ratio is not None else "n/a"
             e2 = f"{e2_ratio:5.1f}x" if e2_ratio is not None else "n/a"
+            cold_ratio = None
+            if cold and "compiled" in med and (mem or make in (seed_linear_regression, seed_mlp)):
+                cold_ratio = cold_trace(name, 1 if args.smoke else 3)
+            cold_cell = f"{cold_ratio:5.1f}x" if cold_ratio is not None else "n/a"
             if "compiled" in med:
                 line += f" {fmt_time(med['compiled']):>10s} {ratio['compiled']:7.2f}x"
             else:
                 line += f" {'n/a':>10s} {'n/a':>8s}"
             line += (f" {fmt_time(c1):>9s} {fmt_time(ct):>9s} {tr:>6s} {fmt_time(warm_tr):>9s}"
-                     f" {wtr:>6s} {e2:>6s} {fmt_time(cr):>9s} {fmt_time(cu):>9s}")
+                     f" {wtr:>6s} {e2:>6s} {cold_cell:>6s} {fmt_time(cr):>9s} {fmt_time(cu):>9s}")
         if memory and mem:
             tm = peak_memory("torch", name, mem_steps)
             em = peak_memory("ember", name, mem_steps)

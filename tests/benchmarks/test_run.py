@@ -26,8 +26,15 @@ def test_smoke_run_prints_every_workload():
     assert any(r.startswith("MLP 784 GFLOP/s") for r in rows)
 
 
-def test_memory_column_runs():
-    res = _run("--smoke", "--memory", "--only", "MLP 784")
+def test_memory_and_cold_columns_run():
+    res = _run("--smoke", "--memory", "--cold", "--only", "MLP 784")
     assert res.returncode == 0, res.stderr
-    row = next(r for r in res.stdout.splitlines() if r.startswith("MLP 784-512"))
+    lines = res.stdout.splitlines()
+    name = "MLP 784-512-256-10 Adam step"
+    row = next(r for r in lines if r.startswith(name))
     assert "|" in row and "n/a" not in row.split("|")[1]
+    # the trace over the eager second call, each in a fresh interpreter
+    head = next(r for r in lines if r.startswith("workload"))
+    end = head.index(" cold ") + len(" cold")       # cells are right-aligned under their label
+    cold = row[:end].split()[-1]
+    assert cold.endswith("x") and float(cold[:-1]) > 0, row
