@@ -363,14 +363,14 @@ def _preload_accelerators():
         mkl_gemm.load()
 
 
-def cold_child(workload, compiled):
+def cold_child(workload, mode):
     """Runs in a fresh interpreter: prints the seconds of a step's first and second calls, the
-    step compiled (its second call is the trace) or eager."""
+    step eager or (``mode`` "compiled") compiled, whose second call is the trace."""
     ember = import_lib("ember")
     _preload_accelerators()
     make = next(w[1] for w in WORKLOADS if w[0] == workload)
     step = make(ember)
-    if compiled == "compiled":
+    if mode == "compiled":
         step = ember.compile(step)
     gc.collect()
     t0 = time.perf_counter()
