@@ -352,6 +352,13 @@ def gemm_rate(libs, n=1024, repeats=5, clock=time.perf_counter):
 MLP784_FLOPS = 2 * 128 * (3 * (784 * 512 + 512 * 256 + 256 * 10) - 784 * 512)
 
 
+def _child(*args):
+    """This script's stdout run with ``args`` in a fresh interpreter, or None if it failed."""
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), *args], capture_output=True,
+                         text=True, cwd=ROOT, check=False)
+    return None if out.returncode else out.stdout
+
+
 # --- the trace in a fresh interpreter ----------------------------------------------------------
 def _preload_accelerators():
     # the optional accelerators' libraries and machine code load here, before anything is
@@ -392,12 +399,10 @@ def cold_trace(workload, repeats=3):
     for i in range(repeats):
         got = {}
         for mode in ("eager", "compiled") if i % 2 == 0 else ("compiled", "eager"):
-            out = subprocess.run([sys.executable, os.path.abspath(__file__), "--cold-child",
-                                  workload, mode], capture_output=True, text=True, cwd=ROOT,
-                                 check=False)
-            if out.returncode:
+            out = _child("--cold-child", workload, mode)
+            if out is None:
                 return None
-            got[mode] = float(out.stdout.split()[-1])
+            got[mode] = float(out.split()[-1])
         ratios.append(got["compiled"] / got["eager"])
     return statistics.median(ratios)
 
@@ -457,12 +462,10 @@ def memory_child(lib_name, workload, steps=5):
 def peak_memory(lib_name, workload, steps=5):
     """(rss rise KiB, tracemalloc peak KiB or -1, method) from a fresh subprocess, or None
     when the child fails (a compiler that cannot handle the workload)."""
-    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--memory-child", lib_name,
-                          workload, str(steps)], capture_output=True, text=True, cwd=ROOT,
-                         check=False)
-    if out.returncode:
+    out = _child("--memory-child", lib_name, workload, str(steps))
+    if out is None:
         return None
-    rss, traced, method = out.stdout.split()[-3:]
+    rss, traced, method = out.split()[-3:]
     return int(rss), int(traced), method
 
 
